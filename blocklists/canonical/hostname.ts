@@ -1,0 +1,53 @@
+/**
+ * Hostname canonicalization shared by list sources, the matcher, the resolver and the extension.
+ *
+ * A canonical hostname is lower-case ASCII (IDN labels in punycode), without leading or trailing
+ * dots, with at least two labels, and is not an IP literal or a special-use local name.
+ */
+
+export type HostnameResult = { ok: true; host: string } | { ok: false; reason: string };
+
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+const IPV4ISH = /^[0-9.]+$|^0x[0-9a-f]+$/i;
+const NOT_ENTRIES = new Set(['localhost', 'localhost.localdomain', 'local', 'broadcasthost']);
+
+/** IDNA to punycode through the WHATWG URL parser, available in Node and in browsers alike. */
+function toAscii(name: string): string | undefined {
+  try {
+    return new URL(`http://${name}/`).hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+export function canonicalHostname(input: string): HostnameResult {
+  let name = input.trim().toLowerCase();
+  while (name.endsWith('.')) name = name.slice(0, -1);
+  while (name.startsWith('.')) name = name.slice(1);
+  if (name === '') return { ok: false, reason: 'empty name' };
+  if (name.includes(':') || name.startsWith('[')) return { ok: false, reason: 'IP address, not a hostname' };
+  if (IPV4ISH.test(name)) return { ok: false, reason: 'IP address, not a hostname' };
+  if (NOT_ENTRIES.has(name)) return { ok: false, reason: `"${name}" is a local name, not a site` };
+  if (!/^[\x21-\x7e]+$/.test(name)) {
+    // Non-ASCII: an internationalized name, converted to punycode.
+    if (/[\s/\\?#@]/.test(name)) return { ok: false, reason: 'not a hostname' };
+    const ascii = toAscii(name);
+    if (ascii === undefined) return { ok: false, reason: 'invalid internationalized name' };
+    name = ascii;
+  }
+  if (name.length > 253) return { ok: false, reason: 'name longer than 253 characters' };
+  const labels = name.split('.');
+  if (labels.length < 2) return { ok: false, reason: 'a bare top-level name is never an entry' };
+  for (const label of labels) {
+    if (!LABEL.test(label)) return { ok: false, reason: `invalid label "${label}"` };
+  }
+  return { ok: true, host: name };
+}
+
+/** The host and each parent down to two labels: a.b.example.com, b.example.com, example.com. */
+export function hostSuffixes(host: string): string[] {
+  const labels = host.split('.');
+  const suffixes: string[] = [];
+  for (let i = 0; i <= labels.length - 2; i++) suffixes.push(labels.slice(i).join('.'));
+  return suffixes;
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Debian packages the integration tests drive for real. Installs what is missing when run as
+# root; otherwise names the packages and stops.
+set -euo pipefail
+
+declare -A needed=(
+  [dig]=dnsutils
+  [kdig]=knot-dnsutils
+  [unbound]=unbound
+  [dnsperf]=dnsperf
+  [dnsmasq]=dnsmasq-base
+  [named]=bind9
+  [chromium]=chromium
+)
+missing=()
+for cmd in "${!needed[@]}"; do
+  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$cmd" ]; then
+    missing+=("${needed[$cmd]}")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "The tests need these Debian packages: ${missing[*]}" >&2
+  echo "Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "Installing Debian packages: ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
