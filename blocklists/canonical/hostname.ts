@@ -8,11 +8,15 @@
 export type HostnameResult = { ok: true; host: string } | { ok: false; reason: string };
 
 const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
-const IPV4ISH = /^[0-9.]+$|^0x[0-9a-f]+$/i;
+// A name whose last label is a number is parsed as IPv4 by browsers (WHATWG "ends in a number").
+const ENDS_IN_NUMBER = /(^|\.)([0-9]+|0x[0-9a-f]*)$/i;
 const NOT_ENTRIES = new Set(['localhost', 'localhost.localdomain', 'local', 'broadcasthost']);
 
-/** IDNA to punycode through the WHATWG URL parser, available in Node and in browsers alike. */
-function toAscii(name: string): string | undefined {
+/**
+ * The host as the WHATWG URL parser canonicalizes it (IDNA to punycode, IPv6 compressed), or
+ * undefined if it rejects it. The parser exists in Node and in browsers alike.
+ */
+export function whatwgHost(name: string): string | undefined {
   try {
     return new URL(`http://${name}/`).hostname;
   } catch {
@@ -25,16 +29,18 @@ export function canonicalHostname(input: string): HostnameResult {
   while (name.endsWith('.')) name = name.slice(0, -1);
   while (name.startsWith('.')) name = name.slice(1);
   if (name === '') return { ok: false, reason: 'empty name' };
-  if (name.includes(':') || name.startsWith('[')) return { ok: false, reason: 'IP address, not a hostname' };
-  if (IPV4ISH.test(name)) return { ok: false, reason: 'IP address, not a hostname' };
-  if (NOT_ENTRIES.has(name)) return { ok: false, reason: `"${name}" is a local name, not a site` };
+  if (name.includes(':') || name.startsWith('['))
+    return { ok: false, reason: 'IP address, not a hostname' };
   if (!/^[\x21-\x7e]+$/.test(name)) {
     // Non-ASCII: an internationalized name, converted to punycode.
     if (/[\s/\\?#@]/.test(name)) return { ok: false, reason: 'not a hostname' };
-    const ascii = toAscii(name);
+    const ascii = whatwgHost(name);
     if (ascii === undefined) return { ok: false, reason: 'invalid internationalized name' };
-    name = ascii;
+    name = ascii.replace(/\.+$/, '');
   }
+  // Checked after IDNA, which maps full-width digits and dots to ASCII ones.
+  if (ENDS_IN_NUMBER.test(name)) return { ok: false, reason: 'IP address, not a hostname' };
+  if (NOT_ENTRIES.has(name)) return { ok: false, reason: `"${name}" is a local name, not a site` };
   if (name.length > 253) return { ok: false, reason: 'name longer than 253 characters' };
   const labels = name.split('.');
   if (labels.length < 2) return { ok: false, reason: 'a bare top-level name is never an entry' };

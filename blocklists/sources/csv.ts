@@ -1,0 +1,82 @@
+import { canonicalHostname } from '../canonical/hostname.js';
+import { domainExpression, isIpAddress, urlEntryExpression } from '../canonical/url.js';
+import { SourceCollector } from './collector.js';
+import { sourceLines } from './lines.js';
+import type { ParsedSource } from './parse.js';
+
+type CsvRow = { ok: true; fields: string[] } | { ok: false; reason: string };
+
+/**
+ * A CSV list of URLs: a header row naming a `url` column, then one URL per row. A URL for a
+ * whole site becomes a domain entry; any other is a URL entry, matched by the extension only.
+ */
+export function parseCsvUrls(text: string, file: string): ParsedSource {
+  const collector = new SourceCollector(file);
+  const [header, ...rows] = sourceLines(text);
+  if (header === undefined) return collector.result();
+  const headerRow = parseCsvRow(header.text);
+  const urlColumn = headerRow.ok
+    ? headerRow.fields.findIndex((name) => name.trim().toLowerCase() === 'url')
+    : -1;
+  if (urlColumn < 0) {
+    collector.problem(header.number, 'the header row has no "url" column');
+    return collector.result();
+  }
+  for (const row of rows) {
+    const parsed = parseCsvRow(row.text);
+    const url = parsed.ok ? parsed.fields[urlColumn]?.trim() : undefined;
+    if (!parsed.ok) collector.problem(row.number, parsed.reason);
+    else if (!url) collector.problem(row.number, 'no url in this row');
+    else addUrl(collector, row.number, url);
+  }
+  return collector.result();
+}
+
+function addUrl(collector: SourceCollector, line: number, url: string): void {
+  const entry = urlEntryExpression(url);
+  if (!entry.ok) {
+    collector.problem(line, entry.reason);
+    return;
+  }
+  const hostname = canonicalHostname(entry.host);
+  if (hostname.ok && entry.expression === domainExpression(hostname.host)) {
+    collector.add({ kind: 'domain', host: hostname.host, allow: false });
+  } else if (hostname.ok || isIpAddress(entry.host)) {
+    // An IP address is no domain entry, but a URL on it is still a page the extension can block.
+    collector.add({ kind: 'url', expression: entry.expression, allow: false });
+  } else {
+    collector.problem(line, hostname.reason);
+  }
+}
+
+/** One CSV row (RFC 4180): comma-separated, fields optionally in double quotes with `""` escapes. */
+function parseCsvRow(line: string): CsvRow {
+  const fields: string[] = [];
+  let position = 0;
+  for (;;) {
+    let field = '';
+    if (line[position] === '"') {
+      position++;
+      for (;;) {
+        const quote = line.indexOf('"', position);
+        if (quote < 0) return { ok: false, reason: 'unclosed quote' };
+        field += line.slice(position, quote);
+        position = quote + 1;
+        if (line[position] !== '"') break;
+        field += '"';
+        position++;
+      }
+      if (position < line.length && line[position] !== ',') {
+        return { ok: false, reason: 'text after a closing quote' };
+      }
+    } else {
+      const comma = line.indexOf(',', position);
+      const end = comma < 0 ? line.length : comma;
+      field = line.slice(position, end);
+      position = end;
+    }
+    fields.push(field);
+    if (position >= line.length) return { ok: true, fields };
+    position++; // the comma
+  }
+}
