@@ -24,7 +24,43 @@ export function whatwgHost(name: string): string | undefined {
   }
 }
 
+/**
+ * True when `name` is already canonical: lower-case ASCII labels of 1 to 63 letters, digits,
+ * `-` or `_`, no label starting or ending with `-`, at least two labels, at most 253 characters,
+ * not ending in a number. One pass, no allocation: the resolver's and matcher's common case.
+ */
+function isCanonical(name: string): boolean {
+  const length = name.length;
+  if (length === 0 || length > 253) return false;
+  let labelStart = 0;
+  let labels = 1;
+  let lastLabelNumeric = true;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? name.charCodeAt(i) : 0x2e;
+    if (c === 0x2e) {
+      const size = i - labelStart;
+      if (size === 0 || size > 63) return false;
+      if (name.charCodeAt(labelStart) === 0x2d || name.charCodeAt(i - 1) === 0x2d) return false;
+      if (i < length) {
+        labels++;
+        labelStart = i + 1;
+        lastLabelNumeric = true;
+      }
+    } else if (c >= 0x30 && c <= 0x39) {
+      // digits keep the label possibly numeric
+    } else if ((c >= 0x61 && c <= 0x7a) || c === 0x2d || c === 0x5f) {
+      lastLabelNumeric = false;
+    } else {
+      return false;
+    }
+  }
+  // A last label like `0x1f` is a hex number to a browser: left to the full check.
+  const hexLike = name.charCodeAt(labelStart) === 0x30 && name.charCodeAt(labelStart + 1) === 0x78;
+  return labels >= 2 && !lastLabelNumeric && !hexLike && !NOT_ENTRIES.has(name);
+}
+
 export function canonicalHostname(input: string): HostnameResult {
+  if (isCanonical(input)) return { ok: true, host: input };
   let name = input.trim().toLowerCase();
   while (name.endsWith('.')) name = name.slice(0, -1);
   while (name.startsWith('.')) name = name.slice(1);

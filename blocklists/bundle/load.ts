@@ -1,0 +1,198 @@
+/**
+ * Verifies a bundle against pinned publisher keys and maps its sections into typed arrays.
+ * Loading copies bytes; nothing is parsed per entry. Every refusal is a BundleError with its
+ * own code, and the caller's current lists are untouched.
+ */
+import * as ed from '@noble/ed25519';
+import { keyId } from '../keys.js';
+import { signedMessage } from './build.js';
+import { BundleError } from './errors.js';
+import {
+  type BundleMeta,
+  FLAG_PLAINTEXT,
+  FORMAT_VERSION,
+  HEADER_BYTES,
+  type Header,
+  HeaderField,
+  MAGIC,
+  SIGNATURE_BYTES,
+  sectionOffsets,
+} from './layout.js';
+
+export interface LoadedBundle {
+  meta: BundleMeta;
+  blockHashes: Uint32Array;
+  allowHashes: Uint32Array;
+  blockLabelMask: number;
+  allowLabelMask: number;
+  prefilter: Uint8Array;
+  prefilterLog2Bits: number;
+  plaintext: Uint8Array | undefined;
+  byteLength: number;
+}
+
+export interface TrustOptions {
+  /** Pinned publisher public keys (32-byte Ed25519). */
+  trustedKeys: Uint8Array[];
+  /** The sequence of the bundle with the same id already in force; a lower one is refused. */
+  currentSequence?: number;
+  now?: Date;
+}
+
+const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export function readHeader(bytes: Uint8Array): Header {
+  if (bytes.length < HEADER_BYTES + SIGNATURE_BYTES) {
+    throw new BundleError('truncated', `bundle is ${bytes.length} bytes, shorter than any bundle`);
+  }
+  if (!MAGIC.every((b, i) => bytes[i] === b)) {
+    throw new BundleError('bad-magic', 'not a Kalkan list bundle (bad magic bytes)');
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const version = view.getUint16(HeaderField.version, true);
+  if (version !== FORMAT_VERSION) {
+    throw new BundleError(
+      'unsupported-version',
+      `bundle format version ${version} is not supported (this build reads ${FORMAT_VERSION})`,
+    );
+  }
+  const header: Header = {
+    version,
+    flags: view.getUint16(HeaderField.flags, true),
+    metadataLength: view.getUint32(HeaderField.metadataLength, true),
+    blockCount: view.getUint32(HeaderField.blockCount, true),
+    allowCount: view.getUint32(HeaderField.allowCount, true),
+    blockLabelMask: view.getUint32(HeaderField.blockLabelMask, true),
+    allowLabelMask: view.getUint32(HeaderField.allowLabelMask, true),
+    prefilterLog2Bits: view.getUint8(HeaderField.prefilterLog2Bits),
+    plaintextLength: view.getUint32(HeaderField.plaintextLength, true),
+  };
+  const reservedClear =
+    bytes.subarray(29, 32).every((b) => b === 0) &&
+    bytes.subarray(36, HEADER_BYTES).every((b) => b === 0);
+  if (
+    !reservedClear ||
+    header.flags & ~FLAG_PLAINTEXT ||
+    header.prefilterLog2Bits < 6 ||
+    header.prefilterLog2Bits > 31
+  ) {
+    throw new BundleError(
+      'corrupt',
+      'bundle header is corrupt (reserved bytes, flags or filter size out of range)',
+    );
+  }
+  if (!(header.flags & FLAG_PLAINTEXT) && header.plaintextLength !== 0) {
+    throw new BundleError(
+      'corrupt',
+      'bundle header is corrupt (plaintext length without plaintext flag)',
+    );
+  }
+  const expected = sectionOffsets(header).total;
+  if (bytes.length < expected) {
+    throw new BundleError(
+      'truncated',
+      `bundle is truncated: ${bytes.length} bytes, header says ${expected}`,
+    );
+  }
+  if (bytes.length > expected) {
+    throw new BundleError(
+      'corrupt',
+      `bundle has ${bytes.length - expected} bytes after its signature`,
+    );
+  }
+  return header;
+}
+
+function readMeta(bytes: Uint8Array, header: Header): BundleMeta {
+  let meta: unknown;
+  try {
+    meta = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(
+        bytes.subarray(HEADER_BYTES, HEADER_BYTES + header.metadataLength),
+      ),
+    );
+  } catch {
+    throw new BundleError('corrupt', 'bundle metadata is not valid JSON');
+  }
+  const m = meta as Partial<Record<keyof BundleMeta, unknown>>;
+  const strings = ['id', 'name', 'category', 'publisher', 'created', 'expires', 'licence'] as const;
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    !strings.every((k) => typeof m[k] === 'string') ||
+    !Number.isSafeInteger(m.sequence)
+  ) {
+    throw new BundleError('corrupt', 'bundle metadata lacks a required field');
+  }
+  return meta as BundleMeta;
+}
+
+function copyPairs(bytes: Uint8Array, offset: number, count: number): Uint32Array {
+  const out = new Uint32Array(count * 2);
+  if (HOST_IS_LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 8));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 8);
+    for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, true);
+  }
+  return out;
+}
+
+/** Header, metadata and layout without checking the signature: for `kalkan lists info`. */
+export function inspectBundle(bytes: Uint8Array) {
+  const header = readHeader(bytes);
+  return { header, meta: readMeta(bytes, header), sections: sectionOffsets(header) };
+}
+
+export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promise<LoadedBundle> {
+  const header = readHeader(bytes);
+  const meta = readMeta(bytes, header);
+  const at = sectionOffsets(header);
+  const publicKey = trust.trustedKeys.find((k) => keyId(k) === meta.publisher);
+  if (!publicKey) {
+    throw new BundleError(
+      'unknown-key',
+      `list "${meta.id}" is signed by key ${meta.publisher}, which is not a trusted publisher key`,
+    );
+  }
+  const signature = bytes.subarray(at.signature, at.total);
+  const valid = await ed.verifyAsync(
+    signature,
+    await signedMessage(bytes.subarray(0, at.signature)),
+    publicKey,
+  );
+  if (!valid) {
+    throw new BundleError(
+      'bad-signature',
+      `list "${meta.id}" has a bad signature: it was changed after signing or is damaged`,
+    );
+  }
+  const now = trust.now ?? new Date();
+  const expires = Date.parse(meta.expires);
+  if (!(expires > now.getTime())) {
+    throw new BundleError(
+      'expired',
+      `list "${meta.id}" sequence ${meta.sequence} expired at ${meta.expires}`,
+    );
+  }
+  if (trust.currentSequence !== undefined && meta.sequence < trust.currentSequence) {
+    throw new BundleError(
+      'sequence-rollback',
+      `list "${meta.id}" sequence ${meta.sequence} is older than sequence ${trust.currentSequence} already in force`,
+    );
+  }
+  return {
+    meta,
+    blockHashes: copyPairs(bytes, at.block, header.blockCount),
+    allowHashes: copyPairs(bytes, at.allow, header.allowCount),
+    blockLabelMask: header.blockLabelMask,
+    allowLabelMask: header.allowLabelMask,
+    prefilter: bytes.slice(at.prefilter, at.prefilter + 2 ** header.prefilterLog2Bits / 8),
+    prefilterLog2Bits: header.prefilterLog2Bits,
+    plaintext:
+      header.flags & FLAG_PLAINTEXT
+        ? bytes.slice(at.plaintext, at.plaintext + header.plaintextLength)
+        : undefined,
+    byteLength: bytes.length,
+  };
+}

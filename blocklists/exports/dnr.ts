@@ -1,0 +1,121 @@
+/**
+ * Chrome declarativeNetRequest rules. Domains are packed into `requestDomains` (which also
+ * matches subdomains), a bounded number per rule: Safari expands each domain into a rule of its
+ * own, so about a thousand per rule stays portable. Allow entries get a higher priority.
+ */
+import type { ReadableList } from './readable.js';
+
+export type DnrResourceType =
+  | 'main_frame'
+  | 'sub_frame'
+  | 'stylesheet'
+  | 'script'
+  | 'image'
+  | 'font'
+  | 'object'
+  | 'xmlhttprequest'
+  | 'ping'
+  | 'media'
+  | 'websocket'
+  | 'webtransport'
+  | 'webbundle'
+  | 'other';
+
+export interface DnrRule {
+  id: number;
+  priority: number;
+  action:
+    | { type: 'block' | 'allow' }
+    | { type: 'redirect'; redirect: { extensionPath?: string; regexSubstitution?: string } };
+  condition: {
+    requestDomains?: string[];
+    urlFilter?: string;
+    regexFilter?: string;
+    resourceTypes?: DnrResourceType[];
+  };
+}
+
+export interface DnrOptions {
+  firstId?: number;
+  domainsPerRule?: number;
+  /** Top-level navigations go to this extension page instead of failing; e.g. `/block.html?c=adult`. */
+  blockPagePath?: string;
+}
+
+export const BLOCK_PRIORITY = 1;
+export const ALLOW_PRIORITY = 2;
+const SUBRESOURCES: DnrResourceType[] = [
+  'sub_frame',
+  'stylesheet',
+  'script',
+  'image',
+  'font',
+  'object',
+  'xmlhttprequest',
+  'ping',
+  'media',
+  'websocket',
+  'webtransport',
+  'webbundle',
+  'other',
+];
+/** urlFilter gives these characters meaning; URL entries containing them are left out. */
+const URL_FILTER_SPECIAL = /[*|^]/;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[] {
+  const perRule = options.domainsPerRule ?? 1000;
+  const rules: DnrRule[] = [];
+  let id = options.firstId ?? 1;
+  const blockActions = (condition: DnrRule['condition']): DnrRule[] =>
+    options.blockPagePath
+      ? [
+          {
+            id: id++,
+            priority: BLOCK_PRIORITY,
+            action: { type: 'redirect', redirect: { extensionPath: options.blockPagePath } },
+            condition: { ...condition, resourceTypes: ['main_frame'] },
+          },
+          {
+            id: id++,
+            priority: BLOCK_PRIORITY,
+            action: { type: 'block' },
+            condition: { ...condition, resourceTypes: SUBRESOURCES },
+          },
+        ]
+      : [
+          {
+            id: id++,
+            priority: BLOCK_PRIORITY,
+            action: { type: 'block' },
+            condition: { ...condition, resourceTypes: ['main_frame', ...SUBRESOURCES] },
+          },
+        ];
+  for (const group of chunks(list.blockDomains, perRule))
+    rules.push(...blockActions({ requestDomains: group }));
+  for (const url of list.blockUrls.filter((u) => !URL_FILTER_SPECIAL.test(u))) {
+    rules.push(...blockActions({ urlFilter: `||${url}` }));
+  }
+  for (const group of chunks(list.allowDomains, perRule)) {
+    rules.push({
+      id: id++,
+      priority: ALLOW_PRIORITY,
+      action: { type: 'allow' },
+      condition: { requestDomains: group },
+    });
+  }
+  for (const url of list.allowUrls.filter((u) => !URL_FILTER_SPECIAL.test(u))) {
+    rules.push({
+      id: id++,
+      priority: ALLOW_PRIORITY,
+      action: { type: 'allow' },
+      condition: { urlFilter: `||${url}` },
+    });
+  }
+  return rules;
+}

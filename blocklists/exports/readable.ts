@@ -1,0 +1,52 @@
+/**
+ * What an export can read of a bundle: its plaintext section, split into domain and URL-level
+ * entries. A hashed-only bundle cannot be exported, by design.
+ */
+import { isDomainExpression } from '../bundle/build.js';
+import type { LoadedBundle } from '../bundle/load.js';
+import { decodePlaintext } from '../bundle/plaintext.js';
+
+export interface ReadableList {
+  id: string;
+  category: string;
+  sequence: number;
+  blockDomains: string[];
+  allowDomains: string[];
+  /** URL-level expressions `host/path`; DNS formats cannot express them. */
+  blockUrls: string[];
+  allowUrls: string[];
+}
+
+export class ExportError extends Error {
+  override name = 'ExportError';
+}
+
+export function readableList(bundle: LoadedBundle): ReadableList {
+  if (!bundle.plaintext) {
+    throw new ExportError(
+      `list "${bundle.meta.id}" is hashed-only: its entries cannot be read back, so it cannot be exported. ` +
+        'Only a publisher whose licence allows it builds a list with --plaintext.',
+    );
+  }
+  const { block, allow } = decodePlaintext(bundle.plaintext);
+  const host = (e: string) => e.slice(0, -1);
+  return {
+    id: bundle.meta.id,
+    category: bundle.meta.category,
+    sequence: bundle.meta.sequence,
+    blockDomains: block.filter(isDomainExpression).map(host),
+    allowDomains: allow.filter(isDomainExpression).map(host),
+    blockUrls: block.filter((e) => !isDomainExpression(e)),
+    allowUrls: allow.filter((e) => !isDomainExpression(e)),
+  };
+}
+
+/** A comment line for DNS formats that had to leave URL-level entries out. */
+export function droppedUrlsNote(list: ReadableList, comment: string): string[] {
+  const dropped = list.blockUrls.length + list.allowUrls.length;
+  return dropped ? [`${comment} ${dropped} URL-level entries left out: DNS cannot see paths.`] : [];
+}
+
+export function banner(list: ReadableList, comment: string): string[] {
+  return [`${comment} Kalkan list "${list.id}" (${list.category}), sequence ${list.sequence}`];
+}

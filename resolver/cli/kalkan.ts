@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/** `kalkan`: one command, a subcommand per job. */
+import { listsCommand } from './lists.js';
+import { UsageError } from './usage.js';
+
+const USAGE = `Usage: kalkan <command> ...
+
+Commands:
+  lists     build, sign, verify, inspect, look up and export list bundles
+  demo      build a demo list from reserved .test names and look names up in it
+
+Run "kalkan <command> --help" for a command's options.`;
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  lists: listsCommand,
+  demo: async (args) => (await import('./demo.js')).demoCommand(args),
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  const command = name === undefined ? undefined : commands[name];
+  if (!command) {
+    console.log(USAGE);
+    return name === undefined || name === '--help' ? 0 : 2;
+  }
+  try {
+    return await command(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`kalkan ${name}: ${error.message}`);
+      return 2;
+    }
+    console.error(`kalkan ${name}: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,135 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { BundleError } from '../../blocklists/bundle/errors.js';
+import { HeaderField } from '../../blocklists/bundle/layout.js';
+import { loadBundle } from '../../blocklists/bundle/load.js';
+import { generateKeyPair, keyId } from '../../blocklists/keys.js';
+import { bundleBytes, testKey } from '../helpers/bundles.js';
+
+const expressions = {
+  block: [
+    'abuse-one.test/',
+    'abuse-two.example/',
+    'deep.sub.abuse-three.invalid/',
+    'host.test/some/path.html',
+  ],
+  allow: ['fine.abuse-one.test/'],
+};
+
+async function refusal(
+  bytes: Uint8Array,
+  trust: Parameters<typeof loadBundle>[1],
+): Promise<BundleError> {
+  try {
+    await loadBundle(bytes, trust);
+  } catch (error) {
+    if (error instanceof BundleError) return error;
+    throw error;
+  }
+  throw new Error('bundle was accepted');
+}
+
+describe('bundle', () => {
+  it('is deterministic: same input, same bytes', async () => {
+    const a = await bundleBytes(expressions, { plaintext: true });
+    const b = await bundleBytes(
+      { block: [...expressions.block].reverse(), allow: expressions.allow },
+      { plaintext: true },
+    );
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it('loads with its metadata and counts', async () => {
+    const key = await testKey();
+    const loaded = await loadBundle(await bundleBytes(expressions, { meta: { sequence: 7 } }), {
+      trustedKeys: [key.publicKey],
+    });
+    expect(loaded.meta).toMatchObject({
+      id: 'test-list',
+      category: 'abuse',
+      sequence: 7,
+      publisher: keyId(key.publicKey),
+    });
+    expect(loaded.blockHashes.length).toBe(8);
+    expect(loaded.allowHashes.length).toBe(2);
+    expect(loaded.plaintext).toBeUndefined();
+  });
+
+  it('keeps no plaintext unless asked', async () => {
+    const hashed = await bundleBytes(expressions);
+    const text = Buffer.from(hashed).toString('latin1');
+    for (const e of [...expressions.block, ...expressions.allow])
+      expect(text).not.toContain(e.split('/')[0]);
+    const plain = Buffer.from(await bundleBytes(expressions, { plaintext: true })).toString(
+      'latin1',
+    );
+    expect(plain).toContain('abuse-two.example/');
+  });
+
+  it('refuses a bundle signed by an unknown key', async () => {
+    const other = await generateKeyPair();
+    const error = await refusal(await bundleBytes(expressions), { trustedKeys: [other.publicKey] });
+    expect(error.code).toBe('unknown-key');
+  });
+
+  it('refuses a bad signature', async () => {
+    const key = await testKey();
+    const bytes = await bundleBytes(expressions);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    expect((await refusal(bytes, { trustedKeys: [key.publicKey] })).code).toBe('bad-signature');
+  });
+
+  it('refuses a sequence older than the one in force, accepts the same or newer', async () => {
+    const key = await testKey();
+    const bytes = await bundleBytes(expressions, { meta: { sequence: 4 } });
+    expect((await refusal(bytes, { trustedKeys: [key.publicKey], currentSequence: 5 })).code).toBe(
+      'sequence-rollback',
+    );
+    await expect(
+      loadBundle(bytes, { trustedKeys: [key.publicKey], currentSequence: 4 }),
+    ).resolves.toBeDefined();
+  });
+
+  it('refuses an expired bundle', async () => {
+    const key = await testKey();
+    const bytes = await bundleBytes(expressions, { meta: { expires: '2026-02-01T00:00:00.000Z' } });
+    expect(
+      (await refusal(bytes, { trustedKeys: [key.publicKey], now: new Date('2026-03-01') })).code,
+    ).toBe('expired');
+  });
+
+  it('refuses truncated files, wrong magic, other versions and trailing bytes', async () => {
+    const key = await testKey();
+    const trust = { trustedKeys: [key.publicKey] };
+    const bytes = await bundleBytes(expressions);
+    expect((await refusal(bytes.slice(0, 20), trust)).code).toBe('truncated');
+    expect((await refusal(bytes.slice(0, bytes.length - 1), trust)).code).toBe('truncated');
+    const magic = bytes.slice();
+    magic[0] = 0x50;
+    expect((await refusal(magic, trust)).code).toBe('bad-magic');
+    const version = bytes.slice();
+    version[HeaderField.version] = 9;
+    expect((await refusal(version, trust)).code).toBe('unsupported-version');
+    const longer = new Uint8Array(bytes.length + 1);
+    longer.set(bytes);
+    expect((await refusal(longer, trust)).code).toBe('corrupt');
+  });
+
+  it('refuses every single-byte change', async () => {
+    const key = await testKey();
+    const trust = { trustedKeys: [key.publicKey] };
+    const bytes = await bundleBytes(expressions, { plaintext: true });
+    for (let position = 0; position < bytes.length; position++) {
+      const delta = fc.sample(fc.integer({ min: 1, max: 255 }), {
+        numRuns: 1,
+        seed: position,
+      })[0] as number;
+      const changed = bytes.slice();
+      changed[position] = (changed[position] as number) ^ delta;
+      await expect(
+        loadBundle(changed, trust),
+        `byte ${position} ^ ${delta}`,
+      ).rejects.toBeInstanceOf(BundleError);
+    }
+  });
+});
