@@ -1,16 +1,23 @@
 /**
- * `kalkan demo`: builds signed bundles from the demo sources (reserved .test names) with a
- * fresh key, then looks names up in them. Shows the whole list path in one command.
+ * `kalkan demo`: the demo lists (reserved .test names only), signed with the demo publisher key
+ * that is committed on purpose in blocklists/demo/ (it signs nothing else).
+ *
+ *   kalkan demo [NAME_OR_URL...]    build them in memory and look names up
+ *   kalkan demo build --out DIR     write DIR/demo-abuse.klb and DIR/demo-adult.klb
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildBundle, expressionsOf } from '../../blocklists/bundle/build.js';
 import { loadBundle } from '../../blocklists/bundle/load.js';
-import { generateKeyPair } from '../../blocklists/keys.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import { parseSource } from '../../blocklists/sources/parse.js';
+import { readPublicKeys, readSecretKey } from '../lists/files.js';
 import { nativeSha256 } from '../lists/native-sha256.js';
+import { parse, required } from './usage.js';
 
-const DEMO_SOURCES = new URL('../../../blocklists/demo/', import.meta.url);
+export const DEMO_DIR = fileURLToPath(new URL('../../../blocklists/demo/', import.meta.url));
+export const DEMO_PUBLIC_KEY = join(DEMO_DIR, 'demo-publisher.pub');
 const DEMO_LISTS = [
   { file: 'abuse-demo.txt', id: 'demo-abuse', category: 'abuse', plaintext: false },
   { file: 'adult-demo.hosts', id: 'demo-adult', category: 'adult', plaintext: true },
@@ -22,35 +29,59 @@ const DEMO_NAMES = [
   'example.org',
   'https://csam-demo.example/any/page',
 ];
+const VALID_DAYS = 365;
 
-export async function demoCommand(names: string[] = []): Promise<number> {
-  const { secretKey, publicKey } = await generateKeyPair();
+async function buildDemoBundles(): Promise<{ id: string; bytes: Uint8Array }[]> {
+  const secretKey = await readSecretKey(join(DEMO_DIR, 'demo-publisher.key'));
   const now = new Date();
-  const bundles = await Promise.all(
+  return Promise.all(
     DEMO_LISTS.map(async (list) => {
-      const text = await readFile(new URL(list.file, DEMO_SOURCES), 'utf8');
+      const text = await readFile(join(DEMO_DIR, list.file), 'utf8');
       const bytes = await buildBundle(expressionsOf(parseSource(text, list.file).entries), {
         meta: {
           id: list.id,
-          name: list.id,
+          name: `Kalkan demo (${list.category})`,
           category: list.category,
-          sequence: 1,
+          // Seconds since the epoch: every rebuild is newer than the last.
+          sequence: Math.floor(now.getTime() / 1000),
           created: now.toISOString(),
-          expires: new Date(now.getTime() + 86_400_000).toISOString(),
-          licence: 'demo',
+          expires: new Date(now.getTime() + VALID_DAYS * 86_400_000).toISOString(),
+          licence: 'demo data: reserved names only',
         },
         secretKey,
         plaintext: list.plaintext,
         sha256: nativeSha256,
       });
-      console.log(
-        `built ${list.id} (${list.category}): ${bytes.length} bytes, ${list.plaintext ? 'with' : 'no'} plaintext`,
-      );
-      return loadBundle(bytes, { trustedKeys: [publicKey] });
+      return { id: list.id, bytes };
     }),
   );
+}
+
+export async function demoCommand(args: string[]): Promise<number> {
+  if (args[0] === 'build') {
+    const { values } = parse(
+      args.slice(1),
+      { out: { type: 'string' } },
+      'Usage: kalkan demo build --out DIR',
+    );
+    const dir = required(values.out, '--out DIR', 'Usage: kalkan demo build --out DIR');
+    await mkdir(dir, { recursive: true });
+    for (const { id, bytes } of await buildDemoBundles())
+      await writeFile(join(dir, `${id}.klb`), bytes);
+    console.log(`wrote demo lists to ${dir}`);
+    return 0;
+  }
+  const trustedKeys = await readPublicKeys([DEMO_PUBLIC_KEY]);
+  const bundles = await Promise.all(
+    (await buildDemoBundles()).map(({ bytes }) => loadBundle(bytes, { trustedKeys })),
+  );
+  for (const b of bundles) {
+    console.log(
+      `built ${b.meta.id} (${b.meta.category}): ${b.byteLength} bytes, ${b.plaintext ? 'with' : 'no'} plaintext`,
+    );
+  }
   const matcher = new Matcher(bundles, { sha256: nativeSha256 });
-  for (const name of names.length ? names : DEMO_NAMES) {
+  for (const name of args.length ? args : DEMO_NAMES) {
     const v = name.includes('://') ? matcher.matchUrl(name) : matcher.match(name);
     console.log(
       `${name.padEnd(40)} ${v.blocked ? `blocked ${v.category} ${v.listId}` : 'allowed'}`,
