@@ -9,7 +9,7 @@
 import { labelBit, URL_MASK_BIT } from './bundle/layout.js';
 import type { LoadedBundle } from './bundle/load.js';
 import { canonicalHostname } from './canonical/hostname.js';
-import { canonicalizeUrl, urlExpressions } from './canonical/url.js';
+import { canonicalizeUrl, canonicalUrlExpressions } from './canonical/url.js';
 import { defaultSha256, entryHash, filterHash, forEachDomainSuffix, type Sha256 } from './hash.js';
 import { containsHash } from './hash-array.js';
 import { prefilterMayContain } from './prefilter.js';
@@ -95,7 +95,7 @@ export class Matcher {
     const found: Found = {};
     this.walkHost(canonical.host, found);
     if (!found.allowedBy && this.labelMask & URL_MASK_BIT) {
-      for (const expression of urlExpressions(url)) {
+      for (const expression of canonicalUrlExpressions(canonical)) {
         const stop = this.checkExpression(
           filterHash(expression),
           URL_MASK_BIT,

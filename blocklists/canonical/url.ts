@@ -68,7 +68,15 @@ export function canonicalizeUrl(url: string): CanonicalUrlResult {
  */
 export function urlExpressions(url: string): string[] {
   const canonical = canonicalizeUrl(url);
-  if (!canonical.ok) return [];
+  return canonical.ok ? canonicalUrlExpressions(canonical) : [];
+}
+
+/** The same, for a URL already canonicalized. */
+export function canonicalUrlExpressions(canonical: {
+  host: string;
+  path: string;
+  query: string | undefined;
+}): string[] {
   const paths = pathVariants(canonical.path, canonical.query);
   return hostVariants(canonical.host).flatMap((host) => paths.map((path) => host + path));
 }

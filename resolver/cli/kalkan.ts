@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** `kalkan`: one command, a subcommand per job. */
-import { listsCommand } from './lists.js';
 import { UsageError } from './usage.js';
 
 const USAGE = `Usage: kalkan <command> ...
@@ -11,8 +10,9 @@ Commands:
 
 Run "kalkan <command> --help" for a command's options.`;
 
+// Each command is imported when used, so `kalkan serve` starts without loading the others.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
-  lists: listsCommand,
+  lists: async (args) => (await import('./lists.js')).listsCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
 };
 

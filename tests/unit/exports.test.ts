@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { dnrRules } from '../../blocklists/exports/dnr.js';
+import { exportList } from '../../blocklists/exports/index.js';
+import { ExportError, readableList } from '../../blocklists/exports/readable.js';
+import { type ListEntry, parseSource, type SourceFormat } from '../../blocklists/sources/parse.js';
+import { loadedFromSource } from '../helpers/bundles.js';
+
+const key = (e: ListEntry) =>
+  `${e.allow ? 'allow' : 'block'} ${e.kind === 'domain' ? e.host : e.expression}`;
+const entrySet = (entries: ListEntry[]) => new Set(entries.map(key));
+
+/** Each source format, built into a plaintext bundle, exported and read back gives the same entries. */
+const roundTrips: {
+  name: string;
+  source: string;
+  file: string;
+  via: 'rpz' | 'hosts' | 'adblock';
+  as: SourceFormat;
+}[] = [
+  {
+    name: 'plain domains via RPZ',
+    file: 'list.txt',
+    via: 'rpz',
+    as: 'rpz',
+    source: 'one.test\nTwo.Example.\n*.three.invalid\n',
+  },
+  {
+    name: 'hosts via hosts',
+    file: 'list.hosts',
+    via: 'hosts',
+    as: 'hosts',
+    source: '0.0.0.0 one.test two.example\n127.0.0.1 three.invalid # c\n',
+  },
+  {
+    name: 'AdBlock with allow via AdBlock',
+    file: 'list.txt',
+    via: 'adblock',
+    as: 'adblock',
+    source: '[Adblock Plus 2.0]\n||one.test^\n||two.example^\n@@||ok.two.example^\n',
+  },
+  {
+    name: 'RPZ with passthru via RPZ',
+    file: 'list.rpz',
+    via: 'rpz',
+    as: 'rpz',
+    source:
+      '$ORIGIN rpz.test.\n@ SOA ns hostmaster 1 1 1 1 1\none.test CNAME .\n*.one.test CNAME .\nok.one.test CNAME rpz-passthru.\n',
+  },
+  {
+    name: 'CSV URL list (domain-level rows) via RPZ',
+    file: 'urls.csv',
+    via: 'rpz',
+    as: 'rpz',
+    source: 'url,added\nhttp://one.test/,2026-01-01\n"https://two.example/",x\n',
+  },
+];
+
+describe('exports', () => {
+  for (const trip of roundTrips) {
+    it(`round-trips ${trip.name}`, async () => {
+      const original = parseSource(trip.source, trip.file);
+      expect(original.problems).toEqual([]);
+      const bundle = await loadedFromSource(trip.source, trip.file, { plaintext: true });
+      const exported = exportList(bundle, trip.via, { zone: 'rpz.test' });
+      const back = parseSource(exported, `exported.${trip.via}`, trip.as);
+      expect(back.problems).toEqual([]);
+      expect(entrySet(back.entries)).toEqual(entrySet(original.entries));
+    });
+  }
+
+  it('keeps URL-level entries in AdBlock and DNR, and says DNS formats leave them out', async () => {
+    const bundle = await loadedFromSource('url\nhttp://host.test/gallery/\n', 'urls.csv', {
+      plaintext: true,
+    });
+    expect(exportList(bundle, 'adblock')).toContain('||host.test/gallery/');
+    expect(exportList(bundle, 'dnsmasq')).toContain('1 URL-level entries left out');
+    const rules = dnrRules(readableList(bundle));
+    expect(rules.map((r) => r.condition.urlFilter)).toContain('||host.test/gallery/');
+  });
+
+  it('writes each DNS format with its own syntax', async () => {
+    const bundle = await loadedFromSource(
+      '[Adblock Plus 2.0]\n||one.test^\n@@||ok.one.test^\n',
+      'l.txt',
+      { plaintext: true },
+    );
+    expect(exportList(bundle, 'dnsmasq')).toMatch(/^address=\/one\.test\/$/m);
+    expect(exportList(bundle, 'dnsmasq')).toMatch(/^server=\/ok\.one\.test\/#$/m);
+    expect(exportList(bundle, 'unbound')).toMatch(
+      /^ {2}local-zone: "one\.test\." always_nxdomain$/m,
+    );
+    expect(exportList(bundle, 'unbound')).toMatch(
+      /^ {2}local-zone: "ok\.one\.test\." always_transparent$/m,
+    );
+    const rpz = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' });
+    expect(rpz).toMatch(/^\$ORIGIN kalkan\.rpz\.test\.$/m);
+    expect(rpz).toMatch(/^@ SOA ns\.kalkan\.rpz\.test\. hostmaster\.kalkan\.rpz\.test\. 1 /m);
+    expect(rpz).toMatch(/^\*\.one\.test CNAME \.$/m);
+    expect(rpz).toMatch(/^ok\.one\.test CNAME rpz-passthru\.$/m);
+  });
+
+  it('packs DNR domains a bounded number per rule, allow above block', async () => {
+    const names = Array.from({ length: 2500 }, (_, i) => `||site${i}.test^`).join('\n');
+    const source = `[Adblock Plus 2.0]\n${names}\n@@||ok.site1.test^\n`;
+    const bundle = await loadedFromSource(source, 'many.txt', { plaintext: true });
+    const rules = dnrRules(readableList(bundle), {
+      domainsPerRule: 1000,
+      blockPagePath: '/block.html',
+    });
+    const block = rules.filter((r) => r.action.type === 'redirect');
+    expect(block.map((r) => r.condition.requestDomains?.length)).toEqual([1000, 1000, 500]);
+    expect(block.every((r) => r.condition.resourceTypes?.join() === 'main_frame')).toBe(true);
+    expect(rules.filter((r) => r.action.type === 'block')).toHaveLength(3);
+    const allow = rules.filter((r) => r.action.type === 'allow');
+    expect(allow[0]?.priority).toBeGreaterThan(block[0]?.priority ?? Infinity);
+    expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
+  });
+
+  it('refuses to export a hashed-only list, saying why', async () => {
+    const bundle = await loadedFromSource('secret.test\n', 'abuse.txt');
+    expect(() => exportList(bundle, 'hosts')).toThrow(ExportError);
+    expect(() => exportList(bundle, 'rpz')).toThrow(/hashed-only/);
+  });
+});
