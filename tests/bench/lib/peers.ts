@@ -1,0 +1,97 @@
+/**
+ * The servers compared with Kalkan, each given the same list: Unbound (`local-zone …
+ * always_nxdomain`, one thread), dnsmasq (`address=/name/`), and a Node UDP echo server as the
+ * ceiling no Node DNS server can pass. Plus the shared upstream: Unbound with local-data.
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Launch } from './server-process.js';
+
+function unboundServerBlock(dir: string, port: number): string[] {
+  return [
+    'server:',
+    '  interface: 127.0.0.1',
+    `  port: ${port}`,
+    '  username: ""',
+    '  chroot: ""',
+    `  directory: "${dir}"`,
+    '  pidfile: ""',
+    '  do-daemonize: no',
+    '  use-syslog: no',
+    '  logfile: ""',
+    '  verbosity: 0',
+    '  num-threads: 1',
+    '  so-reuseport: no',
+    // A filter, not a validating recursor: the same work Kalkan and dnsmasq do.
+    '  module-config: "iterator"',
+    '  access-control: 127.0.0.0/8 allow',
+    '  do-not-query-localhost: no',
+    '  msg-cache-size: 64m',
+    '  rrset-cache-size: 64m',
+  ];
+}
+
+/** The upstream every filter forwards to: authoritative-looking answers for allowed names. */
+export async function upstreamUnbound(
+  dir: string,
+  port: number,
+  allowedNames: string[],
+): Promise<Launch> {
+  const file = join(dir, 'upstream.conf');
+  const lines = [
+    ...unboundServerBlock(dir, port),
+    '  local-zone: "bench.test." static',
+    ...allowedNames.map((n, i) => `  local-data: "${n}. 300 IN A 192.0.2.${(i % 250) + 1}"`),
+  ];
+  await writeFile(file, `${lines.join('\n')}\n`);
+  return { command: 'unbound', args: ['-d', '-c', file] };
+}
+
+export async function filteringUnbound(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+  blocked: string[],
+): Promise<Launch> {
+  const file = join(dir, 'unbound-filter.conf');
+  const body = [
+    ...unboundServerBlock(dir, port),
+    ...blocked.map((d) => `  local-zone: "${d}." always_nxdomain`),
+    'forward-zone:',
+    '  name: "."',
+    `  forward-addr: 127.0.0.1@${upstreamPort}`,
+  ];
+  await writeFile(file, `${body.join('\n')}\n`);
+  return { command: 'unbound', args: ['-d', '-c', file] };
+}
+
+export async function dnsmasq(
+  dir: string,
+  port: number,
+  upstreamPort: number,
+  blocked: string[],
+): Promise<Launch> {
+  const file = join(dir, 'dnsmasq.conf');
+  const body = [
+    `port=${port}`,
+    'listen-address=127.0.0.1',
+    'bind-interfaces',
+    'no-resolv',
+    'no-hosts',
+    'cache-size=10000',
+    `server=127.0.0.1#${upstreamPort}`,
+    'user=root',
+    ...blocked.map((d) => `address=/${d}/`),
+  ];
+  await writeFile(file, `${body.join('\n')}\n`);
+  return {
+    command: 'dnsmasq',
+    args: ['--keep-in-foreground', `--conf-file=${file}`, '--pid-file='],
+  };
+}
+
+export function echoServer(port: number): Launch {
+  const script = fileURLToPath(new URL('./echo-server.ts', import.meta.url));
+  return { command: process.execPath, args: ['--import', 'tsx', script, String(port)] };
+}

@@ -1,0 +1,105 @@
+/** A DNS server under test as a child process: its RSS, its start-up time, and stopping it. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+
+/** How to start a server: a command and its arguments. */
+export interface Launch {
+  command: string;
+  args: string[];
+}
+
+export interface ServerProcess {
+  name: string;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the first answered query. */
+  startupMs: number;
+  rssBytes(): number;
+  stop(): Promise<void>;
+}
+
+/** A minimal A query for `name`, id 0x1234. */
+function query(name: string): Buffer {
+  const labels = name
+    .split('.')
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  return Buffer.concat([
+    Buffer.from([0x12, 0x34, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+    ...labels,
+    Buffer.from([0, 0, 1, 0, 1]),
+  ]);
+}
+
+/**
+ * Resolves when the server answers a query on `port` with `rcode`, polling every 5 ms. Asking
+ * for a listed name and NXDOMAIN means "first filtered answer", not merely "port open".
+ */
+export function firstAnswer(
+  port: number,
+  name: string,
+  rcode: number,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket('udp4');
+    const packet = query(name);
+    const timer = setInterval(() => socket.send(packet, port, '127.0.0.1'), 5);
+    const deadline = setTimeout(
+      () => finish(new Error(`no answer on port ${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const finish = (error?: Error) => {
+      clearInterval(timer);
+      clearTimeout(deadline);
+      socket.close();
+      if (error) reject(error);
+      else resolve();
+    };
+    socket.on('message', (m) => {
+      if (m.readUInt16BE(0) === 0x1234 && ((m[3] as number) & 0x0f) === rcode) finish();
+    });
+    socket.on('error', () => {});
+  });
+}
+
+export async function startServer(
+  name: string,
+  launch: Launch,
+  port: number,
+  probe: { name: string; rcode: number },
+  timeoutMs = 120_000,
+): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = spawn(launch.command, launch.args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) =>
+      reject(new Error(`${name} exited with ${code} before answering:\n${stderr}`)),
+    ),
+  );
+  await Promise.race([firstAnswer(port, probe.name, probe.rcode, timeoutMs), exited]);
+  const startupMs = performance.now() - started;
+  return {
+    name,
+    child,
+    startupMs,
+    rssBytes: () => rssOf(child.pid),
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.removeAllListeners('exit');
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+      }),
+  };
+}
+
+export function rssOf(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : Number.NaN;
+}
