@@ -43,7 +43,7 @@ export function expressionsOf(entries: Iterable<ListEntry>): Expressions {
     const expression = e.kind === 'domain' ? domainExpression(e.host) : e.expression;
     (e.allow ? allow : block).add(expression);
   }
-  return { block: [...block].sort(), allow: [...allow].sort() };
+  return { block: [...block], allow: [...allow] };
 }
 
 /** Domain expressions are `host/`; anything with more after the first slash is URL-level. */
@@ -51,10 +51,16 @@ export function isDomainExpression(expression: string): boolean {
   return expression.indexOf('/') === expression.length - 1;
 }
 
+function labelCount(host: string): number {
+  let labels = 1;
+  for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) labels++;
+  return labels;
+}
+
 function labelMask(expressions: string[]): number {
   let mask = 0;
   for (const e of expressions) {
-    mask |= isDomainExpression(e) ? labelBit(e.split('.').length) : URL_MASK_BIT;
+    mask |= isDomainExpression(e) ? labelBit(labelCount(e)) : URL_MASK_BIT;
   }
   return mask >>> 0;
 }
@@ -72,8 +78,9 @@ export async function buildBundle(
   options: BuildOptions,
 ): Promise<Uint8Array> {
   const sha256 = options.sha256 ?? defaultSha256;
-  const block = [...new Set(expressions.block)].sort();
-  const allow = [...new Set(expressions.allow)].sort();
+  // Order does not matter here: hashes are sorted, and the plaintext section sorts itself.
+  const block = [...new Set(expressions.block)];
+  const allow = [...new Set(expressions.allow)];
   const publicKey = await publicKeyOf(options.secretKey);
   const meta: BundleMeta = { ...options.meta, publisher: keyId(publicKey) };
   // Fixed key order keeps the bytes stable.

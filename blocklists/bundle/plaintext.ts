@@ -5,7 +5,10 @@
 import type { Expressions } from './build.js';
 
 export function encodePlaintext(block: string[], allow: string[]): Uint8Array {
-  const lines = [...block.map((e) => `+${e}`), ...allow.map((e) => `-${e}`)];
+  const lines = [
+    ...[...block].sort().map((e) => `+${e}`),
+    ...[...allow].sort().map((e) => `-${e}`),
+  ];
   return new TextEncoder().encode(lines.length ? `${lines.join('\n')}\n` : '');
 }
 
