@@ -1,0 +1,28 @@
+/** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
+import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
+import { Memo, type SubnetSet } from '../subnets.js';
+
+export interface SubnetPolicy {
+  subnets: SubnetSet;
+  policy: Policy;
+}
+
+export class PolicyStage implements Stage {
+  readonly name = 'policy';
+  private readonly memo = new Memo<Policy>();
+
+  constructor(
+    private readonly policies: readonly SubnetPolicy[],
+    private readonly fallback: Policy,
+  ) {}
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    let policy = this.memo.get(ctx.client);
+    if (!policy) {
+      policy = this.policies.find((p) => p.subnets.has(ctx.client))?.policy ?? this.fallback;
+      this.memo.set(ctx.client, policy);
+    }
+    ctx.policy = policy;
+    return next(ctx);
+  }
+}
