@@ -31,12 +31,15 @@ export interface ForwarderOptions {
   /** Per attempt. */
   timeoutMs: number;
   attempts: number;
+  /** Upstream queries outstanding at once; beyond that a query fails at once (SERVFAIL). */
+  maxOutstanding?: number;
   onLatency?: (upstream: string, seconds: number) => void;
 }
 
 const POOL_SIZE = 4;
 const QUERIES_PER_SOCKET = 2_000;
 const MAX_TCP_ANSWER = 65_535;
+const DEFAULT_MAX_OUTSTANDING = 4096;
 
 interface Pending {
   resolve: (bytes: Uint8Array) => void;
@@ -87,6 +90,7 @@ export class Forwarder {
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
   private closed = false;
+  private outstanding = 0;
 
   constructor(private readonly options: ForwarderOptions) {
     this.health = options.upstreams.map((address) => ({
@@ -103,6 +107,17 @@ export class Forwarder {
   /** Sends the client's question upstream; resolves with the upstream's raw answer. */
   async resolve(query: Uint8Array, q: Question): Promise<Uint8Array> {
     if (this.health.length === 0) throw new Error('no upstreams configured');
+    if (this.outstanding >= (this.options.maxOutstanding ?? DEFAULT_MAX_OUTSTANDING))
+      throw new Error('too many upstream queries outstanding');
+    this.outstanding++;
+    try {
+      return await this.tryUpstreams(query, q);
+    } finally {
+      this.outstanding--;
+    }
+  }
+
+  private async tryUpstreams(query: Uint8Array, q: Question): Promise<Uint8Array> {
     const order = [...this.health].sort(
       (a, b) =>
         a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),

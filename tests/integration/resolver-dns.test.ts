@@ -101,13 +101,7 @@ describe('forwarding and cache', () => {
       'adult-demo.test',
     ];
     const answers = await pipelined(k.port, names);
-    expect(answers.map((a) => a.rcode)).toEqual([
-      'NOERROR',
-      'NXDOMAIN',
-      'NOERROR',
-      'NOERROR',
-      'NXDOMAIN',
-    ]);
+    expect(answers).toEqual([0, 3, 0, 0, 3]); // NOERROR, NXDOMAIN, …
   });
 
   it('sets TC on a UDP answer too large for the client, and dig then gets it over TCP', async () => {
@@ -212,7 +206,7 @@ async function pipelined(port: number, names: string[]) {
   );
   const socket = connect(port, '127.0.0.1');
   socket.write(Buffer.concat(queries));
-  const byId = new Map<number, { rcode: string | undefined }>();
+  const rcodeById = new Map<number, number>();
   let buffered = Buffer.alloc(0);
   await new Promise<void>((resolve, reject) => {
     socket.on('error', reject);
@@ -220,13 +214,13 @@ async function pipelined(port: number, names: string[]) {
       buffered = Buffer.concat([buffered, chunk]);
       while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
         const length = buffered.readUInt16BE(0);
-        const answer = dnsPacket.decode(buffered.subarray(2, 2 + length));
-        byId.set(answer.id ?? 0, { rcode: answer.rcode });
+        const answer = buffered.subarray(2, 2 + length);
+        rcodeById.set(answer.readUInt16BE(0), (answer[3] as number) & 0x0f);
         buffered = buffered.subarray(2 + length);
       }
-      if (byId.size === names.length) resolve();
+      if (rcodeById.size === names.length) resolve();
     });
   });
   socket.end();
-  return names.map((_, i) => byId.get(1000 + i) ?? { rcode: undefined });
+  return names.map((_, i) => rcodeById.get(1000 + i));
 }
