@@ -74,12 +74,16 @@ export class ListManager {
     return this.matchers.get(keyOf(categories)) as Matcher;
   }
 
-  /** Loads every source once: subscriptions start from their last good copy, then fetch. */
+  /**
+   * Loads every source once. A subscription with a last good copy starts from it and is fetched
+   * in the background; one without is fetched now, so the server never starts unfiltered.
+   */
   async start(): Promise<void> {
     await Promise.all(
       this.sources.map(async (s) => {
-        if (isUrl(s.location)) await this.useLastGood(s, 'starting from the last good copy');
-        else await this.loadSource(s);
+        if (isUrl(s.location) && (await this.useLastGood(s, 'starting from the last good copy')))
+          return;
+        await this.loadSource(s);
       }),
     );
     this.swap();

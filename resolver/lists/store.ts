@@ -12,6 +12,9 @@ export interface StoredMeta {
 }
 
 export class LastGoodStore {
+  /** Writes run one after another, off the path to the first answer. */
+  private queue: Promise<void> = Promise.resolve();
+
   constructor(private readonly dir: string) {}
 
   async read(source: string): Promise<Uint8Array | undefined> {
@@ -30,10 +33,17 @@ export class LastGoodStore {
     }
   }
 
-  async write(source: string, bytes: Uint8Array, meta: StoredMeta = {}): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    await atomicWrite(this.path(source, 'klb'), bytes);
-    await atomicWrite(this.path(source, 'json'), JSON.stringify({ source, ...meta }));
+  /** Queues a copy of a good bundle (skipped when the copy on disk is the same). */
+  write(source: string, bytes: Uint8Array, meta: StoredMeta = {}): Promise<void> {
+    const job = this.queue.then(async () => {
+      const current = await this.read(source);
+      if (current && Buffer.from(current).equals(bytes)) return;
+      await mkdir(this.dir, { recursive: true });
+      await atomicWrite(this.path(source, 'klb'), bytes);
+      await atomicWrite(this.path(source, 'json'), JSON.stringify({ source, ...meta }));
+    });
+    this.queue = job.catch(() => {});
+    return job;
   }
 
   private path(source: string, ext: string): string {

@@ -14,7 +14,7 @@ import { ListManager } from '../lists/manager.js';
 import type { Config } from './config.js';
 import { chain, type Policy } from './context.js';
 import { makeHandler } from './handler.js';
-import { createMetrics } from './metrics.js';
+import type { Metrics } from './metrics.js';
 import { AclStage } from './stages/acl.js';
 import { Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
 import { CacheStage } from './stages/cache.js';
@@ -24,7 +24,6 @@ import { PolicyStage } from './stages/policy.js';
 import { RateLimitStage } from './stages/rate-limit.js';
 import { SpecialNamesStage } from './stages/special-names.js';
 import { Stats } from './stats.js';
-import { listenStatus } from './status-server.js';
 import { SubnetSet } from './subnets.js';
 import { listenTcp } from './transport/tcp.js';
 import { listenUdp } from './transport/udp.js';
@@ -79,18 +78,16 @@ export class ResolverServer {
       categorySets: this.policies.map((p) => p.policy.categories),
       logger: log,
     });
-    const metrics = createMetrics(this.stats, () => this.lists);
-    this.metrics = metrics;
     this.forwarder = new Forwarder({
       upstreams: config.upstreams.map(parseUpstream),
       timeoutMs: config.upstreamTimeoutMs,
       attempts: config.upstreamAttempts,
-      onLatency: metrics.observeUpstream,
+      onLatency: (upstream, seconds) => this.metrics?.observeUpstream(upstream, seconds),
     });
     this.cache = new CacheStage(config.cache, this.stats);
   }
 
-  private readonly metrics: ReturnType<typeof createMetrics>;
+  private metrics: Metrics | undefined;
 
   static async create(config: Config, log: Logger): Promise<ResolverServer> {
     return new ResolverServer(config, log, await readPublicKeys(config.trust));
@@ -100,7 +97,9 @@ export class ResolverServer {
     const { config, stats, log } = this;
     const countsFile = join(config.dataDir as string, 'counts.json');
     await stats.load(countsFile).catch(() => {});
+    const listsStarted = performance.now();
     await this.lists.start();
+    const listsMs = Math.round(performance.now() - listsStarted);
     this.lists.watchFiles();
     const lookup: ListLookup = {
       match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
@@ -142,6 +141,10 @@ export class ResolverServer {
       );
     }
     if (config.status) {
+      // Loaded after DNS answers: prom-client and the page are not on the way to the first answer.
+      const { createMetrics } = await import('./metrics.js');
+      const { listenStatus } = await import('./status-server.js');
+      this.metrics = createMetrics(stats, () => this.lists);
       const { host, port } = splitHostPort(config.status);
       this.status = await listenStatus(
         host,
@@ -172,6 +175,8 @@ export class ResolverServer {
         upstreams: this.forwarder.health.map((u) => u.label),
         lists: this.lists.summary(),
         status: config.status,
+        listsMs,
+        startupMs: Math.round(process.uptime() * 1000),
       },
       'kalkan serve ready',
     );

@@ -1,8 +1,6 @@
 /** Client subnet matching on Node's BlockList, with a bounded per-address memo for the hot path. */
 import { BlockList, isIPv4 } from 'node:net';
 
-const MEMO_SIZE = 10_000;
-
 export class SubnetSet {
   private readonly list = new BlockList();
 
@@ -25,19 +23,4 @@ export function parseCidr(cidr: string): [string, number | undefined] {
   const slash = cidr.indexOf('/');
   if (slash < 0) return [cidr, undefined];
   return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))];
-}
-
-/** A bounded map that forgets its oldest entry when full (insertion order). */
-export class Memo<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly limit = MEMO_SIZE) {}
-
-  get(key: string): V | undefined {
-    return this.map.get(key);
-  }
-
-  set(key: string, value: V): void {
-    if (this.map.size >= this.limit) this.map.delete(this.map.keys().next().value as string);
-    this.map.set(key, value);
-  }
 }

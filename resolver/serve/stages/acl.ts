@@ -1,12 +1,17 @@
 /** Stage 1: never an open resolver. Clients outside the allowed subnets get REFUSED. */
+
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { Memo, type SubnetSet } from '../subnets.js';
+import type { SubnetSet } from '../subnets.js';
 import { Rcode, reply } from '../wire.js';
+
+/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
+const MEMO_SIZE = 10_000;
 
 export class AclStage implements Stage {
   readonly name = 'acl';
-  private readonly memo = new Memo<boolean>();
+  private readonly memo = new VerdictCache<boolean>(MEMO_SIZE);
 
   constructor(
     private readonly allowed: SubnetSet,

@@ -3,10 +3,12 @@
  * (without its OPT record) and the offsets of every TTL, so a hit is one copy, the client's ID and
  * question bytes written over, TTLs counted down, and our OPT appended: no decode, no encode.
  * Negative answers are cached for the SOA's negative TTL (RFC 2308); TTLs are held between the
- * configured minimum and maximum; the entry count is bounded (oldest out first). Identical
+ * configured minimum and maximum; the entry count is bounded (two generations, the older
+ * dropped whole). Identical
  * queries in flight share one upstream request.
  */
 import dnsPacket from 'dns-packet';
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 import { OPT_DO, OPT_PLAIN, readU32, shapeOf } from '../wire.js';
@@ -30,21 +32,19 @@ interface Entry {
 
 export class CacheStage implements Stage {
   readonly name = 'cache';
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: VerdictCache<Entry>;
   private readonly inFlight = new Map<string, Promise<Entry>>();
 
   constructor(
     private readonly options: CacheOptions,
     private readonly stats: Stats,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.entries = new VerdictCache(options.maxEntries);
+  }
 
   get size(): number {
     return this.entries.size;
-  }
-
-  clear(): void {
-    this.entries.clear();
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
@@ -52,12 +52,9 @@ export class CacheStage implements Stage {
     const key = `${q.name}\0${q.qtype}\0${q.qclass}\0${q.dnssecOk ? 1 : 0}`;
     const entry = this.entries.get(key);
     const now = this.now();
-    if (entry) {
-      if (now < entry.expiresAt) {
-        this.stats.cacheHits++;
-        return answerFrom(entry, ctx, now);
-      }
-      this.entries.delete(key);
+    if (entry && now < entry.expiresAt) {
+      this.stats.cacheHits++;
+      return answerFrom(entry, ctx, now);
     }
     this.stats.cacheMisses++;
     let pending = this.inFlight.get(key);
@@ -101,11 +98,7 @@ export class CacheStage implements Stage {
       expiresAt: now + lifetime * 1000,
       cnames: shape?.hasCname ? cnamesOf(bytes) : undefined,
     };
-    if (lifetime > 0) {
-      if (this.entries.size >= this.options.maxEntries)
-        this.entries.delete(this.entries.keys().next().value as string);
-      this.entries.set(key, entry);
-    }
+    if (lifetime > 0) this.entries.set(key, entry); // an expired entry is simply replaced
     return entry;
   }
 }

@@ -1,15 +1,20 @@
 /** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
+
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
-import { Memo, type SubnetSet } from '../subnets.js';
+import type { SubnetSet } from '../subnets.js';
 
 export interface SubnetPolicy {
   subnets: SubnetSet;
   policy: Policy;
 }
 
+/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
+const MEMO_SIZE = 10_000;
+
 export class PolicyStage implements Stage {
   readonly name = 'policy';
-  private readonly memo = new Memo<Policy>();
+  private readonly memo = new VerdictCache<Policy>(MEMO_SIZE);
 
   constructor(
     private readonly policies: readonly SubnetPolicy[],

@@ -2,9 +2,10 @@
  * Stage 2: a token bucket per client address. Over the limit a client gets REFUSED (a small
  * answer, so no amplification) and the rate-limited counter goes up.
  */
+
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { Memo } from '../subnets.js';
 import { Rcode, reply } from '../wire.js';
 
 interface Bucket {
@@ -14,7 +15,7 @@ interface Bucket {
 
 export class RateLimitStage implements Stage {
   readonly name = 'rate-limit';
-  private readonly buckets = new Memo<Bucket>(100_000);
+  private readonly buckets = new VerdictCache<Bucket>(100_000);
 
   constructor(
     /** Queries per second refilled; 0 turns the limit off. */
