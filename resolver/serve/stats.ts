@@ -16,9 +16,11 @@ export class Stats {
   servfail = 0;
   readonly blocked = new Map<string, number>();
   /** day (YYYY-MM-DD, UTC) → category → blocked count; "queries" holds the day's total. */
-  readonly daily = new Map<string, Map<string, number>>();
+  private readonly daily = new Map<string, Map<string, number>>();
   private today = '';
   private todayCounts = new Map<string, number>();
+  /** `queries` when today's counts were last folded in: the hot path bumps one number only. */
+  private queriesFolded = 0;
 
   constructor(private readonly now: () => number = Date.now) {
     this.rollDay();
@@ -26,7 +28,18 @@ export class Stats {
 
   query(): void {
     this.queries++;
-    this.todayCounts.set('queries', (this.todayCounts.get('queries') ?? 0) + 1);
+  }
+
+  /** The per-day counts with today's queries up to date. */
+  dailyCounts(): ReadonlyMap<string, ReadonlyMap<string, number>> {
+    this.fold();
+    return this.daily;
+  }
+
+  private fold(): void {
+    const delta = this.queries - this.queriesFolded;
+    this.queriesFolded = this.queries;
+    if (delta) this.todayCounts.set('queries', (this.todayCounts.get('queries') ?? 0) + delta);
   }
 
   block(category: string): void {
@@ -38,6 +51,7 @@ export class Stats {
   rollDay(): void {
     const day = new Date(this.now()).toISOString().slice(0, 10);
     if (day === this.today) return;
+    this.fold(); // what was counted so far belongs to the day that ends
     this.today = day;
     this.todayCounts = this.daily.get(day) ?? new Map();
     this.daily.set(day, this.todayCounts);
@@ -63,7 +77,7 @@ export class Stats {
 
   async save(path: string): Promise<void> {
     const out: Record<string, Record<string, number>> = {};
-    for (const [day, counts] of this.daily) out[day] = Object.fromEntries(counts);
+    for (const [day, counts] of this.dailyCounts()) out[day] = Object.fromEntries(counts);
     await writeFile(`${path}.tmp`, JSON.stringify(out));
     await rename(`${path}.tmp`, path);
   }

@@ -60,13 +60,13 @@ function countsSection(v: StatusView): string {
       ['SERVFAIL', s.servfail],
     ],
   );
-  const categories = [...new Set([...s.daily.values()].flatMap((m) => [...m.keys()]))].filter(
-    (c) => c !== 'queries',
-  );
+  const categories = [
+    ...new Set([...s.dailyCounts().values()].flatMap((m) => [...m.keys()])),
+  ].filter((c) => c !== 'queries');
   const days = table(
     'daily',
     ['Day (UTC)', 'Queries', ...categories.map((c) => `Blocked ${c}`)],
-    [...s.daily]
+    [...s.dailyCounts()]
       .sort(([a], [b]) => b.localeCompare(a))
       .map(([day, m]) => [day, m.get('queries') ?? 0, ...categories.map((c) => m.get(c) ?? 0)]),
   );

@@ -198,6 +198,11 @@ async function main(): Promise<void> {
       `\nkalkan serve, ${ENTRIES.toLocaleString('en')}-entry list, dnsperf ${SECONDS} s each, loopback`,
     );
     console.log(
+      `machine: ${cpus().length} cores, load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (shared with other work: quote ratios)`,
+    );
+    console.log(
       `start to first answer: ${startupMs.toFixed(0)} ms; RSS with the list: ${mb(rssLoaded)}, after the runs: ${mb(rssAfter)}`,
     );
     console.log('| queries | QPS | p50 ms | p99 ms | sent | lost | answers |');
@@ -211,6 +216,8 @@ async function main(): Promise<void> {
           .join(', ')} |`,
       );
     }
+    console.log(`| Node UDP echo (ceiling) | ${ceiling.toFixed(0)} | | | | | |`);
+    console.log('QPS and lost at full speed; p50/p99 and answers from a run at half that rate.');
   } finally {
     await Promise.all(children.map(stopChild));
     await stopUnbound?.();

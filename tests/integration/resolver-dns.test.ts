@@ -133,6 +133,55 @@ describe('special names', () => {
   });
 });
 
+describe('addresses and policies', () => {
+  it('listens on IPv4 and IPv6 loopback at once', async () => {
+    const port = await freePort();
+    const both = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      listen: [`127.0.0.1:${port}`, `[::1]:${port}`],
+    });
+    servers.push(both);
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)('dig', [
+      '-6',
+      '@::1',
+      '-p',
+      String(port),
+      'abuse-demo.test',
+      '+time=3',
+      '+tries=1',
+    ]);
+    expect(statusOf(stdout)).toBe('NXDOMAIN');
+    expect(statusOf(await dig(port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+  });
+
+  it('applies the policy of the client subnet: its categories, its safe search setting', async () => {
+    const staff = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      policies: [
+        { name: 'staff', subnets: ['127.0.0.0/8'], categories: ['abuse'], safeSearch: false },
+      ],
+    });
+    servers.push(staff);
+    expect(statusOf(await dig(staff.port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+    expect(await dig(staff.port, 'adult-demo.test')).not.toContain('blocked by Kalkan');
+    expect(await dig(staff.port, 'www.google.com')).not.toContain('forcesafesearch');
+  });
+
+  it('answers a sinkhole address instead of NXDOMAIN when configured', async () => {
+    const sink = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      block: { mode: 'sinkhole', sinkholeIPv4: '192.0.2.254' },
+    });
+    servers.push(sink);
+    const out = await dig(sink.port, 'abuse-demo.test');
+    expect(statusOf(out)).toBe('NOERROR');
+    expect(out).toMatch(/abuse-demo\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.254/);
+    expect(out).toContain('EDE: 15 (Blocked)');
+  });
+});
+
 describe('never open, never flooded', () => {
   it('refuses clients outside the ACL', async () => {
     const closed = await startKalkan(tmp.dir, {

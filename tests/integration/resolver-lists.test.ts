@@ -64,7 +64,9 @@ it('fetches a subscription with a conditional GET and filters from the last good
   first.child.kill('SIGHUP');
   await waitFor(async () => requests.length >= 2);
   expect(requests[1]).toEqual({ ifNoneMatch: etag, status: 304 });
-  await first.stop();
+  await first.stop(); // SIGTERM: a graceful stop
+  expect(first.child.exitCode).toBe(0);
+  expect(first.stdout()).toContain('"msg":"stopped"');
 
   await new Promise<void>((r) => http?.close(() => r()));
   http = undefined;
