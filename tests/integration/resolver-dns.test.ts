@@ -206,6 +206,17 @@ describe('never open, never flooded', () => {
     expect(await metric(limited.statusPort, 'kalkan_rate_limited_total')).toBeGreaterThan(0);
   });
 
+  it('forwards over TCP to a tcp:// upstream, and fails over to the next upstream', async () => {
+    const viaTcp = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${await freePort()}`, `tcp://127.0.0.1:${unbound.port}`],
+      upstreamTimeoutMs: 300,
+    });
+    servers.push(viaTcp);
+    expect(await dig(viaTcp.port, 'allowed.test', 'A', ['+short'])).toContain('192.0.2.10');
+    const page = await (await fetch(`http://127.0.0.1:${viaTcp.statusPort}/`)).text();
+    expect(page).toContain(`tcp://127.0.0.1:${unbound.port}`);
+  });
+
   it('answers SERVFAIL within the timeout when no upstream answers', async () => {
     const dead = await startKalkan(tmp.dir, {
       upstreams: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`],

@@ -30,7 +30,10 @@ const GOOGLE_SAFE = 'forcesafesearch.google.com';
 
 /** The safe endpoint for a search engine's name, if it has one. */
 export function safeSearchTarget(name: string): string | undefined {
-  return EXACT[name] ?? (GOOGLE.test(name) ? GOOGLE_SAFE : undefined);
+  const exact = EXACT[name];
+  if (exact) return exact;
+  // The substring check first: the regex would otherwise run on every query.
+  return name.includes('google.') && GOOGLE.test(name) ? GOOGLE_SAFE : undefined;
 }
 
 export class SpecialNamesStage implements Stage {
