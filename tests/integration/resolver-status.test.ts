@@ -58,16 +58,16 @@ describe('status page', () => {
     expect(lists.some((r) => r.includes('demo-abuse') && r.includes('abuse'))).toBe(true);
     expect(lists.some((r) => r.includes('demo-adult') && r.includes('adult'))).toBe(true);
 
-    const counts = await page.locator('#counts').innerText();
+    const counts = (await page.locator('#counts tr').allInnerTexts()).join('\n');
     expect(counts).toMatch(/Queries\s+5/);
     expect(counts).toMatch(/Blocked \(abuse\)\s+2/);
     expect(counts).toMatch(/Blocked \(adult\)\s+1/);
     expect(counts).toMatch(/Cache hits\s+1/);
 
     const today = new Date().toISOString().slice(0, 10);
-    expect(await page.locator('#daily').innerText()).toContain(today);
+    expect((await page.locator('#daily tr').allInnerTexts()).join('\n')).toContain(today);
 
-    const upstream = await page.locator('#upstreams tbody tr').first().innerText();
+    const [upstream] = await page.locator('#upstreams tbody tr').allInnerTexts();
     expect(upstream).toContain(`127.0.0.1:${unbound.port}`);
     expect(upstream).toContain('up');
   });

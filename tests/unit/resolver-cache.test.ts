@@ -93,8 +93,12 @@ describe('cache stage', () => {
     const slow = new Promise<Uint8Array>((r) => {
       release = r;
     });
-    const a = cache.handle(ctx('same.test', 1), () => (calls++, slow));
-    const b = cache.handle(ctx('same.test', 2), () => (calls++, slow));
+    const upstream = () => {
+      calls++;
+      return slow;
+    };
+    const a = cache.handle(ctx('same.test', 1), upstream);
+    const b = cache.handle(ctx('same.test', 2), upstream);
     release(upstreamAnswer('same.test', 300));
     const [ra, rb] = await Promise.all([a, b]);
     expect(calls).toBe(1);
