@@ -57,7 +57,11 @@ export async function serveCommand(args: string[]): Promise<number> {
     }
     throw error;
   }
-  if (config.upstreams.length === 0) config.upstreams = await systemUpstreams();
+  if (config.upstreams.length === 0) {
+    // Never forward to ourselves: a machine whose resolv.conf names this server would loop.
+    const own = new Set(config.listen);
+    config.upstreams = (await systemUpstreams()).filter((u) => !own.has(u));
+  }
   if (values.check) return check(config);
 
   const log = pino({ level: config.logLevel, base: { service: 'kalkan-serve' } });

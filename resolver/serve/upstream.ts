@@ -3,7 +3,8 @@
  * pool of UDP sockets on OS-chosen random ports (sockets are replaced after a while, so the
  * source port keeps changing), and an answer is taken only from the upstream asked, with the same
  * ID and the same question. A truncated UDP answer is asked again over TCP. Attempts rotate over
- * the upstreams, healthiest first; when every attempt times out or fails the caller gets an error.
+ * the upstreams, healthiest first (an upstream's SERVFAIL or REFUSED counts as a failure); when
+ * every attempt fails the caller gets the last such answer, or an error.
  */
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
@@ -40,6 +41,8 @@ const POOL_SIZE = 4;
 const QUERIES_PER_SOCKET = 2_000;
 const MAX_TCP_ANSWER = 65_535;
 const DEFAULT_MAX_OUTSTANDING = 4096;
+const SERVFAIL = 2;
+const REFUSED = 5;
 
 interface Pending {
   resolve: (bytes: Uint8Array) => void;
@@ -123,16 +126,23 @@ export class Forwarder {
         a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
     );
     let lastError: Error = new Error('no attempt made');
+    let refusal: Uint8Array | undefined;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       const upstream = order[attempt % order.length] as UpstreamHealth;
       const started = performance.now();
       try {
         const answer = await this.ask(upstream.address, query, q);
         const ms = performance.now() - started;
-        upstream.answered++;
-        upstream.consecutiveFailures = 0;
         upstream.lastRttMs = ms;
         this.options.onLatency?.(upstream.label, ms / 1000);
+        const rcode = (answer[3] as number) & 0x0f;
+        if (rcode === SERVFAIL || rcode === REFUSED) {
+          // That upstream cannot answer this; another may. Kept in case none can.
+          refusal = answer;
+          throw new Error(`answered ${rcode === SERVFAIL ? 'SERVFAIL' : 'REFUSED'}`);
+        }
+        upstream.answered++;
+        upstream.consecutiveFailures = 0;
         return answer;
       } catch (error) {
         lastError = error as Error;
@@ -142,6 +152,7 @@ export class Forwarder {
         if (this.closed) break;
       }
     }
+    if (refusal) return refusal;
     throw lastError;
   }
 

@@ -40,14 +40,18 @@ export interface Unbound {
   stop: () => Promise<void>;
 }
 
-/** Unbound on 127.0.0.1 answering `localData` lines ("name TTL IN TYPE data") from static zones. */
+/**
+ * Unbound on 127.0.0.1 answering `localData` lines ("name TTL IN TYPE data") from static zones;
+ * `access: 'refuse'` makes it answer REFUSED to everything.
+ */
 export async function startUnbound(
   dir: string,
   localData: string[],
   zones: string[],
+  access: 'allow' | 'refuse' = 'allow',
 ): Promise<Unbound> {
   const port = await freePort();
-  const conf = join(dir, 'unbound.conf');
+  const conf = join(dir, `unbound-${port}.conf`);
   await writeFile(
     conf,
     `server:
@@ -60,7 +64,7 @@ export async function startUnbound(
   pidfile: ""
   use-syslog: no
   logfile: ""
-  access-control: 127.0.0.0/8 allow
+  access-control: 127.0.0.0/8 ${access}
   num-threads: 1
 ${zones.map((z) => `  local-zone: "${z}" static`).join('\n')}
 ${localData.map((d) => `  local-data: '${d}'`).join('\n')}

@@ -217,6 +217,20 @@ describe('never open, never flooded', () => {
     expect(page).toContain(`tcp://127.0.0.1:${unbound.port}`);
   });
 
+  it('fails over from an upstream that answers REFUSED to one that answers', async () => {
+    const refusing = await startUnbound(tmp.dir, [], ['test.'], 'refuse');
+    try {
+      const k2 = await startKalkan(tmp.dir, {
+        upstreams: [`127.0.0.1:${refusing.port}`, `127.0.0.1:${unbound.port}`],
+      });
+      servers.push(k2);
+      for (let i = 0; i < 3; i++)
+        expect(await dig(k2.port, `allowed.test`, 'A', ['+short'])).toContain('192.0.2.10');
+    } finally {
+      await refusing.stop();
+    }
+  });
+
   it('answers SERVFAIL within the timeout when no upstream answers', async () => {
     const dead = await startKalkan(tmp.dir, {
       upstreams: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`],
