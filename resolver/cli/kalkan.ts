@@ -7,6 +7,7 @@ const USAGE = `Usage: kalkan <command> ...
 Commands:
   lists     build, sign, verify, inspect, look up and export list bundles
   demo      build a demo list from reserved .test names and look names up in it
+  serve     run the filtering DNS resolver
 
 Run "kalkan <command> --help" for a command's options.`;
 
@@ -14,6 +15,7 @@ Run "kalkan <command> --help" for a command's options.`;
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   lists: async (args) => (await import('./lists.js')).listsCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
+  serve: async (args) => (await import('./serve.js')).serveCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,258 @@
+/**
+ * The lists in force for `kalkan serve`. Each source (a file or a subscription URL) holds its
+ * current verified bundle; a refresh loads every source again and, if anything changed, builds
+ * new matchers and swaps them in one assignment, so queries see the old lists or the new ones,
+ * never none. A bundle that fails verification is logged with its reason and changes nothing.
+ * Good bundles are copied to the data dir; a source that cannot be read falls back to its copy.
+ */
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
+import { Matcher } from '../../blocklists/matcher.js';
+import { readBytes } from './files.js';
+import { nativeSha256 } from './native-sha256.js';
+import { LastGoodStore } from './store.js';
+import { fetchBundle } from './subscription.js';
+
+export interface ListSource {
+  /** A file path or an http(s) URL. */
+  location: string;
+}
+
+export interface SourceState {
+  location: string;
+  bundle: LoadedBundle | undefined;
+  loadedAt: Date | undefined;
+  /** Where the bundle in force came from. */
+  origin: 'source' | 'last-good' | undefined;
+  lastError: string | undefined;
+}
+
+export interface ListLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ListManagerOptions {
+  sources: readonly ListSource[];
+  trustedKeys: Uint8Array[];
+  dataDir: string;
+  /** Category sets that policies block (undefined = all); a matcher is built for each. */
+  categorySets: readonly (ReadonlySet<string> | undefined)[];
+  logger: ListLogger;
+  fetchTimeoutMs?: number;
+  matcherCacheSize?: number;
+}
+
+const WATCH_DEBOUNCE_MS = 250;
+
+export class ListManager {
+  readonly sources: SourceState[];
+  /** Bumped on every swap; exported as a metric. */
+  generation = 0;
+  private matchers = new Map<string, Matcher>();
+  private readonly store: LastGoodStore;
+  private readonly watchers: FSWatcher[] = [];
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly options: ListManagerOptions) {
+    this.sources = options.sources.map((s) => ({
+      location: s.location,
+      bundle: undefined,
+      loadedAt: undefined,
+      origin: undefined,
+      lastError: undefined,
+    }));
+    this.store = new LastGoodStore(options.dataDir);
+    this.swap();
+  }
+
+  /** The matcher for a policy's categories (undefined: every category). */
+  matcherFor(categories: ReadonlySet<string> | undefined): Matcher {
+    return this.matchers.get(keyOf(categories)) as Matcher;
+  }
+
+  /**
+   * Loads every source once. A subscription with a last good copy starts from it and is fetched
+   * in the background; one without is fetched now, so the server never starts unfiltered.
+   */
+  async start(): Promise<void> {
+    await Promise.all(
+      this.sources.map(async (s) => {
+        if (isUrl(s.location) && (await this.useLastGood(s, 'starting from the last good copy')))
+          return;
+        await this.loadSource(s);
+      }),
+    );
+    this.swap();
+    if (this.sources.some((s) => isUrl(s.location))) void this.refresh('start');
+  }
+
+  /** Loads every source again; concurrent calls coalesce into one more pass. */
+  refresh(reason: string): Promise<void> {
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.again = false;
+        const changed = await Promise.all(this.sources.map((s) => this.loadSource(s)));
+        if (changed.some(Boolean)) {
+          this.swap();
+          this.options.logger.info(
+            { reason, generation: this.generation, lists: this.summary() },
+            'lists swapped',
+          );
+        }
+      } while (this.again);
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  /** Refreshes when a list file is replaced or rewritten. */
+  watchFiles(): void {
+    const byDir = new Map<string, Set<string>>();
+    for (const s of this.sources) {
+      if (isUrl(s.location)) continue;
+      const names = byDir.get(dirname(s.location)) ?? new Set();
+      names.add(basename(s.location));
+      byDir.set(dirname(s.location), names);
+    }
+    for (const [dir, names] of byDir) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const watcher = watch(dir, (_event, file) => {
+          if (file && !names.has(file.toString())) return;
+          clearTimeout(timer);
+          timer = setTimeout(() => void this.refresh('file changed'), WATCH_DEBOUNCE_MS);
+        });
+        watcher.on('error', () => {});
+        this.watchers.push(watcher);
+      } catch (error) {
+        this.options.logger.warn({ dir, error: (error as Error).message }, 'cannot watch list dir');
+      }
+    }
+  }
+
+  close(): void {
+    for (const w of this.watchers) w.close();
+  }
+
+  summary() {
+    return this.sources.map((s) => ({
+      location: s.location,
+      id: s.bundle?.meta.id,
+      category: s.bundle?.meta.category,
+      sequence: s.bundle?.meta.sequence,
+      entries: s.bundle ? (s.bundle.blockHashes.length + s.bundle.allowHashes.length) / 2 : 0,
+      origin: s.origin,
+      error: s.lastError,
+    }));
+  }
+
+  /** True when the source's bundle in force changed. */
+  private async loadSource(s: SourceState): Promise<boolean> {
+    let bytes: Uint8Array;
+    let meta = {};
+    try {
+      if (isUrl(s.location)) {
+        const previous = await this.store.readMeta(s.location);
+        const fetched = await fetchBundle(
+          s.location,
+          s.bundle ? previous : {},
+          this.options.fetchTimeoutMs ?? 30_000,
+        );
+        if (!fetched.changed) return false;
+        bytes = fetched.bytes;
+        meta = fetched.meta;
+      } else bytes = await readBytes(s.location);
+    } catch (error) {
+      s.lastError = (error as Error).message;
+      this.options.logger.warn({ list: s.location, reason: s.lastError }, 'list source unreadable');
+      return s.bundle ? false : this.useLastGood(s, s.lastError);
+    }
+    try {
+      const bundle = await loadBundle(bytes, {
+        trustedKeys: this.options.trustedKeys,
+        currentSequence: s.bundle?.meta.sequence,
+      });
+      if (s.bundle && sameBundle(s.bundle, bundle)) return false;
+      s.bundle = bundle;
+      s.origin = 'source';
+      s.loadedAt = new Date();
+      s.lastError = undefined;
+      await this.store
+        .write(s.location, bytes, meta)
+        .catch((error: Error) =>
+          this.options.logger.warn({ error: error.message }, 'cannot keep last good list copy'),
+        );
+      return true;
+    } catch (error) {
+      s.lastError = (error as Error).message;
+      this.options.logger.error(
+        { list: s.location, reason: s.lastError, code: (error as { code?: string }).code },
+        'list refused; the lists in force are unchanged',
+      );
+      return s.bundle ? false : this.useLastGood(s, s.lastError);
+    }
+  }
+
+  private async useLastGood(s: SourceState, why: string): Promise<boolean> {
+    const bytes = await this.store.read(s.location);
+    if (!bytes) return false;
+    try {
+      s.bundle = await loadBundle(bytes, { trustedKeys: this.options.trustedKeys });
+      s.origin = 'last-good';
+      s.loadedAt = new Date();
+      this.options.logger.info({ list: s.location, why }, 'using the last good copy');
+      return true;
+    } catch (error) {
+      this.options.logger.warn(
+        { list: s.location, reason: (error as Error).message },
+        'last good copy no longer valid',
+      );
+      return false;
+    }
+  }
+
+  private swap(): void {
+    const bundles = this.sources.flatMap((s) => (s.bundle ? [s.bundle] : []));
+    const next = new Map<string, Matcher>();
+    for (const categories of [undefined, ...this.options.categorySets]) {
+      const key = keyOf(categories);
+      if (next.has(key)) continue;
+      const chosen = categories ? bundles.filter((b) => categories.has(b.meta.category)) : bundles;
+      next.set(
+        key,
+        new Matcher(chosen, {
+          sha256: nativeSha256,
+          cacheSize: this.options.matcherCacheSize ?? 50_000,
+        }),
+      );
+    }
+    this.matchers = next; // the swap: one assignment
+    this.generation++;
+  }
+}
+
+function keyOf(categories: ReadonlySet<string> | undefined): string {
+  return categories ? [...categories].sort().join('\0') : '*';
+}
+
+function isUrl(location: string): boolean {
+  return /^https?:\/\//i.test(location);
+}
+
+function sameBundle(a: LoadedBundle, b: LoadedBundle): boolean {
+  return (
+    a.meta.id === b.meta.id &&
+    a.meta.sequence === b.meta.sequence &&
+    a.byteLength === b.byteLength &&
+    a.meta.created === b.meta.created
+  );
+}

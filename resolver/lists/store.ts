@@ -1,0 +1,59 @@
+/**
+ * The last good copy of each list source in the data dir, so a restart without network (or
+ * after a bad file replaced a good one) still filters. Writes are atomic (temp file + rename).
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface StoredMeta {
+  etag?: string;
+  lastModified?: string;
+}
+
+export class LastGoodStore {
+  /** Writes run one after another, off the path to the first answer. */
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly dir: string) {}
+
+  async read(source: string): Promise<Uint8Array | undefined> {
+    try {
+      return new Uint8Array(await readFile(this.path(source, 'klb')));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async readMeta(source: string): Promise<StoredMeta> {
+    try {
+      return JSON.parse(await readFile(this.path(source, 'json'), 'utf8')) as StoredMeta;
+    } catch {
+      return {};
+    }
+  }
+
+  /** Queues a copy of a good bundle (skipped when the copy on disk is the same). */
+  write(source: string, bytes: Uint8Array, meta: StoredMeta = {}): Promise<void> {
+    const job = this.queue.then(async () => {
+      const current = await this.read(source);
+      if (current && Buffer.from(current).equals(bytes)) return;
+      await mkdir(this.dir, { recursive: true });
+      await atomicWrite(this.path(source, 'klb'), bytes);
+      await atomicWrite(this.path(source, 'json'), JSON.stringify({ source, ...meta }));
+    });
+    this.queue = job.catch(() => {});
+    return job;
+  }
+
+  private path(source: string, ext: string): string {
+    // One file per source, named by a hash of its path or URL (safe in any file system).
+    const id = createHash('sha256').update(source).digest('hex').slice(0, 16);
+    return join(this.dir, `${id}.${ext}`);
+  }
+}
+
+async function atomicWrite(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}

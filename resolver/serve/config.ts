@@ -1,0 +1,207 @@
+/**
+ * The `kalkan serve` configuration: YAML, validated with zod, every error naming the key and
+ * the line it is on. Paths are relative to the config file's directory.
+ */
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseCidr } from './subnets.js';
+
+const hostPort = z
+  .string()
+  .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):\d{1,5}$/, 'expected HOST:PORT (IPv6 as [ADDR]:PORT)');
+const upstream = z
+  .string()
+  .regex(
+    /^(?:(?:udp|tcp):\/\/)?(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+)(?::\d{1,5})?$/,
+    'expected HOST[:PORT] or tcp://HOST[:PORT]',
+  );
+const cidr = z.string().refine((s) => {
+  const [address, bits] = parseCidr(s);
+  const max = address.includes(':') ? 128 : 32;
+  return (
+    /^[0-9a-fA-F:.]+$/.test(address) &&
+    (bits === undefined || (Number.isInteger(bits) && bits >= 0 && bits <= max))
+  );
+}, 'expected an address or ADDRESS/BITS');
+const seconds = z.number().int().min(0);
+
+const policy = z.strictObject({
+  name: z.string().min(1),
+  subnets: z.array(cidr).min(1),
+  /** Omitted: every category. */
+  categories: z.array(z.string().min(1)).optional(),
+  safeSearch: z.boolean().optional(),
+});
+
+export const configSchema = z.strictObject({
+  listen: z.array(hostPort).min(1).default(['127.0.0.1:53', '[::1]:53']),
+  /** Empty: the nameservers in /etc/resolv.conf. */
+  upstreams: z.array(upstream).default([]),
+  upstreamTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
+  upstreamAttempts: z.number().int().min(1).max(10).default(3),
+  lists: z
+    .array(z.union([z.strictObject({ file: z.string().min(1) }), z.strictObject({ url: z.url() })]))
+    .default([]),
+  trust: z.array(z.string().min(1)).default([]),
+  refreshSeconds: seconds.min(60).default(3600),
+  dataDir: z.string().min(1).optional(),
+  block: z
+    .strictObject({
+      mode: z.enum(['nxdomain', 'sinkhole']).default('nxdomain'),
+      sinkholeIPv4: z.ipv4().default('0.0.0.0'),
+      sinkholeIPv6: z.ipv6().default('::'),
+      ttl: seconds.default(300),
+      /** Answered with EDE 15 Blocked; every other category gets 17 Filtered. */
+      blockedCategories: z.array(z.string()).default(['abuse']),
+    })
+    .prefault({}),
+  cache: z
+    .strictObject({
+      maxEntries: z.number().int().min(0).default(50_000),
+      minTtl: seconds.default(0),
+      maxTtl: seconds.default(86_400),
+      maxNegativeTtl: seconds.default(3600),
+    })
+    .prefault({}),
+  acl: z
+    .array(cidr)
+    .default([
+      '127.0.0.0/8',
+      '::1/128',
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+      '192.168.0.0/16',
+      '100.64.0.0/10',
+      '169.254.0.0/16',
+      'fc00::/7',
+      'fe80::/10',
+    ]),
+  rateLimit: z
+    .strictObject({
+      /** Queries per second per client address; 0 turns the limit off. */
+      perSecond: z.number().min(0).default(200),
+      burst: z.number().int().min(1).default(400),
+    })
+    .prefault({}),
+  safeSearch: z.boolean().default(true),
+  policies: z.array(policy).default([]),
+  tcp: z
+    .strictObject({
+      idleTimeoutMs: z.number().int().min(100).default(10_000),
+      maxConnections: z.number().int().min(1).default(256),
+      maxInFlightPerConnection: z.number().int().min(1).default(16),
+    })
+    .prefault({}),
+  /** HOST:PORT of the status page and /metrics; null turns it off. */
+  status: hostPort.nullable().default('127.0.0.1:8053'),
+  queryLog: z.boolean().default(false),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates; throws ConfigError listing "file:line: key: problem" for each issue. */
+export function parseConfig(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      doc.errors
+        .map((e) => `${file}:${lineCounter.linePos(e.pos[0]).line}: ${e.message.split('\n')[0]}`)
+        .join('\n'),
+    );
+  }
+  const result = configSchema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = [...issue.path];
+    if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] as string);
+    const key = path.map(String).join('.') || '(top level)';
+    const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+    return `${file}:${lineOf(doc.contents, path, lineCounter, text)}: ${key}: ${message}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** The line of the deepest node on `path` that exists (a key's line for unknown keys). */
+function lineOf(
+  root: unknown,
+  path: readonly PropertyKey[],
+  lineCounter: LineCounter,
+  text: string,
+): number {
+  let node = root as Node | null;
+  let offset = 0;
+  for (const step of path) {
+    if (!node) break;
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => (p.key as { value?: unknown } | null)?.value === String(step),
+      );
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value as Node | null;
+      continue;
+    }
+    const items = (node as { items?: unknown[] }).items;
+    const item = items?.[Number(step)] as Node | undefined;
+    if (!item) break;
+    offset = item.range?.[0] ?? offset;
+    node = item;
+  }
+  if (offset === 0 && text.length === 0) return 1;
+  return Math.max(1, lineCounter.linePos(offset).line);
+}
+
+/** Makes relative paths absolute against `base`, fills in the upstreams and the data dir. */
+export function resolvePaths(config: Config, base: string): Config {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  return {
+    ...config,
+    lists: config.lists.map((l) => ('file' in l ? { file: abs(l.file) } : l)),
+    trust: config.trust.map(abs),
+    dataDir: abs(config.dataDir ?? defaultDataDir()),
+  };
+}
+
+function defaultDataDir(): string {
+  return (
+    process.env.KALKAN_DATA_DIR ??
+    process.env.STATE_DIRECTORY ??
+    join(homedir(), '.local', 'state', 'kalkan')
+  );
+}
+
+export async function readConfigFile(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${path}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return resolvePaths(parseConfig(text, path), dirname(resolve(path)));
+}
+
+/** The nameservers of /etc/resolv.conf as HOST:53 upstreams. */
+export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<string[]> {
+  let text = '';
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return [];
+  }
+  return text
+    .split('\n')
+    .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
+    .filter((a): a is string => a !== undefined)
+    .map((a) => (a.includes(':') ? `[${a.split('%')[0]}]:53` : `${a}:53`));
+}

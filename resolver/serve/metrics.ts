@@ -1,0 +1,91 @@
+/**
+ * Prometheus metrics. The hot path bumps plain numbers in Stats; these collectors read them when
+ * /metrics is scraped, so counting costs nothing per query. Only upstream latency is observed
+ * directly (on cache misses).
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ListManager } from '../lists/manager.js';
+import type { Stats } from './stats.js';
+
+export interface Metrics {
+  registry: Registry;
+  observeUpstream(upstream: string, seconds: number): void;
+}
+
+export function createMetrics(stats: Stats, lists: () => ListManager | undefined): Metrics {
+  const registry = new Registry();
+  const counter = (name: string, help: string, read: () => number) =>
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  counter('kalkan_queries_total', 'DNS queries received (well-formed)', () => stats.queries);
+  counter('kalkan_cache_hits_total', 'Answers served from the cache', () => stats.cacheHits);
+  counter(
+    'kalkan_cache_misses_total',
+    'Queries the cache could not answer',
+    () => stats.cacheMisses,
+  );
+  counter(
+    'kalkan_rate_limited_total',
+    'Queries refused by the per-client rate limit',
+    () => stats.rateLimited,
+  );
+  counter('kalkan_refused_total', 'Queries refused by the ACL', () => stats.refused);
+  counter('kalkan_servfail_total', 'SERVFAIL answers (no upstream answered)', () => stats.servfail);
+  new Counter({
+    name: 'kalkan_blocked_total',
+    help: 'Queries blocked, by category',
+    labelNames: ['category'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [category, n] of stats.blocked) this.inc({ category }, n);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_sequence',
+    help: 'Sequence number of each list in force',
+    labelNames: ['list', 'category'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of lists()?.summary() ?? [])
+        if (s.id) this.set({ list: s.id, category: s.category ?? '' }, s.sequence ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_entries',
+    help: 'Entries (block + allow) of each list in force',
+    labelNames: ['list'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of lists()?.summary() ?? []) if (s.id) this.set({ list: s.id }, s.entries);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_generation',
+    help: 'How many times the lists in force were swapped since start',
+    registers: [registry],
+    collect() {
+      this.set(lists()?.generation ?? 0);
+    },
+  });
+  const latency = new Histogram({
+    name: 'kalkan_upstream_latency_seconds',
+    help: 'Time for an upstream to answer',
+    labelNames: ['upstream'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeUpstream: (upstream, seconds) => latency.observe({ upstream }, seconds),
+  };
+}

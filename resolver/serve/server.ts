@@ -1,0 +1,226 @@
+/**
+ * `kalkan serve` assembled: the stage chain (acl → rate-limit → policy → special names →
+ * blocklist → CNAME-cloaking check → cache → forward), the UDP and TCP listeners on every
+ * address, the list manager, the status page. start() answers only once the lists are loaded;
+ * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
+ */
+import type { Socket } from 'node:dgram';
+import type { Server as NetServer } from 'node:net';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { readPublicKeys } from '../lists/files.js';
+import { ListManager } from '../lists/manager.js';
+import type { Config } from './config.js';
+import { chain, type Policy } from './context.js';
+import { makeHandler } from './handler.js';
+import type { Metrics } from './metrics.js';
+import { AclStage } from './stages/acl.js';
+import { Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
+import { CacheStage } from './stages/cache.js';
+import { CnameCloakStage } from './stages/cname-cloak.js';
+import { ForwardStage } from './stages/forward.js';
+import { PolicyStage } from './stages/policy.js';
+import { RateLimitStage } from './stages/rate-limit.js';
+import { SpecialNamesStage } from './stages/special-names.js';
+import { Stats } from './stats.js';
+import { SubnetSet } from './subnets.js';
+import { listenTcp } from './transport/tcp.js';
+import { listenUdp } from './transport/udp.js';
+import { Forwarder, type UpstreamAddress } from './upstream.js';
+
+export function splitHostPort(value: string, defaultPort?: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(value) ?? /^([^:]+)(?::(\d+))?$/.exec(value);
+  const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
+  if (!m || port === undefined || port > 65_535) throw new Error(`not HOST:PORT: ${value}`);
+  return { host: m[1] as string, port };
+}
+
+export function parseUpstream(value: string): UpstreamAddress {
+  const tcp = value.startsWith('tcp://');
+  const { host, port } = splitHostPort(value.replace(/^(?:udp|tcp):\/\//, ''), 53);
+  if (!isIP(host)) throw new Error(`upstream must be an IP address: ${value}`);
+  return { host, port, protocol: tcp ? 'tcp' : 'udp' };
+}
+
+export class ResolverServer {
+  readonly stats = new Stats();
+  readonly lists: ListManager;
+  readonly forwarder: Forwarder;
+  readonly cache: CacheStage;
+  private readonly udp: Socket[] = [];
+  private readonly tcp: NetServer[] = [];
+  private status: import('node:http').Server | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly startedAt = new Date();
+  private readonly policies: { subnets: SubnetSet; policy: Policy }[];
+  private readonly fallback: Policy;
+
+  constructor(
+    readonly config: Config,
+    private readonly log: Logger,
+    trustedKeys: Uint8Array[],
+  ) {
+    const categoriesOf = (c?: string[]) => (c ? new Set(c) : undefined);
+    this.fallback = { name: 'default', categories: undefined, safeSearch: config.safeSearch };
+    this.policies = config.policies.map((p) => ({
+      subnets: new SubnetSet(p.subnets),
+      policy: {
+        name: p.name,
+        categories: categoriesOf(p.categories),
+        safeSearch: p.safeSearch ?? config.safeSearch,
+      },
+    }));
+    this.lists = new ListManager({
+      sources: config.lists.map((l) => ({ location: 'file' in l ? l.file : l.url })),
+      trustedKeys,
+      dataDir: join(config.dataDir as string, 'lists'),
+      categorySets: this.policies.map((p) => p.policy.categories),
+      logger: log,
+    });
+    this.forwarder = new Forwarder({
+      upstreams: config.upstreams.map(parseUpstream),
+      timeoutMs: config.upstreamTimeoutMs,
+      attempts: config.upstreamAttempts,
+      onLatency: (upstream, seconds) => this.metrics?.observeUpstream(upstream, seconds),
+    });
+    this.cache = new CacheStage(config.cache, this.stats);
+  }
+
+  private metrics: Metrics | undefined;
+
+  static async create(config: Config, log: Logger): Promise<ResolverServer> {
+    return new ResolverServer(config, log, await readPublicKeys(config.trust));
+  }
+
+  async start(): Promise<void> {
+    const { config, stats, log } = this;
+    const countsFile = join(config.dataDir as string, 'counts.json');
+    await stats.load(countsFile).catch(() => {});
+    const listsStarted = performance.now();
+    await this.lists.start();
+    const listsMs = Math.round(performance.now() - listsStarted);
+    this.lists.watchFiles();
+    const lookup: ListLookup = {
+      match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
+    };
+    const blocker = new Blocker(
+      {
+        mode: config.block.mode,
+        ipv4: Uint8Array.from(config.block.sinkholeIPv4.split('.').map(Number)),
+        ipv6: ipv6Bytes(config.block.sinkholeIPv6),
+        ttl: config.block.ttl,
+        blockedCategories: new Set(config.block.blockedCategories),
+      },
+      stats,
+    );
+    const stages = [
+      new AclStage(new SubnetSet(config.acl), stats),
+      new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats),
+      new PolicyStage(this.policies, this.fallback),
+      new SpecialNamesStage(),
+      new BlocklistStage(lookup, blocker),
+      new CnameCloakStage(lookup, blocker),
+      this.cache,
+    ];
+    const forward = new ForwardStage(this.forwarder, stats);
+    const handler = makeHandler(
+      chain(stages, (ctx) => forward.handle(ctx)),
+      stats,
+      config.queryLog ? log.child({ kind: 'query-log' }) : undefined,
+    );
+    for (const address of config.listen) {
+      const { host, port } = splitHostPort(address);
+      this.udp.push(await listenUdp(host, port, handler));
+      this.tcp.push(
+        await listenTcp(host, port, handler, {
+          idleTimeoutMs: config.tcp.idleTimeoutMs,
+          maxConnections: config.tcp.maxConnections,
+          maxInFlight: config.tcp.maxInFlightPerConnection,
+        }),
+      );
+    }
+    if (config.status) {
+      // Loaded after DNS answers: prom-client and the page are not on the way to the first answer.
+      const { createMetrics } = await import('./metrics.js');
+      const { listenStatus } = await import('./status-server.js');
+      this.metrics = createMetrics(stats, () => this.lists);
+      const { host, port } = splitHostPort(config.status);
+      this.status = await listenStatus(
+        host,
+        port,
+        () => ({
+          startedAt: this.startedAt,
+          stats,
+          lists: this.lists.summary(),
+          sources: this.lists.sources,
+          upstreams: this.forwarder.health,
+          listen: config.listen,
+          cacheEntries: this.cache.size,
+        }),
+        this.metrics,
+      );
+    }
+    this.timers.push(
+      setInterval(() => void this.lists.refresh('schedule'), config.refreshSeconds * 1000),
+      setInterval(() => {
+        stats.rollDay();
+        void stats.save(countsFile).catch(() => {});
+      }, 60_000),
+    );
+    for (const t of this.timers) t.unref();
+    log.info(
+      {
+        listen: config.listen,
+        upstreams: this.forwarder.health.map((u) => u.label),
+        lists: this.lists.summary(),
+        status: config.status,
+        listsMs,
+        startupMs: Math.round(process.uptime() * 1000),
+      },
+      'kalkan serve ready',
+    );
+  }
+
+  reload(reason: string): Promise<void> {
+    return this.lists.refresh(reason);
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.lists.close();
+    await Promise.all([
+      ...this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))),
+      ...this.tcp.map(
+        (s) =>
+          new Promise<void>((r) => {
+            s.close(() => r());
+            // Connections left open by clients get a moment to finish, then go.
+            setTimeout(() => r(), 1000).unref();
+          }),
+      ),
+      this.status ? new Promise<void>((r) => this.status?.close(() => r())) : undefined,
+    ]);
+    this.status?.closeAllConnections();
+    this.forwarder.close();
+    await this.stats.save(join(this.config.dataDir as string, 'counts.json')).catch(() => {});
+  }
+}
+
+function ipv6Bytes(address: string): Uint8Array {
+  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
+  const parse = (s: string | undefined) =>
+    s ? s.split(':').map((h) => Number.parseInt(h, 16)) : [];
+  const front = parse(head);
+  const back = parse(tail);
+  const groups =
+    tail === undefined
+      ? front
+      : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
+  const out = new Uint8Array(16);
+  groups.forEach((g, i) => {
+    out[i * 2] = g >> 8;
+    out[i * 2 + 1] = g & 0xff;
+  });
+  return out;
+}

@@ -1,0 +1,87 @@
+/**
+ * Stage 5: names on a list the client's policy blocks. NXDOMAIN by default, or the sinkhole
+ * addresses (A/AAAA; other types get NODATA), always with an Extended DNS Error (RFC 8914):
+ * 15 Blocked for the operator's own categories (abuse), 17 Filtered for the rest, the text
+ * naming category and list.
+ */
+import type { Verdict } from '../../../blocklists/matcher.js';
+import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
+import type { Stats } from '../stats.js';
+import {
+  addressRecord,
+  EDE_BLOCKED,
+  EDE_FILTERED,
+  optRecord,
+  Rcode,
+  RrType,
+  reply,
+} from '../wire.js';
+
+/** Whatever holds the lists in force: asked once per query, so a swap takes effect at once. */
+export interface ListLookup {
+  match(name: string, policy: Policy | undefined): Verdict;
+}
+
+export interface BlockAnswer {
+  /** NXDOMAIN (default) or a sinkhole. */
+  mode: 'nxdomain' | 'sinkhole';
+  ipv4: Uint8Array;
+  ipv6: Uint8Array;
+  ttl: number;
+  /** Categories answered with EDE 15 Blocked; every other category gets 17 Filtered. */
+  blockedCategories: ReadonlySet<string>;
+}
+
+type BlockedVerdict = Extract<Verdict, { blocked: true }>;
+
+/** Builds block answers; shared by the blocklist stage and the CNAME-cloaking check. */
+export class Blocker {
+  private readonly opts = new Map<string, Uint8Array>();
+  private readonly sinkA: Uint8Array;
+  private readonly sinkAaaa: Uint8Array;
+
+  constructor(
+    private readonly answer: BlockAnswer,
+    private readonly stats: Stats,
+  ) {
+    this.sinkA = addressRecord(RrType.A, answer.ttl, answer.ipv4);
+    this.sinkAaaa = addressRecord(RrType.AAAA, answer.ttl, answer.ipv6);
+  }
+
+  blocked(ctx: QueryContext, verdict: BlockedVerdict): Uint8Array {
+    this.stats.block(verdict.category);
+    const { q, query } = ctx;
+    const opt = q.edns ? this.opt(verdict, q.dnssecOk) : undefined;
+    if (this.answer.mode === 'nxdomain') return reply(query, q, Rcode.NxDomain, [], opt);
+    const record =
+      q.qtype === RrType.A ? this.sinkA : q.qtype === RrType.AAAA ? this.sinkAaaa : undefined;
+    return reply(query, q, Rcode.NoError, record ? [record] : [], opt);
+  }
+
+  private opt(verdict: BlockedVerdict, dnssecOk: boolean): Uint8Array {
+    const key = `${verdict.category}\0${verdict.listId}\0${dnssecOk}`;
+    let opt = this.opts.get(key);
+    if (!opt) {
+      const code = this.answer.blockedCategories.has(verdict.category) ? EDE_BLOCKED : EDE_FILTERED;
+      const text = `blocked by Kalkan: category ${verdict.category}, list ${verdict.listId}`;
+      opt = optRecord(dnssecOk, { code, text });
+      this.opts.set(key, opt);
+    }
+    return opt;
+  }
+}
+
+export class BlocklistStage implements Stage {
+  readonly name = 'blocklist';
+
+  constructor(
+    private readonly lists: ListLookup,
+    private readonly blocker: Blocker,
+  ) {}
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    const verdict = this.lists.match(ctx.q.name, ctx.policy);
+    if (verdict.blocked) return this.blocker.blocked(ctx, verdict);
+    return next(ctx);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Stage 7: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded answer
+ * (without its OPT record) and the offsets of every TTL, so a hit is one copy, the client's ID and
+ * question bytes written over, TTLs counted down, and our OPT appended: no decode, no encode.
+ * Negative answers are cached for the SOA's negative TTL (RFC 2308); TTLs are held between the
+ * configured minimum and maximum; the entry count is bounded (two generations, the older
+ * dropped whole). Identical
+ * queries in flight share one upstream request.
+ */
+import dnsPacket from 'dns-packet';
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
+import type { Next, QueryContext, Reply, Stage } from '../context.js';
+import type { Stats } from '../stats.js';
+import { OPT_DO, OPT_PLAIN, readU32, shapeOf } from '../wire.js';
+
+export interface CacheOptions {
+  maxEntries: number;
+  minTtl: number;
+  maxTtl: number;
+  /** Cap on how long NXDOMAIN/NODATA is kept. */
+  maxNegativeTtl: number;
+}
+
+interface Entry {
+  bytes: Buffer;
+  ttlOffsets: Uint16Array;
+  ttls: Uint32Array;
+  storedAt: number;
+  expiresAt: number;
+  cnames: readonly string[] | undefined;
+}
+
+export class CacheStage implements Stage {
+  readonly name = 'cache';
+  private readonly entries: VerdictCache<Entry>;
+  private readonly inFlight = new Map<string, Promise<Entry>>();
+
+  constructor(
+    private readonly options: CacheOptions,
+    private readonly stats: Stats,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.entries = new VerdictCache(options.maxEntries);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    const { q } = ctx;
+    const key = `${q.name}\0${q.qtype}\0${q.qclass}\0${q.dnssecOk ? 1 : 0}`;
+    const entry = this.entries.get(key);
+    const now = this.now();
+    if (entry && now < entry.expiresAt) {
+      this.stats.cacheHits++;
+      return answerFrom(entry, ctx, now);
+    }
+    this.stats.cacheMisses++;
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = Promise.resolve(next(ctx)).then((response) => this.store(key, response));
+      this.inFlight.set(key, pending);
+      const clear = () => this.inFlight.delete(key);
+      pending.then(clear, clear);
+    }
+    return pending.then((e) => answerFrom(e, ctx, this.now()));
+  }
+
+  private store(key: string, response: Uint8Array): Entry {
+    const now = this.now();
+    const shape = shapeOf(response);
+    let bytes: Buffer;
+    if (shape && shape.optOffset >= 0) {
+      bytes = Buffer.from(response.subarray(0, shape.optOffset));
+      bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
+    } else bytes = Buffer.from(response);
+    const { minTtl, maxTtl, maxNegativeTtl } = this.options;
+    const offsets = shape?.ttlOffsets ?? [];
+    const ttls = new Uint32Array(offsets.length);
+    offsets.forEach((offset, i) => {
+      const ttl = clamp(readU32(bytes, offset), minTtl, maxTtl);
+      ttls[i] = ttl;
+      bytes.writeUInt32BE(ttl, offset);
+    });
+    const negative = shape !== undefined && shape.answerCount === 0;
+    const lifetime =
+      shape?.ttl === undefined || shape.truncated || (shape.rcode !== 0 && shape.rcode !== 3)
+        ? 0
+        : negative
+          ? Math.min(shape.ttl, maxNegativeTtl)
+          : clamp(shape.ttl, minTtl, maxTtl);
+    const entry: Entry = {
+      bytes,
+      ttlOffsets: Uint16Array.from(offsets),
+      ttls,
+      storedAt: now,
+      expiresAt: now + lifetime * 1000,
+      cnames: shape?.hasCname ? cnamesOf(bytes) : undefined,
+    };
+    if (lifetime > 0) this.entries.set(key, entry); // an expired entry is simply replaced
+    return entry;
+  }
+}
+
+function clamp(value: number, min: number, max: number): number {
+  return value < min ? min : Math.min(value, max);
+}
+
+/** The client's copy: its ID, its question bytes (0x20 case), TTLs aged, our OPT if it sent one. */
+function answerFrom(entry: Entry, ctx: QueryContext, now: number): Uint8Array {
+  const { q, query } = ctx;
+  const src = entry.bytes;
+  const opt = q.edns ? (q.dnssecOk ? OPT_DO : OPT_PLAIN) : undefined;
+  const out = Buffer.allocUnsafe(src.length + (opt ? opt.length : 0));
+  src.copy(out);
+  out[0] = query[0] as number;
+  out[1] = query[1] as number;
+  out[2] = ((out[2] as number) & 0xfe) | (q.rd ? 1 : 0);
+  if (q.questionEnd <= src.length) out.set(query.subarray(12, q.questionEnd), 12);
+  const aged = Math.floor((now - entry.storedAt) / 1000);
+  if (aged > 0) {
+    const { ttlOffsets, ttls } = entry;
+    for (let i = 0; i < ttlOffsets.length; i++) {
+      const ttl = (ttls[i] as number) - aged;
+      out.writeUInt32BE(Math.max(ttl, 0), ttlOffsets[i] as number);
+    }
+  }
+  if (opt) {
+    out.set(opt, src.length);
+    out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+  }
+  ctx.cnames = entry.cnames;
+  return out;
+}
+
+function cnamesOf(bytes: Buffer): string[] | undefined {
+  try {
+    const names = (dnsPacket.decode(bytes).answers ?? []).flatMap((a) =>
+      a.type === 'CNAME' ? [String(a.data).toLowerCase()] : [],
+    );
+    return names.length ? names : undefined;
+  } catch {
+    return undefined;
+  }
+}

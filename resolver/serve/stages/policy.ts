@@ -1,0 +1,33 @@
+/** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
+
+import { VerdictCache } from '../../../blocklists/verdict-cache.js';
+import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
+import type { SubnetSet } from '../subnets.js';
+
+export interface SubnetPolicy {
+  subnets: SubnetSet;
+  policy: Policy;
+}
+
+/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
+const MEMO_SIZE = 10_000;
+
+export class PolicyStage implements Stage {
+  readonly name = 'policy';
+  private readonly memo = new VerdictCache<Policy>(MEMO_SIZE);
+
+  constructor(
+    private readonly policies: readonly SubnetPolicy[],
+    private readonly fallback: Policy,
+  ) {}
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    let policy = this.memo.get(ctx.client);
+    if (!policy) {
+      policy = this.policies.find((p) => p.subnets.has(ctx.client))?.policy ?? this.fallback;
+      this.memo.set(ctx.client, policy);
+    }
+    ctx.policy = policy;
+    return next(ctx);
+  }
+}

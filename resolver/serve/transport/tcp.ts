@@ -1,0 +1,99 @@
+/**
+ * DNS over TCP (RFC 7766) on one address: several queries per connection, pipelined and
+ * answered as they complete (out of order is allowed), 2-byte length framing. Bounded: a
+ * connection that completes no query within the idle timeout is closed (slow-loris), at most
+ * `maxInFlight` queries per connection are worked on at once (reading pauses beyond that), a
+ * client that does not read its answers is dropped, and the connection count is capped.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Handler } from '../handler.js';
+
+export interface TcpOptions {
+  idleTimeoutMs: number;
+  maxConnections: number;
+  maxInFlight: number;
+}
+
+const MAX_UNREAD_OUTPUT = 1024 * 1024;
+
+export function listenTcp(
+  host: string,
+  port: number,
+  handle: Handler,
+  options: TcpOptions,
+): Promise<Server> {
+  const server = createServer({ noDelay: true }, (socket) =>
+    serveConnection(socket, handle, options),
+  );
+  server.maxConnections = options.maxConnections;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): void {
+  const client = socket.remoteAddress ?? '';
+  let buffered: Buffer = Buffer.alloc(0);
+  let inFlight = 0;
+  let ended = false;
+  let idle: NodeJS.Timeout | undefined;
+  const armIdle = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => socket.destroy(), options.idleTimeoutMs);
+  };
+  armIdle();
+  socket.on('error', () => {});
+  socket.on('close', () => clearTimeout(idle));
+
+  const send = (answer: Uint8Array) => {
+    if (socket.destroyed) return;
+    const frame = Buffer.allocUnsafe(answer.length + 2);
+    frame.writeUInt16BE(answer.length, 0);
+    frame.set(answer, 2);
+    socket.write(frame);
+    if (socket.writableLength > MAX_UNREAD_OUTPUT) socket.destroy();
+  };
+  const done = () => {
+    inFlight--;
+    armIdle();
+    if (ended && inFlight === 0) socket.end();
+    if (inFlight < options.maxInFlight && socket.isPaused()) {
+      socket.resume();
+      drain();
+    }
+  };
+  const drain = () => {
+    while (buffered.length >= 2 && inFlight < options.maxInFlight) {
+      const length = buffered.readUInt16BE(0);
+      if (length < 12) {
+        socket.destroy(); // not a DNS message: no way to resynchronise the stream
+        return;
+      }
+      if (buffered.length < 2 + length) return;
+      const msg = buffered.subarray(2, 2 + length);
+      buffered = buffered.subarray(2 + length);
+      armIdle();
+      const answer = handle(msg, client, 'tcp');
+      if (answer === undefined) continue;
+      if (answer instanceof Uint8Array) send(answer);
+      else {
+        inFlight++;
+        answer.then(send, () => {}).finally(done);
+      }
+    }
+    if (inFlight >= options.maxInFlight) socket.pause();
+  };
+  socket.on('data', (chunk: Buffer) => {
+    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    drain();
+  });
+  // The client is done sending: answer what is in flight, then close our side.
+  socket.on('end', () => {
+    ended = true;
+    if (inFlight === 0) socket.end();
+  });
+}

@@ -1,0 +1,239 @@
+/**
+ * Integration helpers for `kalkan serve`: a real Unbound on loopback with local-data as the
+ * upstream, the real server process from build/, and dig/kdig.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { freePort } from './ports.js';
+
+const run = promisify(execFile);
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const KALKAN = join(ROOT, 'build/resolver/cli/kalkan.js');
+export const DEMO_PUB = join(ROOT, 'blocklists/demo/demo-publisher.pub');
+export const DEMO_ABUSE = join(ROOT, 'build/lists/demo-abuse.klb');
+export const DEMO_ADULT = join(ROOT, 'build/lists/demo-adult.klb');
+
+export async function tempDir(
+  prefix: string,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Waits until `probe` resolves true, polling. */
+export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probe().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface Unbound {
+  port: number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Unbound on 127.0.0.1 answering `localData` lines ("name TTL IN TYPE data") from static zones;
+ * `access: 'refuse'` makes it answer REFUSED to everything.
+ */
+export async function startUnbound(
+  dir: string,
+  localData: string[],
+  zones: string[],
+  access: 'allow' | 'refuse' = 'allow',
+): Promise<Unbound> {
+  const port = await freePort();
+  const conf = join(dir, `unbound-${port}.conf`);
+  await writeFile(
+    conf,
+    `server:
+  interface: 127.0.0.1@${port}
+  port: ${port}
+  do-daemonize: no
+  username: ""
+  chroot: ""
+  directory: "${dir}"
+  pidfile: ""
+  use-syslog: no
+  logfile: ""
+  access-control: 127.0.0.0/8 ${access}
+  num-threads: 1
+${zones.map((z) => `  local-zone: "${z}" static`).join('\n')}
+${localData.map((d) => `  local-data: '${d}'`).join('\n')}
+remote-control:
+  control-enable: no
+`,
+  );
+  const child = spawn('unbound', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = () => stopChild(child);
+  try {
+    await waitFor(async () => (await dig(port, zones[0] ?? 'test', 'SOA')).includes('status:'));
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { port, stop };
+}
+
+export interface Kalkan {
+  port: number;
+  statusPort: number;
+  child: ChildProcess;
+  configPath: string;
+  stderr: () => string;
+  stdout: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `kalkan serve` on a free loopback port with `config` (merged over test defaults). */
+export async function startKalkan(dir: string, config: Record<string, unknown>): Promise<Kalkan> {
+  const port = await freePort();
+  const statusPort = await freePort();
+  const configPath = join(dir, `kalkan-${port}.yaml`);
+  await writeFile(
+    configPath,
+    stringify({
+      listen: [`127.0.0.1:${port}`],
+      status: `127.0.0.1:${statusPort}`,
+      dataDir: join(dir, `data-${port}`),
+      trust: [DEMO_PUB],
+      lists: [{ file: DEMO_ABUSE }, { file: DEMO_ADULT }],
+      rateLimit: { perSecond: 0 },
+      ...config,
+    }),
+  );
+  const child = spawn(process.execPath, [KALKAN, 'serve', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    err += d;
+  });
+  const k: Kalkan = {
+    port,
+    statusPort,
+    child,
+    configPath,
+    stderr: () => err,
+    stdout: () => out,
+    stop: () => stopChild(child),
+  };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) throw new Error(`kalkan exited: ${err}${out}`);
+      return out.includes('kalkan serve ready');
+    });
+  } catch (error) {
+    await k.stop();
+    throw new Error(`${(error as Error).message}\n${err}\n${out}`);
+  }
+  return k;
+}
+
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** `dig @127.0.0.1 -p PORT name type [options]`: the full text output. */
+export async function dig(
+  port: number,
+  name: string,
+  type = 'A',
+  options: string[] = [],
+): Promise<string> {
+  const { stdout } = await run('dig', [
+    '@127.0.0.1',
+    '-p',
+    String(port),
+    name,
+    type,
+    '+time=3',
+    '+tries=1',
+    ...options,
+  ]);
+  return stdout;
+}
+
+export async function kdig(port: number, args: string[]): Promise<string> {
+  const { stdout } = await run('kdig', [
+    '@127.0.0.1',
+    '-p',
+    String(port),
+    '+time=3',
+    '+retry=0',
+    ...args,
+  ]);
+  return stdout;
+}
+
+export function statusOf(digOutput: string): string | undefined {
+  return /status: ([A-Z]+)/.exec(digOutput)?.[1];
+}
+
+export async function metric(statusPort: number, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${statusPort}/metrics`)).text();
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
+      total += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return total;
+}
+
+/** Resident memory of a process in bytes (Linux). */
+export async function rssOf(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+/** A bundle signed with the demo publisher key (trusted by every test server). */
+export async function demoSignedBundle(
+  names: string[],
+  meta: { id: string; category: string; sequence: number },
+): Promise<Uint8Array> {
+  const { buildBundle, expressionsOf } = await import('../../blocklists/bundle/build.js');
+  const { parseSource } = await import('../../blocklists/sources/parse.js');
+  const { readSecretKey } = await import('../../resolver/lists/files.js');
+  const { nativeSha256 } = await import('../../resolver/lists/native-sha256.js');
+  const secretKey = await readSecretKey(join(ROOT, 'blocklists/demo/demo-publisher.key'));
+  return buildBundle(expressionsOf(parseSource(names.join('\n'), 'list.txt').entries), {
+    meta: {
+      ...meta,
+      name: meta.id,
+      created: new Date().toISOString(),
+      expires: new Date(Date.now() + 86_400_000).toISOString(),
+      licence: 'test',
+    },
+    secretKey,
+    plaintext: false,
+    sha256: nativeSha256,
+  });
+}
+
+/** Replaces a file atomically (write + rename), as a list publisher's sync would. */
+export async function replaceFile(path: string, bytes: Uint8Array): Promise<void> {
+  const { rename } = await import('node:fs/promises');
+  await writeFile(`${path}.new`, bytes);
+  await rename(`${path}.new`, path);
+}

@@ -1,0 +1,300 @@
+/**
+ * `kalkan serve` as a process, asked with dig/kdig, forwarding to a real Unbound on loopback.
+ */
+import { copyFile, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import dnsPacket from 'dns-packet';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.js';
+import {
+  DEMO_ABUSE,
+  dig,
+  type Kalkan,
+  kdig,
+  metric,
+  replaceFile,
+  startKalkan,
+  startUnbound,
+  statusOf,
+  tempDir,
+  type Unbound,
+  waitFor,
+} from '../helpers/resolver.js';
+
+const TXT = 'x'.repeat(200);
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let unbound: Unbound;
+const servers: Kalkan[] = [];
+let k: Kalkan;
+
+beforeAll(async () => {
+  tmp = await tempDir('kalkan-dns-');
+  unbound = await startUnbound(
+    tmp.dir,
+    [
+      'allowed.test. 300 IN A 192.0.2.10',
+      'cloaked.test. 300 IN CNAME tracker.abuse-demo.test.',
+      'forcesafesearch.google.com. 300 IN A 216.239.38.120',
+      'strict.bing.com. 300 IN A 204.79.197.220',
+      ...Array.from({ length: 12 }, (_, i) => `big.test. 300 IN TXT "${i}${TXT}"`),
+    ],
+    ['test.', 'google.com.', 'bing.com.'],
+  );
+  k = await startKalkan(tmp.dir, { upstreams: [`127.0.0.1:${unbound.port}`] });
+  servers.push(k);
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+  await unbound?.stop();
+  await tmp?.remove();
+});
+
+describe('blocking', () => {
+  it('answers a listed name and its subdomains NXDOMAIN with EDE 15 naming category and list', async () => {
+    for (const name of ['abuse-demo.test', 'deep.www.abuse-demo.test']) {
+      const out = await dig(k.port, name);
+      expect(statusOf(out)).toBe('NXDOMAIN');
+      expect(out).toContain(
+        'EDE: 15 (Blocked): (blocked by Kalkan: category abuse, list demo-abuse)',
+      );
+    }
+  });
+
+  it('blocks every query type, and other categories with EDE 17 Filtered', async () => {
+    expect(statusOf(await dig(k.port, 'abuse-demo.test', 'TXT'))).toBe('NXDOMAIN');
+    const adult = await dig(k.port, 'adult-demo.test', 'AAAA');
+    expect(statusOf(adult)).toBe('NXDOMAIN');
+    expect(adult).toContain('EDE: 17 (Filtered)');
+  });
+
+  it('blocks an allowed name whose answer is a CNAME into a listed name (CNAME cloaking)', async () => {
+    const out = await dig(k.port, 'cloaked.test');
+    expect(statusOf(out)).toBe('NXDOMAIN');
+    expect(out).toContain('list demo-abuse');
+  });
+});
+
+describe('forwarding and cache', () => {
+  it("answers an allowed name with the upstream's answer, the second time from the cache", async () => {
+    const hitsBefore = await metric(k.statusPort, 'kalkan_cache_hits_total');
+    const first = await dig(k.port, 'allowed.test');
+    expect(statusOf(first)).toBe('NOERROR');
+    expect(first).toMatch(/allowed\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.10/);
+    const second = await dig(k.port, 'ALLOWED.test');
+    expect(second).toMatch(/ALLOWED\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.10/);
+    expect(await metric(k.statusPort, 'kalkan_cache_hits_total')).toBe(hitsBefore + 1);
+  });
+
+  it('answers over TCP', async () => {
+    const out = await kdig(k.port, ['+tcp', 'allowed.test', 'A']);
+    expect(out).toMatch(/allowed\.test\.\s+\d+\s+IN\s+A\s+192\.0\.2\.10/);
+  });
+
+  it('answers pipelined queries on one TCP connection', async () => {
+    const names = [
+      'allowed.test',
+      'abuse-demo.test',
+      'big.test',
+      'allowed.test',
+      'adult-demo.test',
+    ];
+    const answers = await pipelined(k.port, names);
+    expect(answers).toEqual([0, 3, 0, 0, 3]); // NOERROR, NXDOMAIN, …
+  });
+
+  it('sets TC on a UDP answer too large for the client, and dig then gets it over TCP', async () => {
+    const out = await dig(k.port, 'big.test', 'TXT', ['+bufsize=1232']);
+    expect(out).toContain('Truncated, retrying in TCP mode');
+    expect(out.match(/IN\s+TXT/g)?.length).toBe(13); // the question line + 12 records
+    const plain = await dig(k.port, 'big.test', 'TXT', ['+noedns', '+ignore']);
+    expect(plain).toMatch(/flags: qr tc/);
+  });
+
+  it('passes the DO bit through and echoes it', async () => {
+    const out = await dig(k.port, 'allowed.test', 'A', ['+dnssec']);
+    expect(out).toMatch(/EDNS: version: 0, flags: do;/);
+  });
+});
+
+describe('special names', () => {
+  it('answers Google and Bing with their safe search endpoints (CNAME + address)', async () => {
+    const google = await dig(k.port, 'www.google.com');
+    expect(google).toMatch(
+      /www\.google\.com\.\s+\d+\s+IN\s+CNAME\s+forcesafesearch\.google\.com\./,
+    );
+    expect(google).toMatch(/forcesafesearch\.google\.com\.\s+\d+\s+IN\s+A\s+216\.239\.38\.120/);
+    expect(await dig(k.port, 'www.bing.com')).toMatch(/CNAME\s+strict\.bing\.com\./);
+  });
+
+  it('answers the Firefox canary use-application-dns.net NXDOMAIN', async () => {
+    expect(statusOf(await dig(k.port, 'use-application-dns.net'))).toBe('NXDOMAIN');
+  });
+});
+
+describe('addresses and policies', () => {
+  it('listens on IPv4 and IPv6 loopback at once', async () => {
+    const port = await freePort();
+    const both = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      listen: [`127.0.0.1:${port}`, `[::1]:${port}`],
+    });
+    servers.push(both);
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const { stdout } = await promisify(execFile)('dig', [
+      '-6',
+      '@::1',
+      '-p',
+      String(port),
+      'abuse-demo.test',
+      '+time=3',
+      '+tries=1',
+    ]);
+    expect(statusOf(stdout)).toBe('NXDOMAIN');
+    expect(statusOf(await dig(port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+  });
+
+  it('applies the policy of the client subnet: its categories, its safe search setting', async () => {
+    const staff = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      policies: [
+        { name: 'staff', subnets: ['127.0.0.0/8'], categories: ['abuse'], safeSearch: false },
+      ],
+    });
+    servers.push(staff);
+    expect(statusOf(await dig(staff.port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+    expect(await dig(staff.port, 'adult-demo.test')).not.toContain('blocked by Kalkan');
+    expect(await dig(staff.port, 'www.google.com')).not.toContain('forcesafesearch');
+  });
+
+  it('answers a sinkhole address instead of NXDOMAIN when configured', async () => {
+    const sink = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      block: { mode: 'sinkhole', sinkholeIPv4: '192.0.2.254' },
+    });
+    servers.push(sink);
+    const out = await dig(sink.port, 'abuse-demo.test');
+    expect(statusOf(out)).toBe('NOERROR');
+    expect(out).toMatch(/abuse-demo\.test\.\s+300\s+IN\s+A\s+192\.0\.2\.254/);
+    expect(out).toContain('EDE: 15 (Blocked)');
+  });
+});
+
+describe('never open, never flooded', () => {
+  it('refuses clients outside the ACL', async () => {
+    const closed = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      acl: ['10.0.0.0/8'],
+    });
+    servers.push(closed);
+    expect(statusOf(await dig(closed.port, 'allowed.test'))).toBe('REFUSED');
+    expect(await metric(closed.statusPort, 'kalkan_refused_total')).toBe(1);
+  });
+
+  it('rate-limits a client beyond its bucket and counts it', async () => {
+    const limited = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      rateLimit: { perSecond: 1, burst: 3 },
+    });
+    servers.push(limited);
+    const statuses = [];
+    for (let i = 0; i < 8; i++) statuses.push(statusOf(await dig(limited.port, 'abuse-demo.test')));
+    expect(statuses.slice(0, 3)).toEqual(['NXDOMAIN', 'NXDOMAIN', 'NXDOMAIN']);
+    expect(statuses).toContain('REFUSED');
+    expect(await metric(limited.statusPort, 'kalkan_rate_limited_total')).toBeGreaterThan(0);
+  });
+
+  it('forwards over TCP to a tcp:// upstream, and fails over to the next upstream', async () => {
+    const viaTcp = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${await freePort()}`, `tcp://127.0.0.1:${unbound.port}`],
+      upstreamTimeoutMs: 300,
+    });
+    servers.push(viaTcp);
+    expect(await dig(viaTcp.port, 'allowed.test', 'A', ['+short'])).toContain('192.0.2.10');
+    const page = await (await fetch(`http://127.0.0.1:${viaTcp.statusPort}/`)).text();
+    expect(page).toContain(`tcp://127.0.0.1:${unbound.port}`);
+  });
+
+  it('fails over from an upstream that answers REFUSED to one that answers', async () => {
+    const refusing = await startUnbound(tmp.dir, [], ['test.'], 'refuse');
+    try {
+      const k2 = await startKalkan(tmp.dir, {
+        upstreams: [`127.0.0.1:${refusing.port}`, `127.0.0.1:${unbound.port}`],
+      });
+      servers.push(k2);
+      for (let i = 0; i < 3; i++)
+        expect(await dig(k2.port, `allowed.test`, 'A', ['+short'])).toContain('192.0.2.10');
+    } finally {
+      await refusing.stop();
+    }
+  });
+
+  it('answers SERVFAIL within the timeout when no upstream answers', async () => {
+    const dead = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${await freePort()}`, `127.0.0.1:${await freePort()}`],
+      upstreamTimeoutMs: 300,
+      upstreamAttempts: 2,
+    });
+    servers.push(dead);
+    const started = Date.now();
+    const out = await dig(dead.port, 'allowed.test');
+    expect(statusOf(out)).toBe('SERVFAIL');
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('list reload', () => {
+  it('refuses a bundle with a bad signature and keeps blocking with the old list', async () => {
+    const listFile = join(tmp.dir, 'abuse.klb');
+    await copyFile(DEMO_ABUSE, listFile);
+    const r = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      lists: [{ file: listFile }],
+    });
+    servers.push(r);
+    expect(statusOf(await dig(r.port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+    const bad = new Uint8Array(await readFile(DEMO_ABUSE));
+    // Flip a byte of the signed body: the signature no longer matches.
+    bad[bad.length - 10] = (bad[bad.length - 10] as number) ^ 0xff;
+    await replaceFile(listFile, bad);
+    await waitFor(async () => r.stdout().includes('list refused'));
+    expect(r.stdout()).toMatch(/"code":"bad-signature"/);
+    expect(statusOf(await dig(r.port, 'abuse-demo.test'))).toBe('NXDOMAIN');
+    r.child.kill('SIGHUP'); // a reload on demand refuses it again and changes nothing
+    await waitFor(async () => (r.stdout().match(/list refused/g)?.length ?? 0) >= 2);
+    expect(statusOf(await dig(r.port, 'www.abuse-demo.test'))).toBe('NXDOMAIN');
+  });
+});
+
+/** Sends all queries in one write on one connection; returns answers in query order. */
+async function pipelined(port: number, names: string[]) {
+  const queries = names.map((name, i) =>
+    dnsPacket.streamEncode({
+      type: 'query',
+      id: 1000 + i,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name, type: name.startsWith('big') ? 'TXT' : 'A', class: 'IN' }],
+    }),
+  );
+  const socket = connect(port, '127.0.0.1');
+  socket.write(Buffer.concat(queries));
+  const rcodeById = new Map<number, number>();
+  let buffered = Buffer.alloc(0);
+  await new Promise<void>((resolve, reject) => {
+    socket.on('error', reject);
+    socket.on('data', (chunk) => {
+      buffered = Buffer.concat([buffered, chunk]);
+      while (buffered.length >= 2 && buffered.length >= 2 + buffered.readUInt16BE(0)) {
+        const length = buffered.readUInt16BE(0);
+        const answer = buffered.subarray(2, 2 + length);
+        rcodeById.set(answer.readUInt16BE(0), (answer[3] as number) & 0x0f);
+        buffered = buffered.subarray(2 + length);
+      }
+      if (rcodeById.size === names.length) resolve();
+    });
+  });
+  socket.end();
+  return names.map((_, i) => rcodeById.get(1000 + i));
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../resolver/serve/config.js';
+import { defaultConfig } from '../../resolver/serve/default-config.js';
+
+function errorOf(text: string): string {
+  try {
+    parseConfig(text, 'kalkan.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('no error');
+}
+
+describe('config', () => {
+  it('fills defaults: loopback and private ACL, safe search on, NXDOMAIN blocking', () => {
+    const c = parseConfig('listen: ["127.0.0.1:5353"]\n', 'x.yaml');
+    expect(c.acl).toContain('192.168.0.0/16');
+    expect(c.safeSearch).toBe(true);
+    expect(c.block.mode).toBe('nxdomain');
+    expect(c.cache.maxEntries).toBeGreaterThan(0);
+  });
+
+  it('names the key and the line of a bad value', () => {
+    const text = 'listen: ["127.0.0.1:53"]\ncache:\n  maxEntries: 10\n  maxTtl: -5\n';
+    expect(errorOf(text)).toMatch(/^kalkan\.yaml:4: cache\.maxTtl: /);
+  });
+
+  it('names the key and line of an item in a list, and of an unknown key', () => {
+    const text = 'acl:\n  - 10.0.0.0/8\n  - not-a-subnet\npolicies: []\nlisten_on: x\n';
+    const message = errorOf(text);
+    expect(message).toContain('kalkan.yaml:3: acl.1: expected an address or ADDRESS/BITS');
+    expect(message).toContain('kalkan.yaml:5: listen_on: unknown key');
+  });
+
+  it('reports YAML syntax errors with their line', () => {
+    expect(errorOf('listen: [\n  "a:1"\nstatus: : :\n')).toMatch(/^kalkan\.yaml:\d+: /);
+  });
+
+  it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists', () => {
+    const c = defaultConfig();
+    expect(c.listen).toEqual(['127.0.0.1:5353', '[::1]:5353']);
+    expect(c.status).toBe('127.0.0.1:8053');
+    expect(c.lists.map((l) => ('file' in l ? l.file : l.url))).toEqual([
+      expect.stringMatching(/build\/lists\/demo-abuse\.klb$/),
+      expect.stringMatching(/build\/lists\/demo-adult\.klb$/),
+    ]);
+    expect(c.trust[0]).toMatch(/blocklists\/demo\/demo-publisher\.pub$/);
+  });
+});
