@@ -1,6 +1,7 @@
 /** `kalkan reports …`: report a URL from this machine, and look at or flush the outbox. */
 
 import { join } from 'node:path';
+import { DEFAULT_BACKOFF } from '../../reporting/delivery.js';
 import type { OutboxEntry } from '../../reporting/outbox.js';
 import { CATEGORIES, type Category, WHERE_FOUND, type WhereFound } from '../../reporting/schema.js';
 import { ReportService } from '../reports/service.js';
@@ -17,7 +18,7 @@ const USAGE = `Usage:
   kalkan reports submit URL --category CAT [--where W] [--note TEXT] [--contact TEXT]
                  (--config FILE | --intake URL --unit-key FILE) [--data DIR]
   kalkan reports outbox (--config FILE | --intake URL --unit-key FILE) [--data DIR]
-                 [--flush] [--watch] [--retry-base-ms N]
+                 [--flush] [--watch] [--retry-base-ms N] [--retry-max-ms N]
 
   CAT: ${CATEGORIES.join(', ')}
   W:   ${WHERE_FOUND.join(', ')} (default web_page)
@@ -116,17 +117,19 @@ async function outbox(args: string[]): Promise<number> {
       flush: { type: 'boolean' },
       watch: { type: 'boolean' },
       'retry-base-ms': { type: 'string' },
+      'retry-max-ms': { type: 'string' },
     },
     USAGE,
   );
-  const baseMs = values['retry-base-ms'];
+  const backoff = {
+    baseMs: integer(values['retry-base-ms'] ?? String(DEFAULT_BACKOFF.baseMs), '--retry-base-ms'),
+    maxMs: integer(values['retry-max-ms'] ?? String(DEFAULT_BACKOFF.maxMs), '--retry-max-ms'),
+  };
   const service = new ReportService({
     ...(await settings(values)),
     source: 'cli',
     pollMs: 1_000,
-    ...(baseMs === undefined
-      ? {}
-      : { backoff: { baseMs: integer(baseMs, '--retry-base-ms'), maxMs: 60_000 } }),
+    backoff,
     onDelivery: (summary) => {
       for (const entry of summary.entries) console.log(describe(entry));
     },
