@@ -1,5 +1,6 @@
 /** The reporting module's public surface, for the extension and the resolver. */
 export * from './delivery.js';
+export * from './key-value-storage.js';
 export * from './keys.js';
 export * from './outbox.js';
 export * from './reporter.js';
