@@ -1,5 +1,6 @@
 /** `kalkan intake …`: the unit's report intake: keys, server, analyst accounts, export, promote. */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -33,6 +34,9 @@ const USAGE = `Usage:
   organisation named in XARF exports). export leaves out rejected and duplicate reports; XARF
   is JSON Lines, one report per line. promote adds the hosts of confirmed reports to a domain
   list that "kalkan lists build" takes.`;
+
+/** Who the audit log names for command-line actions: the operating-system account. */
+const CLI_ACTOR = `cli:${userInfo().username}`;
 
 const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   keygen,
@@ -144,7 +148,7 @@ async function user(args: string[]): Promise<number> {
   try {
     const password = await firstLineOfStdin();
     store.putUser(name, await hashPassword(password), new Date().toISOString());
-    store.log('(cli)', 'user add', name);
+    store.log(CLI_ACTOR, 'user add', name);
     console.log(`analyst "${name}" can now sign in`);
     return 0;
   } finally {
@@ -198,7 +202,7 @@ async function exportCommand(args: string[]): Promise<number> {
         : csv(items);
     if (values.output === undefined) process.stdout.write(text);
     else await writeFile(values.output, text, { mode: 0o600 });
-    store.log('(cli)', `export ${format}`, values.output ?? 'stdout');
+    store.log(CLI_ACTOR, `export ${format}`, values.output ?? 'stdout');
     return 0;
   } finally {
     store.close();
@@ -215,7 +219,7 @@ async function promote(args: string[]): Promise<number> {
   const { store, items } = await openAll(values);
   try {
     const { added, total } = await promoteHosts(confirmedHosts(items), output);
-    store.log('(cli)', 'promote', `${added.length} host(s) added to ${output}`);
+    store.log(CLI_ACTOR, 'promote', `${added.length} host(s) added to ${output}`);
     console.log(`${added.length} host(s) added, ${total} in ${output}`);
     return 0;
   } finally {
