@@ -34,7 +34,7 @@ export async function receiveReport(
   deps: ReceiveDeps,
 ): Promise<void> {
   const fail = (status: number, error: string, headers?: Record<string, string>) => {
-    // Drain nothing more: close the connection after a refusal so a large body is not read.
+    // Close the connection after a refusal, so an unread body is not left on it.
     sendJson(response, status, { error }, { connection: 'close', ...headers });
   };
   const wait = deps.limiter.take(request.socket.remoteAddress ?? 'unknown');

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUnitPublicKey, generateUnitKeyPair } from '../../reporting/keys.js';
 import { newReport } from '../../reporting/schema.js';
@@ -145,6 +146,44 @@ describe('bad input at the intake', () => {
     const answer = await send();
     expect(answer.status).toBe(status);
     expect(answer.error).toContain(message);
+    expect(await storedCount(intake)).toBe(before);
+  });
+
+  it('a report sealed to the wrong unit key fails at the CLI, stays visible, and is not retried', async () => {
+    const wrong = join(intake.dir, 'wrong');
+    await runKalkan([
+      'intake',
+      'keygen',
+      '--out',
+      wrong,
+      '--org',
+      'W',
+      '--contact',
+      'w@unit.example',
+      '--domain',
+      'unit.example',
+    ]);
+    const client = [
+      '--intake',
+      intake.url,
+      '--unit-key',
+      join(wrong, 'unit.pub'),
+      '--data',
+      join(intake.dir, 'client'),
+    ];
+    const before = await storedCount(intake);
+    const submitted = await runKalkan([
+      'reports',
+      'submit',
+      'https://abuse-demo.test/z',
+      '--category',
+      'other',
+      ...client,
+    ]);
+    expect(submitted.code).toBe(1);
+    expect(submitted.stdout).toMatch(/ other failed \(HTTP 422: cannot open/);
+    const listed = await runKalkan(['reports', 'outbox', '--flush', ...client]);
+    expect(listed.stdout).toContain('0 queued, 0 delivered, 1 failed');
     expect(await storedCount(intake)).toBe(before);
   });
 
