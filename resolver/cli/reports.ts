@@ -18,13 +18,14 @@ const USAGE = `Usage:
   kalkan reports submit URL --category CAT [--where W] [--note TEXT] [--contact TEXT]
                  (--config FILE | --intake URL --unit-key FILE) [--data DIR]
   kalkan reports outbox (--config FILE | --intake URL --unit-key FILE) [--data DIR]
-                 [--flush] [--watch] [--retry-base-ms N] [--retry-max-ms N]
+                 [--flush] [--retry ID] [--watch] [--retry-base-ms N] [--retry-max-ms N]
 
   CAT: ${CATEGORIES.join(', ')}
   W:   ${WHERE_FOUND.join(', ')} (default web_page)
   The outbox is DATA/${OUTBOX_FILE}; DATA defaults to $KALKAN_DATA_DIR or ~/.local/share/kalkan.
   submit queues the sealed report durably, then tries to deliver it once; a report that could
   not be delivered yet stays queued for "outbox --flush" or a running resolver.
+  --flush tries every queued report now; --retry ID queues a failed report again and flushes;
   --watch keeps delivering with backoff until stopped.`;
 
 const SHARED = {
@@ -115,6 +116,7 @@ async function outbox(args: string[]): Promise<number> {
     {
       ...SHARED,
       flush: { type: 'boolean' },
+      retry: { type: 'string' },
       watch: { type: 'boolean' },
       'retry-base-ms': { type: 'string' },
       'retry-max-ms': { type: 'string' },
@@ -143,7 +145,8 @@ async function outbox(args: string[]): Promise<number> {
     return 0;
   }
   try {
-    if (values.flush) await service.deliver(true);
+    if (values.retry !== undefined) await service.retry(values.retry);
+    if (values.flush || values.retry !== undefined) await service.deliver(true);
     const entries = await service.entries();
     for (const entry of entries) console.log(describe(entry));
     const count = (state: string) => entries.filter((e) => e.state === state).length;

@@ -47,6 +47,13 @@ export class ReportService {
     return this.reporter.entries();
   }
 
+  /** Queues a failed report again (after the operator fixed the cause). */
+  async retry(id: string): Promise<OutboxEntry> {
+    const entry = await this.reporter.retry(id);
+    if (this.running) this.schedule(0);
+    return entry;
+  }
+
   deliver(force = false): Promise<DeliverySummary> {
     return this.reporter.deliver(force);
   }

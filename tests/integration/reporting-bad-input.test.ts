@@ -185,6 +185,12 @@ describe('bad input at the intake', () => {
     const listed = await runKalkan(['reports', 'outbox', '--flush', ...client]);
     expect(listed.stdout).toContain('0 queued, 0 delivered, 1 failed');
     expect(await storedCount(intake)).toBe(before);
+    // Retried on request, it fails again the same way (the key is still wrong) and stays visible.
+    const id = /^([0-9a-f-]{36}) /.exec(submitted.stdout)?.[1] ?? '';
+    const retried = await runKalkan(['reports', 'outbox', '--retry', id, ...client]);
+    expect(retried.stdout).toContain(`${id} other failed (HTTP 422`);
+    expect(retried.stdout).toContain('0 queued, 0 delivered, 1 failed');
+    expect(await storedCount(intake)).toBe(before);
   });
 
   it('refuses an oversized body sent without Content-Length', async () => {
