@@ -130,8 +130,10 @@ async function serve(args: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
+  // Finish requests in flight (a report is answered only after its commit), drop idle keep-alives.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  await closed;
   store.close();
   return 0;
 }
