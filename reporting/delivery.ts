@@ -64,7 +64,11 @@ export async function postSealedReport(
       referrerPolicy: 'no-referrer',
     });
   } catch (error) {
-    return { outcome: 'retry', error: `network: ${(error as Error).message}` };
+    // Node's fetch hides the reason (ECONNREFUSED, ENOTFOUND…) in `cause`.
+    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+    const detail = cause?.code ?? cause?.message;
+    const reason = typeof detail === 'string' ? ` (${detail})` : '';
+    return { outcome: 'retry', error: `network: ${(error as Error).message}${reason}` };
   }
   const status = response.status;
   const kind = classifyStatus(status);
