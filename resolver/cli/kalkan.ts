@@ -8,6 +8,8 @@ Commands:
   lists     build, sign, verify, inspect, look up and export list bundles
   demo      build a demo list from reserved .test names and look names up in it
   serve     run the filtering DNS resolver
+  reports   report a URL to the unit (sealed, queued durably) and manage the outbox
+  intake    the unit's report intake: keys, server, analyst accounts, export, promote
 
 Run "kalkan <command> --help" for a command's options.`;
 
@@ -16,6 +18,8 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   lists: async (args) => (await import('./lists.js')).listsCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
   serve: async (args) => (await import('./serve.js')).serveCommand(args),
+  reports: async (args) => (await import('./reports.js')).reportsCommand(args),
+  intake: async (args) => (await import('./intake.js')).intakeCommand(args),
 };
 
 async function main(argv: string[]): Promise<number> {
