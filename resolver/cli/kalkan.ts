@@ -7,12 +7,14 @@ const USAGE = `Usage: kalkan <command> ...
 
 Commands:
   lists     build, sign, verify, inspect, look up and export list bundles
+  rpz       serve a plaintext list as an RPZ zone to ISP DNS servers (AXFR/IXFR, NOTIFY, TSIG)
   demo      build a demo list from reserved .test names and look names up in it
 
 Run "kalkan <command> --help" for a command's options.`;
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   lists: listsCommand,
+  rpz: async (args) => (await import('./rpz.js')).rpzCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
 };
 
