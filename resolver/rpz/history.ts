@@ -20,7 +20,10 @@ const key = (host: string) => `${host}/`;
 function sorted(hosts: string[]): string[] {
   for (let i = 1; i < hosts.length; i++) {
     if (key(hosts[i - 1] as string) >= key(hosts[i] as string))
-      return [...hosts].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+      return hosts
+        .map(key)
+        .sort()
+        .map((k) => k.slice(0, -1));
   }
   return hosts;
 }
