@@ -213,10 +213,18 @@ function serveUdp(udp: UdpSocket, state: HandlerState, notifier: Notifier): void
 
 function serveTcp(tcp: Server, state: HandlerState): Set<Socket> {
   const connections = new Set<Socket>();
+  const busy = new WeakSet<Socket>();
   tcp.on('connection', (socket) => {
     if (connections.size >= MAX_TCP_CONNECTIONS) {
-      socket.destroy();
-      return;
+      // Full: make room by dropping the oldest idle connection, so idle sockets cannot lock
+      // the secondaries out; if every one is mid-transfer, the newcomer waits its turn.
+      const idle = [...connections].find((c) => !busy.has(c));
+      if (!idle) {
+        socket.destroy();
+        return;
+      }
+      idle.destroy();
+      connections.delete(idle);
     }
     connections.add(socket);
     socket.on('close', () => connections.delete(socket));
@@ -242,9 +250,10 @@ function serveTcp(tcp: Server, state: HandlerState): Set<Socket> {
           socket.destroy();
           return;
         }
+        busy.add(socket);
         chain = chain.then(async () => {
           await answerTcp(socket, msg, state);
-          queued--;
+          if (--queued === 0) busy.delete(socket);
         });
       }
     });

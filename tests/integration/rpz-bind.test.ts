@@ -83,7 +83,10 @@ describe('RPZ primary with a BIND secondary over TSIG', () => {
     await primary.reload();
     await waitUntil(async () => (await serial()) === 11, 5_000);
     // BIND applies a new policy zone version a moment after loading it.
-    await waitUntil(async () => (await dig(named.port, 'newly-listed.test')).status === 'NXDOMAIN', 5_000);
+    await waitUntil(
+      async () => (await dig(named.port, 'newly-listed.test')).status === 'NXDOMAIN',
+      5_000,
+    );
     expect((await dig(named.port, 'sub.newly-listed.test')).status).toBe('NXDOMAIN');
     const gone = await dig(named.port, 'leaves-later.test');
     expect(gone.status).toBe('NOERROR');
