@@ -80,7 +80,12 @@ async function serve(args: string[]): Promise<number> {
     `rpz: serving on ${listen.host}:${primary.address.port} (udp+tcp), serial ${primary.serial()}`,
   );
   process.on('SIGHUP', () => {
-    primary.reload().catch(() => undefined);
+    primary
+      .reload()
+      .then((r) =>
+        console.error(`rpz: SIGHUP: ${r.changed ? `now serial ${r.serial}` : 'list unchanged'}`),
+      )
+      .catch(() => undefined);
   });
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
