@@ -1,7 +1,7 @@
 /**
  * Real secondaries for the RPZ primary's tests: Unbound and BIND from Debian's packages, each
  * in its own temp dir on free loopback ports, running as root here (so no user switch, no
- * chroot), plus a tiny authoritative "upstream" that gives every `.test` name a TEST-NET address,
+ * chroot), plus a tiny "upstream" both forward everything to, which gives every name a TEST-NET address,
  * so a name the policy does not block gets a real answer.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -109,6 +109,7 @@ export async function startUnbound(options: SecondaryOptions): Promise<Running> 
   module-config: "respip iterator"
   domain-insecure: "test"
   local-zone: "test." nodefault
+  local-zone: "invalid." nodefault
   auto-trust-anchor-file: ""
   cache-max-ttl: 1
   cache-max-negative-ttl: 1
@@ -122,7 +123,7 @@ rpz:
   allow-notify: 127.0.0.1
   zonefile: "${join(options.dir, 'rpz.zone')}"
 forward-zone:
-  name: "test."
+  name: "."
   forward-addr: 127.0.0.1@${options.upstreamPort}
 `,
   );
@@ -168,6 +169,8 @@ export async function startNamed(options: SecondaryOptions): Promise<Running> {
   max-cache-ttl 1;
   max-ncache-ttl 1;
   response-policy { zone "${options.zone}"; } qname-wait-recurse no min-update-interval 0;
+  forward only;
+  forwarders { 127.0.0.1 port ${options.upstreamPort}; };
 };
 controls { };
 ${key ? `key "${key.name}" { algorithm hmac-sha256; secret "${key.secret}"; };` : ''}
@@ -177,11 +180,6 @@ zone "${options.zone}" {
   file "${join(options.dir, 'rpz.db')}";
   allow-notify { 127.0.0.1; };
   request-ixfr yes;
-};
-zone "test" {
-  type forward;
-  forward only;
-  forwarders { 127.0.0.1 port ${options.upstreamPort}; };
 };
 `,
   );
