@@ -9,7 +9,7 @@ const USAGE = `Usage:
   kalkan rpz serve --listen HOST:PORT --zone NAME --list FILE.klb --trust PUB...
                    [--tsig NAME:ALG:SECRET]... [--notify HOST:PORT]...
                    [--allow-transfer CIDR]... [--allow-unsigned CIDR]...
-                   [--ttl SECONDS] [--history N]
+                   [--ttl SECONDS] [--history N] [--data-dir DIR]
 
   Serves the plaintext list FILE.klb as the RPZ zone NAME: SOA over UDP and TCP, AXFR and
   IXFR over TCP, NOTIFY to each --notify secondary when a new sequence loads. The list is
@@ -17,7 +17,8 @@ const USAGE = `Usage:
   --allow-transfer  networks that may ask at all (default: loopback only)
   --tsig            require this TSIG key (hmac-sha256/384/512, base64 secret) for transfers
   --allow-unsigned  networks that may transfer without TSIG even so (secondaries without TSIG,
-                    such as Unbound 1.17); NOTIFYs to them go unsigned`;
+                    such as Unbound 1.17); NOTIFYs to them go unsigned
+  --data-dir        keep the IXFR history here, so IXFR still works after a restart`;
 
 export async function rpzCommand(args: string[]): Promise<number> {
   const [name, ...rest] = args;
@@ -52,6 +53,7 @@ async function serve(args: string[]): Promise<number> {
       'allow-unsigned': { type: 'string', multiple: true },
       ttl: { type: 'string' },
       history: { type: 'string' },
+      'data-dir': { type: 'string' },
     },
     USAGE,
   );
@@ -74,6 +76,7 @@ async function serve(args: string[]): Promise<number> {
     ...(values['allow-unsigned'] ? { allowUnsigned: values['allow-unsigned'] } : {}),
     ...(values.ttl ? { ttl: integer(values.ttl, '--ttl') } : {}),
     ...(values.history ? { historyDepth: integer(values.history, '--history') } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
     watch: true,
   });
   console.error(

@@ -70,7 +70,7 @@ export class ZoneHistory {
   private diffs: ZoneDiff[] = [];
 
   constructor(
-    private readonly maxDiffs = 64,
+    readonly maxDiffs = 64,
     /** Records kept over all diffs; past it the oldest go and those serials get AXFR. */
     private readonly maxRecords = 4_000_000,
   ) {}
@@ -96,5 +96,10 @@ export class ZoneHistory {
 
   get length(): number {
     return this.diffs.length;
+  }
+
+  /** Oldest first, as `push` received them. */
+  get all(): readonly ZoneDiff[] {
+    return this.diffs;
   }
 }

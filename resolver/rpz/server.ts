@@ -12,6 +12,7 @@ import { loadBundleFile } from '../lists/files.js';
 import { AddressList, LOOPBACK } from './acl.js';
 import { type HandlerState, handleRequest, newCounters, type RpzCounters } from './handler.js';
 import { diffZones, ZoneHistory } from './history.js';
+import { HistoryStore } from './history-store.js';
 import { Notifier, type NotifyTarget } from './notify.js';
 import type { TsigKey } from './tsig.js';
 import { buildRpzZone, DEFAULT_TTL, type RpzZone } from './zone.js';
@@ -31,6 +32,8 @@ export interface RpzPrimaryOptions {
   ttl?: number;
   /** How many past versions' differences to keep for IXFR. */
   historyDepth?: number;
+  /** Where the IXFR history is kept across restarts; memory only when not given. */
+  dataDir?: string;
   /** Reload when the list file changes (SIGHUP is the caller's to wire to `reload`). */
   watch?: boolean;
   notifyTries?: number;
@@ -81,6 +84,8 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
   };
   const { counters } = state;
   describe(first, log);
+  const store = options.dataDir ? new HistoryStore(options.dataDir, first.origin) : undefined;
+  if (store) log(await store.restore(state.history, first.serial));
 
   const udp = createSocket(isIPv6(options.listen.host) ? 'udp6' : 'udp4');
   const tcp = createServer();
@@ -118,6 +123,7 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
   };
   announce();
 
+  let saving: Promise<void> = Promise.resolve();
   // Reloads run one at a time, in order.
   let reloading: Promise<unknown> = Promise.resolve();
   const reloadNow = async (): Promise<ReloadResult> => {
@@ -140,6 +146,12 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
     );
     describe(next, log);
     announce();
+    if (store) {
+      // One write at a time, in order; close() waits for the last.
+      saving = saving
+        .then(() => store.save(state.history, next.serial))
+        .catch((error) => log(`cannot save the IXFR history: ${(error as Error).message}`));
+    }
     return {
       changed: true,
       serial: next.serial,
@@ -179,6 +191,7 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
       watcher?.close();
       notifier.close();
       for (const socket of connections) socket.destroy();
+      await saving;
       await Promise.all([
         new Promise<void>((resolve) => tcp.close(() => resolve())),
         new Promise<void>((resolve) => udp.close(() => resolve())),
