@@ -23,6 +23,7 @@ import {
   startNamed,
   startUnbound,
   startUpstream,
+  unboundZoneSerial,
   waitUntil,
 } from '../helpers/rpz-secondaries.js';
 
@@ -124,8 +125,9 @@ async function main() {
     const upstream = await startUpstream();
     running.push(upstream);
     t = performance.now();
+    const unboundDir = await mkdtemp(join(dir, 'unbound-'));
     const unbound = await startUnbound({
-      dir: await mkdtemp(join(dir, 'unbound-')),
+      dir: unboundDir,
       zone: ZONE,
       primaryPort: port,
       upstreamPort: upstream.port,
@@ -163,7 +165,19 @@ async function main() {
       );
       return performance.now() - t;
     };
-    const [unboundMs, namedMs] = await Promise.all([untilServed(unbound), untilServed(named)]);
+    // Where the time goes: the primary's part ends when both IXFRs are sent; then each
+    // secondary holds the new serial; then its policy answers change.
+    const since = () => performance.now() - t;
+    const [ixfrsMs, unboundSerialMs, namedSerialMs, unboundMs, namedMs] = await Promise.all([
+      waitUntil(async () => primary.counters().ixfr - before.ixfr >= 2, 120_000).then(since),
+      waitUntil(async () => (await unboundZoneSerial(unboundDir, ZONE)) === 2, 120_000).then(since),
+      waitUntil(
+        async () => (await dig(named.port, ZONE, 'SOA')).answers[0]?.split(' ')[2] === '2',
+        120_000,
+      ).then(since),
+      untilServed(unbound),
+      untilServed(named),
+    ]);
     const after = primary.counters();
 
     const ixfr = [];
@@ -186,6 +200,11 @@ async function main() {
       [
         `reload: verify + diff (${reload.changed ? `${reload.removed} removed, ${reload.added} added records` : 'no change'}) (ms)`,
         reloadMs.toFixed(0),
+      ],
+      ['new bundle -> both IXFRs sent by the primary (ms)', ixfrsMs.toFixed(0)],
+      [
+        'new bundle -> new serial held: Unbound, BIND (ms)',
+        `${unboundSerialMs.toFixed(0)}, ${namedSerialMs.toFixed(0)}`,
       ],
       ['new bundle -> Unbound serving it (ms)', unboundMs.toFixed(0)],
       ['new bundle -> BIND serving it (ms)', namedMs.toFixed(0)],
