@@ -198,7 +198,7 @@ async function main() {
         `${unboundFirstMs.toFixed(0)}, ${namedFirstMs.toFixed(0)}`,
       ],
       [
-        `reload: verify + diff (${reload.changed ? `${reload.removed} removed, ${reload.added} added records` : 'no change'}) (ms)`,
+        `reload on the primary: verify + build zone + diff (${reload.changed ? `${reload.removed} removed, ${reload.added} added records` : 'no change'}) (ms)`,
         reloadMs.toFixed(0),
       ],
       ['new bundle -> both IXFRs sent by the primary (ms)', ixfrsMs.toFixed(0)],
