@@ -6,6 +6,7 @@
 import type { LoadedBundle } from '../../blocklists/bundle/load.js';
 import { ExportError, type ReadableList, readableList } from '../../blocklists/exports/readable.js';
 import { type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
+import { nameToWire } from './wire.js';
 
 export class RpzError extends Error {
   override name = 'RpzError';
@@ -38,6 +39,13 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
     );
   }
   const zone = origin.replace(/\.$/, '').toLowerCase();
+  try {
+    nameToWire(zone);
+  } catch (error) {
+    throw new RpzError(
+      `zone name "${origin}" is not a valid DNS name: ${(error as Error).message}`,
+    );
+  }
   // 255 wire bytes: `*.` + name + `.` + origin + root.
   const fits = (d: string) => d.length + zone.length + 5 <= 255;
   const blockDomains = list.blockDomains.filter(fits);

@@ -191,6 +191,12 @@ describe('zones from bundles', () => {
     expect(() => buildRpzZone(hashed, ORIGIN)).toThrow(/hashed-only.*--plaintext/s);
   });
 
+  it('refuse a zone name that is not a DNS name', async () => {
+    const list = await loadedFromSource('x.test\n', 'l.txt', { plaintext: true });
+    expect(() => buildRpzZone(list, 'bad..zone')).toThrow(/not a valid DNS name/);
+    expect(() => buildRpzZone(list, `${'a'.repeat(64)}.test`)).toThrow(RpzError);
+  });
+
   it('leave out names too long to fit under the origin', async () => {
     const long = `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(50)}.test`;
     const z = await zone(1, `${long}\nshort.test\n`);
