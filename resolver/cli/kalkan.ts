@@ -6,6 +6,7 @@ const USAGE = `Usage: kalkan <command> ...
 
 Commands:
   lists     build, sign, verify, inspect, look up and export list bundles
+  rpz       serve a plaintext list as an RPZ zone to ISP DNS servers (AXFR/IXFR, NOTIFY, TSIG)
   demo      build a demo list from reserved .test names and look names up in it
   serve     run the filtering DNS resolver
   reports   report a URL to the unit (sealed, queued durably) and manage the outbox
@@ -16,6 +17,8 @@ Run "kalkan <command> --help" for a command's options.`;
 // Each command is imported when used, so `kalkan serve` starts without loading the others.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   lists: async (args) => (await import('./lists.js')).listsCommand(args),
+  lists: listsCommand,
+  rpz: async (args) => (await import('./rpz.js')).rpzCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
   serve: async (args) => (await import('./serve.js')).serveCommand(args),
   reports: async (args) => (await import('./reports.js')).reportsCommand(args),

@@ -1,0 +1,100 @@
+/** `kalkan rpz serve`: the RPZ primary ISPs' DNS fleets pull the list from. */
+import { readPublicKeys } from '../lists/files.js';
+import type { NotifyTarget } from '../rpz/notify.js';
+import { startRpzPrimary } from '../rpz/server.js';
+import { parseTsigKey } from '../rpz/tsig.js';
+import { integer, parse, required, UsageError } from './usage.js';
+
+const USAGE = `Usage:
+  kalkan rpz serve --listen HOST:PORT --zone NAME --list FILE.klb --trust PUB...
+                   [--tsig NAME:ALG:SECRET]... [--notify HOST:PORT]...
+                   [--allow-transfer CIDR]... [--allow-unsigned CIDR]...
+                   [--ttl SECONDS] [--history N] [--data-dir DIR]
+
+  Serves the plaintext list FILE.klb as the RPZ zone NAME: SOA over UDP and TCP, AXFR and
+  IXFR over TCP, NOTIFY to each --notify secondary when a new sequence loads. The list is
+  loaded again on SIGHUP and when the file changes.
+  --allow-transfer  networks that may ask at all (default: loopback only)
+  --tsig            require this TSIG key (hmac-sha256/384/512, base64 secret) for transfers
+  --allow-unsigned  networks that may transfer without TSIG even so (secondaries without TSIG,
+                    such as Unbound 1.17); NOTIFYs to them go unsigned
+  --data-dir        keep the IXFR history here, so IXFR still works after a restart`;
+
+export async function rpzCommand(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help') {
+    console.log(USAGE);
+    return 0;
+  }
+  if (name !== 'serve') throw new UsageError(`unknown subcommand "${name}"\n${USAGE}`);
+  return serve(rest);
+}
+
+/** HOST:PORT, with [v6]:PORT for IPv6. */
+export function hostPort(text: string, flag: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
+  const port = match ? Number(match[3]) : Number.NaN;
+  if (!match || port < 1 || port > 65535)
+    throw new UsageError(`${flag} must be HOST:PORT (IPv6 as [ADDR]:PORT), got "${text}"`);
+  return { host: (match[1] ?? match[2]) as string, port };
+}
+
+async function serve(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    {
+      listen: { type: 'string' },
+      zone: { type: 'string' },
+      list: { type: 'string' },
+      trust: { type: 'string', multiple: true },
+      tsig: { type: 'string', multiple: true },
+      notify: { type: 'string', multiple: true },
+      'allow-transfer': { type: 'string', multiple: true },
+      'allow-unsigned': { type: 'string', multiple: true },
+      ttl: { type: 'string' },
+      history: { type: 'string' },
+      'data-dir': { type: 'string' },
+    },
+    USAGE,
+  );
+  const listen = hostPort(required(values.listen, '--listen HOST:PORT', USAGE), '--listen');
+  const notify: NotifyTarget[] = (values.notify ?? []).map((t) => hostPort(t, '--notify'));
+  let tsigKeys: ReturnType<typeof parseTsigKey>[];
+  try {
+    tsigKeys = (values.tsig ?? []).map(parseTsigKey);
+  } catch (error) {
+    throw new UsageError(`--tsig: ${(error as Error).message}`);
+  }
+  const primary = await startRpzPrimary({
+    listen,
+    zone: required(values.zone, '--zone NAME', USAGE),
+    listFile: required(values.list, '--list FILE.klb', USAGE),
+    trustedKeys: await readPublicKeys(required(values.trust, '--trust PUB', USAGE)),
+    tsigKeys,
+    notify,
+    ...(values['allow-transfer'] ? { allowTransfer: values['allow-transfer'] } : {}),
+    ...(values['allow-unsigned'] ? { allowUnsigned: values['allow-unsigned'] } : {}),
+    ...(values.ttl ? { ttl: integer(values.ttl, '--ttl') } : {}),
+    ...(values.history ? { historyDepth: integer(values.history, '--history') } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    watch: true,
+  });
+  console.error(
+    `rpz: serving on ${listen.host}:${primary.address.port} (udp+tcp), serial ${primary.serial()}`,
+  );
+  process.on('SIGHUP', () => {
+    primary
+      .reload()
+      .then((r) =>
+        console.error(`rpz: SIGHUP: ${r.changed ? `now serial ${r.serial}` : 'list unchanged'}`),
+      )
+      .catch(() => undefined);
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await primary.close();
+  return 0;
+}

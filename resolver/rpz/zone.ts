@@ -1,0 +1,67 @@
+/**
+ * One version of the RPZ zone, built from a verified bundle: the records `rpzRecords` makes of
+ * its plaintext, under an SOA whose serial is the bundle sequence. Hashed-only bundles are
+ * refused: an RPZ zone has to name what it blocks.
+ */
+import type { LoadedBundle } from '../../blocklists/bundle/load.js';
+import { ExportError, type ReadableList, readableList } from '../../blocklists/exports/readable.js';
+import { type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
+import { nameToWire } from './wire.js';
+
+export class RpzError extends Error {
+  override name = 'RpzError';
+}
+
+export interface RpzZone {
+  /** Lower-case, no trailing dot. */
+  origin: string;
+  serial: number;
+  ttl: number;
+  soa: ReturnType<typeof rpzSoa>;
+  list: ReadableList;
+  records: RpzRecord[];
+  /** Entries left out because `*.name.origin` would be longer than a DNS name may be. */
+  tooLong: number;
+}
+
+export const DEFAULT_TTL = 300;
+
+export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT_TTL): RpzZone {
+  let list: ReadableList;
+  try {
+    list = readableList(bundle);
+  } catch (error) {
+    if (!(error instanceof ExportError)) throw error;
+    throw new RpzError(
+      `list "${bundle.meta.id}" is hashed-only, so it cannot be served as an RPZ zone: RPZ names ` +
+        'every blocked domain in plain text. ISPs receive plaintext lists only under licence, ' +
+        'built by the publisher with "kalkan lists build --plaintext".',
+    );
+  }
+  const zone = origin.replace(/\.$/, '').toLowerCase();
+  try {
+    nameToWire(zone);
+  } catch (error) {
+    throw new RpzError(
+      `zone name "${origin}" is not a valid DNS name: ${(error as Error).message}`,
+    );
+  }
+  // 255 wire bytes: `*.` + name + `.` + origin + root.
+  const fits = (d: string) => d.length + zone.length + 5 <= 255;
+  const blockDomains = list.blockDomains.filter(fits);
+  const allowDomains = list.allowDomains.filter(fits);
+  const tooLong =
+    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
+  const kept = { ...list, blockDomains, allowDomains };
+  // Serials are 32-bit; sequence arithmetic (RFC 1982) handles the wrap.
+  const serial = bundle.meta.sequence % 2 ** 32;
+  return {
+    origin: zone,
+    serial,
+    ttl,
+    soa: rpzSoa(zone, serial),
+    list: kept,
+    records: rpzRecords(kept),
+    tooLong,
+  };
+}

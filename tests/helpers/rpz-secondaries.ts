@@ -1,0 +1,249 @@
+/**
+ * Real secondaries for the RPZ primary's tests: Unbound and BIND from Debian's packages, each
+ * in its own temp dir on free loopback ports, running as root here (so no user switch, no
+ * chroot), plus a tiny "upstream" both forward everything to, which gives every name a TEST-NET address,
+ * so a name the policy does not block gets a real answer.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as packet from 'dns-packet';
+import { freePort } from './ports.js';
+
+const run = promisify(execFile);
+export const UPSTREAM_ADDRESS = '192.0.2.7';
+
+export interface Running {
+  port: number;
+  stop(): Promise<void>;
+  output(): string;
+}
+
+/** Answers A queries for any name with UPSTREAM_ADDRESS, authoritatively (UDP only). */
+export async function startUpstream(): Promise<Running> {
+  const port = await freePort();
+  const socket = createSocket('udp4');
+  socket.on('message', (msg, rinfo) => {
+    let query: packet.Packet;
+    try {
+      query = packet.decode(msg);
+    } catch {
+      return;
+    }
+    const q = query.questions?.[0];
+    if (!q) return;
+    const answers: packet.Answer[] =
+      q.type === 'A' ? [{ name: q.name, type: 'A', ttl: 60, data: UPSTREAM_ADDRESS }] : [];
+    const reply = packet.encode({
+      id: query.id,
+      type: 'response',
+      flags: packet.AUTHORITATIVE_ANSWER | packet.RECURSION_AVAILABLE,
+      questions: [q],
+      answers,
+    });
+    socket.send(reply, rinfo.port, rinfo.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(port, '127.0.0.1', resolve));
+  return {
+    port,
+    stop: () => new Promise((resolve) => socket.close(() => resolve())),
+    output: () => '',
+  };
+}
+
+function spawnLogged(command: string, args: string[]): { child: ChildProcess; log: () => string } {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (d) => {
+    text += d;
+  });
+  child.stderr?.on('data', (d) => {
+    text += d;
+  });
+  return { child, log: () => text };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+export interface SecondaryOptions {
+  dir: string;
+  zone: string;
+  primaryPort: number;
+  upstreamPort: number;
+  /** Known in advance when the primary must NOTIFY it; a free port otherwise. */
+  port?: number;
+  /** `name:secret` for BIND's TSIG key (hmac-sha256). */
+  tsig?: { name: string; secret: string };
+}
+
+export async function startUnbound(options: SecondaryOptions): Promise<Running> {
+  const port = options.port ?? (await freePort());
+  const conf = join(options.dir, 'unbound.conf');
+  await writeFile(
+    conf,
+    `server:
+  username: ""
+  chroot: ""
+  directory: "${options.dir}"
+  pidfile: "${join(options.dir, 'unbound.pid')}"
+  use-syslog: no
+  logfile: ""
+  verbosity: 1
+  interface: 127.0.0.1
+  port: ${port}
+  do-ip6: no
+  num-threads: 1
+  so-reuseport: no
+  outgoing-range: 64
+  access-control: 127.0.0.0/8 allow
+  do-not-query-localhost: no
+  module-config: "respip iterator"
+  domain-insecure: "test"
+  local-zone: "test." nodefault
+  local-zone: "invalid." nodefault
+  auto-trust-anchor-file: ""
+  cache-max-ttl: 1
+  cache-max-negative-ttl: 1
+remote-control:
+  control-enable: yes
+  control-interface: "${join(options.dir, 'control.sock')}"
+  control-use-cert: no
+rpz:
+  name: "${options.zone}"
+  primary: 127.0.0.1@${options.primaryPort}
+  allow-notify: 127.0.0.1
+  zonefile: "${join(options.dir, 'rpz.zone')}"
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@${options.upstreamPort}
+`,
+  );
+  const { child, log } = spawnLogged('unbound', ['-d', '-c', conf]);
+  await waitForDns(port, child, log);
+  return { port, stop: () => stopChild(child), output: log };
+}
+
+/** The serial Unbound holds for an auth zone (RPZ zones are auth zones inside Unbound). */
+export async function unboundZoneSerial(dir: string, zone: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await run('unbound-control', [
+      '-c',
+      join(dir, 'unbound.conf'),
+      'list_auth_zones',
+    ]);
+    const line = stdout.split('\n').find((l) => l.startsWith(`${zone}.`));
+    const serial = line && /serial (\d+)/.exec(line)?.[1];
+    return serial ? Number(serial) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startNamed(options: SecondaryOptions): Promise<Running> {
+  const port = options.port ?? (await freePort());
+  const conf = join(options.dir, 'named.conf');
+  const key = options.tsig;
+  await writeFile(
+    conf,
+    `options {
+  directory "${options.dir}";
+  pid-file "${join(options.dir, 'named.pid')}";
+  session-keyfile "${join(options.dir, 'session.key')}";
+  managed-keys-directory "${options.dir}";
+  listen-on port ${port} { 127.0.0.1; };
+  listen-on-v6 { none; };
+  recursion yes;
+  allow-query { 127.0.0.0/8; };
+  allow-recursion { 127.0.0.0/8; };
+  dnssec-validation no;
+  notify no;
+  max-cache-ttl 1;
+  max-ncache-ttl 1;
+  response-policy { zone "${options.zone}"; } qname-wait-recurse no min-update-interval 0;
+  forward only;
+  forwarders { 127.0.0.1 port ${options.upstreamPort}; };
+};
+controls { };
+${key ? `key "${key.name}" { algorithm hmac-sha256; secret "${key.secret}"; };` : ''}
+zone "${options.zone}" {
+  type secondary;
+  primaries { 127.0.0.1 port ${options.primaryPort}${key ? ` key "${key.name}"` : ''}; };
+  file "${join(options.dir, 'rpz.db')}";
+  allow-notify { 127.0.0.1; };
+  request-ixfr yes;
+};
+`,
+  );
+  const { child, log } = spawnLogged('named', ['-g', '-c', conf, '-n', '1']);
+  await waitForDns(port, child, log);
+  return { port, stop: () => stopChild(child), output: log };
+}
+
+async function waitForDns(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
+    const answer = await dig(port, 'version.bind', 'TXT', ['-c', 'CH']).catch(() => undefined);
+    if (answer && answer.status !== 'timeout') return;
+    await sleep(200);
+  }
+  throw new Error(`server did not answer on port ${port}:\n${log()}`);
+}
+
+export interface DigAnswer {
+  status: string;
+  answers: string[];
+}
+
+export async function dig(
+  port: number,
+  name: string,
+  type = 'A',
+  extra: string[] = [],
+): Promise<DigAnswer> {
+  try {
+    const { stdout } = await run('dig', [
+      '@127.0.0.1',
+      '-p',
+      String(port),
+      '+tries=1',
+      '+time=2',
+      '+noall',
+      '+comments',
+      '+answer',
+      ...extra,
+      name,
+      type,
+    ]);
+    const status = /status: ([A-Z]+)/.exec(stdout)?.[1] ?? 'timeout';
+    const answers = stdout
+      .split('\n')
+      .filter((l) => l && !l.startsWith(';'))
+      .map((l) => l.split(/\s+/).slice(4).join(' '));
+    return { status, answers };
+  } catch (error) {
+    const out = (error as { stdout?: string }).stdout ?? '';
+    return { status: /timed out|no servers/.test(out) ? 'timeout' : 'error', answers: [] };
+  }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true or `ms` pass; returns the time it took. */
+export async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < ms) {
+    if (await check()) return performance.now() - start;
+    await sleep(100);
+  }
+  throw new Error(`condition not met within ${ms} ms`);
+}

@@ -1,0 +1,120 @@
+/**
+ * `kalkan rpz serve` as an operator runs it: serves the list, follows a changed file and a
+ * SIGHUP, keeps the last good zone when a bad file arrives, and refuses a hashed-only list.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { encodePublicKey } from '../../blocklists/keys.js';
+import { testKey } from '../helpers/bundles.js';
+import { freePort } from '../helpers/ports.js';
+import { writeList } from '../helpers/rpz-lists.js';
+import { dig, waitUntil } from '../helpers/rpz-secondaries.js';
+
+const ZONE = 'rpz.kalkan.test';
+const CLI = ['--import', 'tsx', 'resolver/cli/kalkan.ts', 'rpz', 'serve'];
+
+function start(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout?.on('data', (d) => {
+    text += d;
+  });
+  child.stderr?.on('data', (d) => {
+    text += d;
+  });
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return { child, output: () => text, exited };
+}
+
+describe('kalkan rpz serve', () => {
+  let dir: string;
+  let pub: string;
+  let server: ReturnType<typeof start> | undefined;
+  let port: number;
+
+  const serial = async () => Number((await dig(port, ZONE, 'SOA')).answers[0]?.split(' ')[2]);
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kalkan-rpz-cli-'));
+    pub = join(dir, 'publisher.pub');
+    await writeFile(pub, encodePublicKey((await testKey()).publicKey));
+  });
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null) {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the list, reloads on file change and SIGHUP, keeps the last good zone', async () => {
+    const list = join(dir, 'list.klb');
+    await writeList(list, 1, ['one.test']);
+    port = await freePort();
+    server = start([
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--zone',
+      ZONE,
+      '--list',
+      list,
+      '--trust',
+      pub,
+    ]);
+    await waitUntil(async () => (await serial()) === 1, 20_000);
+
+    await writeList(list, 2, ['one.test', 'two.test']);
+    await waitUntil(async () => (await serial()) === 2, 5_000);
+
+    // A corrupt file is refused; serial 2 stays in force.
+    await writeFile(list, 'not a bundle');
+    await waitUntil(async () => server?.output().includes('reload refused') ?? false, 5_000);
+    expect(await serial()).toBe(2);
+
+    await writeList(list, 3, ['three.test']);
+    await waitUntil(async () => (await serial()) === 3, 5_000);
+    server.child.kill('SIGHUP');
+    await waitUntil(
+      async () => server?.output().includes('SIGHUP: list unchanged') ?? false,
+      5_000,
+    );
+
+    const axfr = await dig(port, ZONE, 'AXFR');
+    expect(axfr.answers).toContain('.');
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+  });
+
+  it('refuses a hashed-only list with a clear message', async () => {
+    const list = join(dir, 'hashed.klb');
+    await writeList(list, 1, ['one.test'], { plaintext: false });
+    const run = start([
+      '--listen',
+      `127.0.0.1:${await freePort()}`,
+      '--zone',
+      ZONE,
+      '--list',
+      list,
+      '--trust',
+      pub,
+    ]);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(/hashed-only.*cannot be served as an RPZ zone/);
+  });
+
+  it('rejects bad flags with usage errors', async () => {
+    const run = start(['--listen', 'nowhere', '--zone', ZONE, '--list', 'x', '--trust', pub]);
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toMatch(/--listen must be HOST:PORT/);
+  });
+});
