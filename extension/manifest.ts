@@ -10,6 +10,9 @@ export type TargetBrowser = 'chrome' | 'firefox';
 
 /** Static rulesets compiled at build time (extension/build/generate.ts writes them). */
 export const RULESETS = [
+  // Holds every http(s) page load from install (or update) until the worker has its hashed
+  // lists: the browser enables it with the package, the worker turns it off once ready.
+  { id: 'install_gate', path: 'rules/install_gate.json', enabled: true },
   { id: 'adult', path: 'rules/adult.json', enabled: true },
   { id: 'safe_search', path: 'rules/safe_search.json', enabled: true },
 ] as const;

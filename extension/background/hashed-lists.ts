@@ -2,11 +2,16 @@
  * The matcher over every hashed list in force: the packaged ones and the verified subscriptions
  * from the list store. A reload builds a new matcher and swaps it in only when complete, so a
  * check always sees a whole set of lists. Plaintext lists are DNR rules, not matcher input.
+ *
+ * A woken worker must answer its first navigation within a round trip, so the verified matcher
+ * input is kept in IndexedDB and a wake reads it back (one read of typed arrays) instead of
+ * fetching and verifying the bundles again; a full reload (install, start-up, settings change,
+ * update) rebuilds and rewrites it.
  */
 import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import { browser } from './api.js';
-import { readLists } from './list-store.js';
+import { readLists, readVerified, writeVerified } from './list-store.js';
 import { keysFor, pinnedKeys } from './trusted-keys.js';
 
 export interface ListInfo {
@@ -36,7 +41,19 @@ async function packagedBundles(): Promise<LoadedBundle[]> {
   );
 }
 
-let current: Promise<{ matcher: Matcher; lists: ListInfo[] }> | undefined;
+interface Loaded {
+  matcher: Matcher;
+  lists: ListInfo[];
+}
+
+/** What is cached: the bundles the matcher uses, for this extension version. */
+interface VerifiedInput {
+  version: string;
+  bundles: LoadedBundle[];
+  lists: ListInfo[];
+}
+
+let current: Promise<Loaded> | undefined;
 
 /** What the matcher needs of the settings. */
 export interface HashedListSettings {
@@ -77,10 +94,31 @@ async function build(settings: Promise<HashedListSettings>) {
       // Stored bytes were verified when stored; an expired one simply stops counting.
     }
   }
-  return {
-    matcher: new Matcher(hashedOnly([...packaged, ...subscribed], categories.adult)),
-    lists,
-  };
+  const bundles = hashedOnly([...packaged, ...subscribed], categories.adult).map((b) => ({
+    ...b,
+    plaintext: undefined,
+  }));
+  // A failed cache write only costs the next wake a full load.
+  await writeVerified<VerifiedInput>({ version: extensionVersion(), bundles, lists }).catch(
+    () => undefined,
+  );
+  return { matcher: new Matcher(bundles), lists };
+}
+
+function extensionVersion(): string {
+  return browser.runtime.getManifest().version;
+}
+
+async function fromCache(): Promise<Loaded | undefined> {
+  const cached = await readVerified<VerifiedInput>().catch(() => undefined);
+  if (cached?.version !== extensionVersion()) return undefined;
+  return { matcher: new Matcher(cached.bundles), lists: cached.lists };
+}
+
+/** On wake: the cached matcher, or a full build when there is none (first run, new version). */
+export function startHashedLists(settings: () => Promise<HashedListSettings>): Promise<void> {
+  current ??= fromCache().then((cached) => cached ?? build(settings()));
+  return current.then(() => undefined);
 }
 
 /** Starts (or restarts) loading; the previous matcher answers until the new one is ready. */
@@ -91,7 +129,7 @@ export function reloadHashedLists(settings: Promise<HashedListSettings>): Promis
   return next.then(() => undefined);
 }
 
-export function hashedLists(): Promise<{ matcher: Matcher; lists: ListInfo[] }> {
+export function hashedLists(): Promise<Loaded> {
   if (!current) throw new Error('hashed lists not loaded yet');
   return current;
 }

@@ -20,11 +20,18 @@ export interface StoredList {
 
 const DB = 'kalkan';
 const STORE = 'lists';
+/** The verified matcher input (typed arrays, no signature check needed) under one key. */
+const VERIFIED = 'verified';
+const VERIFIED_KEY = 'current';
 
 function open(): Promise<IDBDatabase> {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: 'url' });
+    const request = indexedDB.open(DB, 2);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: 'url' });
+      if (!db.objectStoreNames.contains(VERIFIED)) db.createObjectStore(VERIFIED);
+    };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
@@ -33,12 +40,13 @@ function open(): Promise<IDBDatabase> {
 async function run<T>(
   mode: IDBTransactionMode,
   action: (store: IDBObjectStore) => IDBRequest<T>,
+  storeName = STORE,
 ): Promise<T> {
   const db = await open();
   try {
     return await new Promise<T>((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const request = action(tx.objectStore(STORE));
+      const tx = db.transaction(storeName, mode);
+      const request = action(tx.objectStore(storeName));
       tx.oncomplete = () => resolve(request.result);
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);
@@ -58,4 +66,16 @@ export async function putList(list: StoredList): Promise<void> {
 
 export async function deleteList(url: string): Promise<void> {
   await run('readwrite', (s) => s.delete(url));
+}
+
+/**
+ * The matcher's input as it was last built and verified, so a woken worker can answer its first
+ * navigation after one IndexedDB read instead of fetching and verifying every bundle again.
+ */
+export function readVerified<T>(): Promise<T | undefined> {
+  return run('readonly', (s) => s.get(VERIFIED_KEY) as IDBRequest<T | undefined>, VERIFIED);
+}
+
+export async function writeVerified<T>(value: T): Promise<void> {
+  await run('readwrite', (s) => s.put(value, VERIFIED_KEY), VERIFIED);
 }

@@ -28,11 +28,23 @@ export function parseManagedPolicy(raw: Record<string, unknown>): ManagedPolicy 
   return policy;
 }
 
+const CACHE_KEY = 'managedPolicy';
+/** Chromium without any policy was seen here to leave `storage.managed.get` unanswered. */
+const MANAGED_TIMEOUT_MS = 500;
+
+/** The policy, or the last one read when the browser does not answer in time. */
 export async function readManagedPolicy(): Promise<ManagedPolicy> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), MANAGED_TIMEOUT_MS));
   try {
-    return parseManagedPolicy(await browser.storage.managed.get());
+    const raw = await Promise.race([browser.storage.managed.get(), timeout]);
+    if (raw !== 'timeout') {
+      const policy = parseManagedPolicy(raw);
+      await browser.storage.local.set({ [CACHE_KEY]: policy });
+      return policy;
+    }
   } catch {
     // No policy installed (Firefox throws when there is no managed storage manifest).
     return {};
   }
+  return ((await browser.storage.local.get(CACHE_KEY))[CACHE_KEY] ?? {}) as ManagedPolicy;
 }
