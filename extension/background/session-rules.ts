@@ -24,6 +24,10 @@ const SUBRESOURCES: DeclarativeNetRequest.ResourceType[] = [
   'websocket',
   'other',
 ];
+export const ALL_RESOURCE_TYPES: readonly DeclarativeNetRequest.ResourceType[] = [
+  'main_frame',
+  ...SUBRESOURCES,
+];
 
 export function hitRules(
   host: string,

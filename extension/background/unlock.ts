@@ -4,6 +4,7 @@
  * priority than any unlock, and the worker refuses to unlock a host any hashed list blocks.
  */
 import { browser, type DeclarativeNetRequest } from './api.js';
+import { ALL_RESOURCE_TYPES } from './session-rules.js';
 
 export const UNLOCK_ALARM = 'kalkan-unlock-expiry';
 export const UNLOCK_RULE_IDS = { first: 100_000, last: 199_999 } as const;
@@ -23,7 +24,8 @@ export function unlockRule(host: string, id: number): DeclarativeNetRequest.Rule
     id,
     priority: UNLOCK_PRIORITY,
     action: { type: 'allow' },
-    condition: { requestDomains: [host] },
+    // Without resourceTypes a rule matches everything except main_frame.
+    condition: { requestDomains: [host], resourceTypes: [...ALL_RESOURCE_TYPES] },
   };
 }
 
