@@ -13,7 +13,10 @@ export function installGateRules() {
       id: 1,
       priority: 1_000,
       action: { type: 'block' as const },
-      condition: { urlFilter: '|http', resourceTypes: ['main_frame' as const, 'sub_frame' as const] },
+      condition: {
+        urlFilter: '|http',
+        resourceTypes: ['main_frame' as const, 'sub_frame' as const],
+      },
     },
   ];
 }

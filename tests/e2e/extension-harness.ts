@@ -34,7 +34,8 @@ export function ensureExtensionBuilt(): void {
   const manifest = join(CHROME_DIR, 'manifest.json');
   const sources = Math.max(newest(join(ROOT, 'extension')), newest(join(ROOT, 'blocklists')));
   if (existsSync(manifest) && statSync(manifest).mtimeMs >= sources) return;
-  if (!existsSync(join(ROOT, 'build/lists/demo-abuse.klb'))) execSync('npm run build', { cwd: ROOT });
+  if (!existsSync(join(ROOT, 'build/lists/demo-abuse.klb')))
+    execSync('npm run build', { cwd: ROOT });
   execSync('npm run build:extension', { cwd: ROOT, stdio: 'ignore' });
 }
 
@@ -92,8 +93,17 @@ export class TestServers {
     const dir = mkdtempSync(join(tmpdir(), 'kalkan-tls-'));
     execFileSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=kalkan-e2e']
-        .concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kalkan-e2e',
+      ].concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
       { stdio: 'ignore' },
     );
     const http = createHttp(this.handle);
