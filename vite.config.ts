@@ -1,9 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { crx } from '@crxjs/vite-plugin';
 import { defineConfig } from 'vitest/config';
+import { generate, pinnedKeys } from './extension/build/generate.js';
+import { manifestFor, type TargetBrowser } from './extension/manifest.js';
 
-// One config for the extension build (`vite build`, added with the extension) and the tests
-// (`vitest`). Tests are grouped by how much of the machine they need.
-export default defineConfig({
-  test: {
+const root = fileURLToPath(new URL('.', import.meta.url));
+const TARGETS: readonly string[] = ['chrome', 'firefox'];
+
+// One config for the extension build (`vite build --mode chrome|firefox`, see
+// `npm run build:extension`) and the tests (`vitest`). Tests are grouped by how much of the
+// machine they need.
+export default defineConfig(async ({ mode }) => {
+  const test = {
     projects: [
       {
         test: {
@@ -23,5 +31,31 @@ export default defineConfig({
         },
       },
     ],
-  },
+  };
+  if (!TARGETS.includes(mode)) return { test };
+
+  const browser = mode as TargetBrowser;
+  const generated = `${root}extension/.generated/${browser}`;
+  await generate({ root, outDir: generated });
+  const { version } = (await import('./package.json', { with: { type: 'json' } })).default;
+  return {
+    test,
+    root: `${root}extension`,
+    publicDir: generated,
+    define: { __KALKAN_PINNED_KEYS__: JSON.stringify(await pinnedKeys(root)) },
+    build: {
+      outDir: `${root}dist/${browser}`,
+      emptyOutDir: true,
+      // Readable output: reviewers (Chrome Web Store, AMO) read the package.
+      minify: false,
+      rollupOptions: {
+        input: {
+          block: `${root}extension/pages/block.html`,
+          onboarding: `${root}extension/pages/onboarding.html`,
+          report: `${root}extension/pages/report.html`,
+        },
+      },
+    },
+    plugins: [crx({ manifest: manifestFor(browser, version), browser })],
+  };
 });

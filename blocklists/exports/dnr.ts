@@ -59,6 +59,8 @@ const SUBRESOURCES: DnrResourceType[] = [
   'webbundle',
   'other',
 ];
+/** Without `resourceTypes` a rule matches everything but main_frame: allow rules name them all. */
+const ALL_TYPES: DnrResourceType[] = ['main_frame', ...SUBRESOURCES];
 /** urlFilter gives these characters meaning; URL entries containing them are left out. */
 const URL_FILTER_SPECIAL = /[*|^]/;
 
@@ -106,7 +108,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
       id: id++,
       priority: ALLOW_PRIORITY,
       action: { type: 'allow' },
-      condition: { requestDomains: group },
+      condition: { requestDomains: group, resourceTypes: ALL_TYPES },
     });
   }
   for (const url of list.allowUrls.filter((u) => !URL_FILTER_SPECIAL.test(u))) {
@@ -114,7 +116,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
       id: id++,
       priority: ALLOW_PRIORITY,
       action: { type: 'allow' },
-      condition: { urlFilter: `||${url}` },
+      condition: { urlFilter: `||${url}`, resourceTypes: ALL_TYPES },
     });
   }
   return rules;

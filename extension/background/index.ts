@@ -1,0 +1,56 @@
+/**
+ * The service worker. Listeners are registered first and synchronously (a worker woken by an
+ * event only gets the events it has listeners for when its script finishes); the hashed lists
+ * start loading at once (from the IndexedDB copy on a wake); the rest is in the modules below.
+ */
+import { browser, type Runtime } from './api.js';
+import { hashedLists, startHashedLists } from './hashed-lists.js';
+import { openInstallGate, reloadGatedTabs } from './install-gate.js';
+import { keepAlive } from './keepalive.js';
+import { handle, type Request } from './messages.js';
+import { checkNavigation } from './navigation-check.js';
+import { registerNavigationGuard, sweepOpenTabs } from './navigation-guard.js';
+import { applySettings } from './protection.js';
+import { readSettings } from './settings.js';
+import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
+import { runUpdates } from './update-run.js';
+import { scheduleUpdates, UPDATE_ALARM } from './updates.js';
+
+// Firefox (no service worker in MV3) keeps blocking webRequest: check before the request leaves.
+const isFirefox = browser.runtime.getURL('').startsWith('moz-extension:');
+registerNavigationGuard(isFirefox);
+// Firefox's background script is an event page the same way; the same timer keeps it up.
+keepAlive();
+
+browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.MessageSender) =>
+  handle(message as Request, sender, runUpdates),
+);
+
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === UPDATE_ALARM) void runUpdates();
+  if (alarm.name === UNLOCK_ALARM) void expireUnlocks();
+});
+
+browser.runtime.onInstalled.addListener(async ({ reason }) => {
+  await applySettings(readSettings());
+  await scheduleUpdates();
+  if (reason === 'install')
+    await browser.tabs.create({ url: browser.runtime.getURL('pages/onboarding.html') });
+});
+
+browser.runtime.onStartup.addListener(() => {
+  void applySettings(readSettings());
+  void scheduleUpdates();
+  void expireUnlocks();
+});
+
+startHashedLists(readSettings).then(afterListsLoaded, afterListsLoaded);
+
+/** Once the matcher answers: open tabs are checked, and the install gate (if on) opens. */
+async function afterListsLoaded(): Promise<void> {
+  await sweepOpenTabs().catch(() => undefined);
+  if (await openInstallGate()) {
+    const { matcher } = await hashedLists().catch(() => ({ matcher: undefined }));
+    await reloadGatedTabs((url) => matcher !== undefined && checkNavigation(matcher, url).blocked);
+  }
+}

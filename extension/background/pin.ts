@@ -1,0 +1,54 @@
+/**
+ * The parent PIN, stored only as a salted slow hash: PBKDF2-HMAC-SHA-256 through Web Crypto,
+ * 600,000 iterations (OWASP 2023). Verification compares in constant time.
+ */
+export interface PinRecord {
+  salt: string;
+  iterations: number;
+  hash: string;
+}
+
+export const PIN_ITERATIONS = 600_000;
+const MIN_PIN_LENGTH = 4;
+const MAX_PIN_LENGTH = 64;
+
+export function pinProblem(pin: string): 'too-short' | 'too-long' | undefined {
+  if (pin.length < MIN_PIN_LENGTH) return 'too-short';
+  if (pin.length > MAX_PIN_LENGTH) return 'too-long';
+  return undefined;
+}
+
+function toBase64(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes));
+}
+
+function fromBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
+async function derive(pin: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, [
+    'deriveBits',
+  ]);
+  const bits = await crypto.subtle.deriveBits(
+    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as Uint8Array<ArrayBuffer>, iterations },
+    key,
+    256,
+  );
+  return new Uint8Array(bits);
+}
+
+export async function hashPin(pin: string, iterations = PIN_ITERATIONS): Promise<PinRecord> {
+  const problem = pinProblem(pin);
+  if (problem) throw new Error(`PIN is ${problem}`);
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  return { salt: toBase64(salt), iterations, hash: toBase64(await derive(pin, salt, iterations)) };
+}
+
+export async function verifyPin(pin: string, record: PinRecord): Promise<boolean> {
+  const expected = fromBase64(record.hash);
+  const actual = await derive(pin, fromBase64(record.salt), record.iterations);
+  let diff = expected.length ^ actual.length;
+  for (let i = 0; i < expected.length; i++) diff |= (expected[i] ?? 0) ^ (actual[i] ?? 0);
+  return diff === 0;
+}

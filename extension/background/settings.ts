@@ -1,0 +1,85 @@
+/**
+ * The parent's settings in `storage.local`, merged with what a school's policy sets in
+ * `storage.managed` (policy wins, and `lock` freezes the parent's settings).
+ */
+import { browser } from './api.js';
+import { type ManagedPolicy, readManagedPolicy } from './managed-policy.js';
+import type { PinRecord } from './pin.js';
+
+export interface Subscription {
+  url: string;
+  /** `kalkan-ed25519-public <base64>`: the publisher key this list must be signed by. */
+  publicKey: string;
+}
+
+export type Language = 'auto' | 'en' | 'ru' | 'ky';
+
+export interface Settings {
+  /** Categories on (abuse is always on and never listed here as off). */
+  categories: { adult: boolean };
+  subscriptions: Subscription[];
+  /** Where reports go (the intake URL); delivery is wired by the reporting module. */
+  reportDestination: string;
+  language: Language;
+}
+
+export interface EffectiveSettings extends Settings {
+  /** Subscriptions that came from policy; the parent cannot remove them. */
+  managedSubscriptions: Subscription[];
+  locked: boolean;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  categories: { adult: true },
+  subscriptions: [],
+  reportDestination: '',
+  language: 'auto',
+};
+
+const SETTINGS_KEY = 'settings';
+const PIN_KEY = 'pin';
+
+export function mergeSettings(
+  stored: Partial<Settings> | undefined,
+  policy: ManagedPolicy,
+): EffectiveSettings {
+  const own = { ...DEFAULT_SETTINGS, ...stored };
+  const managed = policy.subscriptions ?? [];
+  return {
+    ...own,
+    categories: { ...DEFAULT_SETTINGS.categories, ...own.categories },
+    subscriptions: [
+      ...managed,
+      ...own.subscriptions.filter((s) => !managed.some((m) => m.url === s.url)),
+    ],
+    reportDestination: policy.reportDestination ?? own.reportDestination,
+    managedSubscriptions: managed,
+    locked: policy.lock === true,
+  };
+}
+
+export async function readSettings(): Promise<EffectiveSettings> {
+  const [stored, policy] = await Promise.all([
+    browser.storage.local.get(SETTINGS_KEY),
+    readManagedPolicy(),
+  ]);
+  return mergeSettings(stored[SETTINGS_KEY] as Partial<Settings> | undefined, policy);
+}
+
+export async function writeSettings(settings: Settings): Promise<void> {
+  const clean: Settings = {
+    categories: { adult: settings.categories.adult },
+    subscriptions: settings.subscriptions,
+    reportDestination: settings.reportDestination,
+    language: settings.language,
+  };
+  await browser.storage.local.set({ [SETTINGS_KEY]: clean });
+}
+
+export async function readPinRecord(): Promise<PinRecord | undefined> {
+  return (await browser.storage.local.get(PIN_KEY))[PIN_KEY] as PinRecord | undefined;
+}
+
+export async function writePinRecord(record: PinRecord): Promise<void> {
+  await browser.storage.local.set({ [PIN_KEY]: record });
+}

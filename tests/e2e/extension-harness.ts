@@ -1,0 +1,197 @@
+/**
+ * Shared harness for the extension's end-to-end tests: builds the extension when dist/ is
+ * missing or older than its sources, runs loopback test servers (HTTP for reserved test names,
+ * HTTPS for the search engines' names), and launches Debian's Chromium with the extension and
+ * every host mapped to those servers.
+ */
+import { execFileSync, execSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttps } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type BrowserContext, chromium, type Worker } from 'playwright-core';
+import { freePort } from '../helpers/ports.js';
+
+export const ROOT = join(import.meta.dirname, '../..');
+export const CHROME_DIR = join(ROOT, 'dist/chrome');
+/** The page answers after this long: a realistic round trip. */
+export const PAGE_DELAY_MS = 100;
+export const PROBE_HOST = 'probe.kalkan-e2e.test';
+
+function newest(dir: string): number {
+  let latest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds dist/ with `npm run build:extension` unless it is newer than extension/ and the lists. */
+export function ensureExtensionBuilt(): void {
+  const manifest = join(CHROME_DIR, 'manifest.json');
+  const sources = Math.max(newest(join(ROOT, 'extension')), newest(join(ROOT, 'blocklists')));
+  if (existsSync(manifest) && statSync(manifest).mtimeMs >= sources) return;
+  if (!existsSync(join(ROOT, 'build/lists/demo-abuse.klb')))
+    execSync('npm run build', { cwd: ROOT });
+  execSync('npm run build:extension', { cwd: ROOT, stdio: 'ignore' });
+}
+
+export interface Seen {
+  host: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+}
+
+export class TestServers {
+  readonly seen: Seen[] = [];
+  /** Bytes served at /list.klb on any host. */
+  list: Uint8Array = new Uint8Array();
+  listEtag = '"0"';
+  httpPort = 0;
+  httpsPort = 0;
+  private readonly closers: (() => void)[] = [];
+
+  beacons(tag: string): number {
+    return this.seen.filter((s) => s.host === PROBE_HOST && s.url.includes(`tag=${tag}`)).length;
+  }
+
+  requests(hostPart: string): Seen[] {
+    return this.seen.filter((s) => s.host.includes(hostPart));
+  }
+
+  private handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const host = (req.headers.host ?? '').split(':')[0] ?? '';
+    const url = req.url ?? '/';
+    this.seen.push({ host, url, headers: req.headers });
+    if (host === PROBE_HOST) {
+      res.writeHead(204, { 'Access-Control-Allow-Origin': '*' }).end();
+      return;
+    }
+    if (url.startsWith('/list.klb')) {
+      if (req.headers['if-none-match'] === this.listEtag) res.writeHead(304).end();
+      else
+        res
+          .writeHead(200, { 'Content-Type': 'application/octet-stream', ETag: this.listEtag })
+          .end(this.list);
+      return;
+    }
+    const tag = new URL(url, 'http://x').searchParams.get('tag') ?? 'none';
+    setTimeout(() => {
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
+      res.end(
+        `<!doctype html><title>test page</title><p id="loaded">loaded ${host}</p>` +
+          `<script>navigator.sendBeacon('http://${PROBE_HOST}/beacon?tag=${tag}');` +
+          `new Image().src='http://${PROBE_HOST}/img?tag=${tag}';</script>`,
+      );
+    }, PAGE_DELAY_MS);
+  };
+
+  async start(): Promise<void> {
+    const dir = mkdtempSync(join(tmpdir(), 'kalkan-tls-'));
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=kalkan-e2e',
+      ].concat(['-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]),
+      { stdio: 'ignore' },
+    );
+    const http = createHttp(this.handle);
+    const https = createHttps(
+      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
+      this.handle,
+    );
+    rmSync(dir, { recursive: true, force: true });
+    this.httpPort = await freePort();
+    this.httpsPort = await freePort();
+    await new Promise<void>((r) => http.listen(this.httpPort, '127.0.0.1', r));
+    await new Promise<void>((r) => https.listen(this.httpsPort, '127.0.0.1', r));
+    for (const s of [http, https])
+      this.closers.push(() => {
+        s.closeAllConnections();
+        s.close();
+      });
+  }
+
+  stop(): void {
+    for (const close of this.closers) close();
+  }
+}
+
+export const SEARCH_HOSTS = [
+  'www.google.com',
+  'www.bing.com',
+  'duckduckgo.com',
+  'www.youtube.com',
+] as const;
+
+export async function launch(servers: TestServers, extensionDir = CHROME_DIR) {
+  const profile = mkdtempSync(join(tmpdir(), 'kalkan-chromium-'));
+  const map = [
+    ...SEARCH_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${servers.httpsPort}`),
+    `MAP * 127.0.0.1:${servers.httpPort}`,
+  ].join(', ');
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    ignoreHTTPSErrors: true,
+    args: [
+      `--disable-extensions-except=${extensionDir}`,
+      `--load-extension=${extensionDir}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--ignore-certificate-errors',
+      '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
+      `--host-resolver-rules=${map}`,
+    ],
+  });
+  const close = async () => {
+    await ctx.close().catch(() => undefined);
+    rmSync(profile, { recursive: true, force: true });
+  };
+  return { ctx, close };
+}
+
+export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
+  return ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
+}
+
+export function extensionId(worker: Worker): string {
+  return worker.url().split('/')[2] as string;
+}
+
+/** Navigates a fresh page; a navigation the extension interrupts is not an error here. */
+export async function visit(ctx: BrowserContext, url: string) {
+  const page = await ctx.newPage();
+  await page.goto(url, { waitUntil: 'commit', timeout: 10_000 }).catch(() => undefined);
+  await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+  return page;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The few `chrome.*` calls the tests make inside extension pages and the worker. */
+export interface ChromeApi {
+  runtime: { sendMessage(message: unknown): Promise<unknown> };
+  storage: { local: { get(keys: null): Promise<Record<string, unknown>> } };
+  declarativeNetRequest: {
+    getSessionRules(): Promise<{ id: number; condition: { requestDomains?: string[] } }[]>;
+    updateDynamicRules(options: { removeRuleIds?: number[]; addRules?: unknown[] }): Promise<void>;
+    getDynamicRules(): Promise<{ id: number }[]>;
+  };
+}
+
+export const chromeApi = (): ChromeApi => (globalThis as unknown as { chrome: ChromeApi }).chrome;
