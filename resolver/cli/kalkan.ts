@@ -17,7 +17,6 @@ Run "kalkan <command> --help" for a command's options.`;
 // Each command is imported when used, so `kalkan serve` starts without loading the others.
 const commands: Record<string, (args: string[]) => Promise<number>> = {
   lists: async (args) => (await import('./lists.js')).listsCommand(args),
-  lists: listsCommand,
   rpz: async (args) => (await import('./rpz.js')).rpzCommand(args),
   demo: async (args) => (await import('./demo.js')).demoCommand(args),
   serve: async (args) => (await import('./serve.js')).serveCommand(args),

@@ -1,0 +1,67 @@
+/**
+ * Build-time list compilation, the uBlock Origin Lite way: the bundled plaintext list becomes a
+ * static DNR ruleset, safe search becomes another, and the hashed lists are packaged as their
+ * signed bytes (never as text). Runs in Node from vite.config.ts before the extension build.
+ */
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { loadBundle } from '../../blocklists/bundle/load.js';
+import { dnrRules } from '../../blocklists/exports/dnr.js';
+import { readableList } from '../../blocklists/exports/readable.js';
+import { decodePublicKey } from '../../blocklists/keys.js';
+import { BLOCK_PAGE } from '../manifest.js';
+import { installGateRules } from '../rules/install-gate.js';
+import { safeSearchRules } from '../rules/safe-search.js';
+
+export interface GenerateOptions {
+  /** Repository root. */
+  root: string;
+  /** Directory vite copies into the package as is (its publicDir). */
+  outDir: string;
+}
+
+export const PINNED_KEY_FILES = ['blocklists/demo/demo-publisher.pub'];
+export const PACKAGED_HASHED_LISTS = ['build/lists/demo-abuse.klb'];
+const PLAINTEXT_LIST = 'build/lists/demo-adult.klb';
+
+async function read(root: string, path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(join(root, path)));
+  } catch {
+    throw new Error(`${path} is missing: run "npm run build" first (it builds the demo lists)`);
+  }
+}
+
+/** Pinned publisher keys as the one-line text form, for the service worker. */
+export async function pinnedKeys(root: string): Promise<string[]> {
+  return Promise.all(
+    PINNED_KEY_FILES.map(async (f) => new TextDecoder().decode(await read(root, f)).trim()),
+  );
+}
+
+export async function generate({ root, outDir }: GenerateOptions): Promise<void> {
+  const keys = (await pinnedKeys(root)).map((k) => decodePublicKey(k, 'pinned key'));
+  await rm(outDir, { recursive: true, force: true });
+  await mkdir(join(outDir, 'rules'), { recursive: true });
+  await mkdir(join(outDir, 'lists'), { recursive: true });
+
+  const adult = await loadBundle(await read(root, PLAINTEXT_LIST), { trustedKeys: keys });
+  const rules = dnrRules(readableList(adult), {
+    blockPagePath: `/${BLOCK_PAGE}?c=${encodeURIComponent(adult.meta.category)}`,
+  });
+  await writeFile(join(outDir, 'rules/adult.json'), JSON.stringify(rules));
+  await writeFile(join(outDir, 'rules/safe_search.json'), JSON.stringify(safeSearchRules()));
+  await writeFile(join(outDir, 'rules/install_gate.json'), JSON.stringify(installGateRules()));
+
+  const packaged: string[] = [];
+  for (const path of PACKAGED_HASHED_LISTS) {
+    const bytes = await read(root, path);
+    const bundle = await loadBundle(bytes, { trustedKeys: keys });
+    if (bundle.plaintext) throw new Error(`${path}: a packaged hashed list must carry no plaintext`);
+    const name = path.split('/').pop() as string;
+    await copyFile(join(root, path), join(outDir, 'lists', name));
+    packaged.push(`lists/${name}`);
+  }
+  await writeFile(join(outDir, 'lists/index.json'), JSON.stringify(packaged));
+  await copyFile(join(root, 'extension/managed_schema.json'), join(outDir, 'managed_schema.json'));
+}
