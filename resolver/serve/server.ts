@@ -114,8 +114,9 @@ export class ResolverServer {
       },
       stats,
     );
+    const acl = new SubnetSet(config.acl);
     const stages = [
-      new AclStage(new SubnetSet(config.acl), stats),
+      new AclStage(acl, stats),
       new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats),
       new PolicyStage(this.policies, this.fallback),
       new SpecialNamesStage(),
@@ -134,6 +135,7 @@ export class ResolverServer {
       this.udp.push(await listenUdp(host, port, handler));
       this.tcp.push(
         await listenTcp(host, port, handler, {
+          accept: (address) => acl.has(address),
           idleTimeoutMs: config.tcp.idleTimeoutMs,
           maxConnections: config.tcp.maxConnections,
           maxInFlight: config.tcp.maxInFlightPerConnection,

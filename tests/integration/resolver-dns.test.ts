@@ -191,6 +191,11 @@ describe('never open, never flooded', () => {
     servers.push(closed);
     expect(statusOf(await dig(closed.port, 'allowed.test'))).toBe('REFUSED');
     expect(await metric(closed.statusPort, 'kalkan_refused_total')).toBe(1);
+    // Over TCP it does not even keep the connection.
+    const tcp = await dig(closed.port, 'allowed.test', 'A', ['+tcp']).catch((e) =>
+      String(e.stdout),
+    );
+    expect(statusOf(tcp)).toBeUndefined();
   });
 
   it('rate-limits a client beyond its bucket and counts it', async () => {

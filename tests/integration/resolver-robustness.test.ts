@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   dig,
   type Kalkan,
+  metric,
   rssOf,
   startKalkan,
   startUnbound,
@@ -95,6 +96,7 @@ function sendAndClose(bytes: Buffer): Promise<void> {
 it('survives 100,000 random and mutated packets over UDP and TCP with bounded memory', async () => {
   await goodQueriesAnswered();
   const rssBefore = await rssOf(k.child.pid as number);
+  const queriesBefore = await metric(k.statusPort, 'kalkan_queries_total');
   const packets = fc.sample(packet, { numRuns: PACKETS, seed: 7 });
 
   const udp = createSocket('udp4');
@@ -112,6 +114,8 @@ it('survives 100,000 random and mutated packets over UDP and TCP with bounded me
     await sendAndClose(Buffer.concat(tcpShare.slice(i, i + 500).map(framed)));
 
   await goodQueriesAnswered();
+  // The mutated queries that stayed well-formed were worked on, not just dropped at the door.
+  expect(await metric(k.statusPort, 'kalkan_queries_total')).toBeGreaterThan(queriesBefore + 1000);
   const rssAfter = await rssOf(k.child.pid as number);
   expect(rssAfter - rssBefore).toBeLessThan(150 * 1024 * 1024);
 });

@@ -9,6 +9,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { Handler } from '../handler.js';
 
 export interface TcpOptions {
+  /** Clients allowed to hold a connection at all (the ACL); others are closed at once. */
+  accept: (address: string) => boolean;
   idleTimeoutMs: number;
   maxConnections: number;
   maxInFlight: number;
@@ -37,6 +39,10 @@ export function listenTcp(
 
 function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): void {
   const client = socket.remoteAddress ?? '';
+  if (!options.accept(client)) {
+    socket.destroy(); // a connection slot is worth more than a REFUSED to someone not allowed
+    return;
+  }
   let buffered: Buffer = Buffer.alloc(0);
   let inFlight = 0;
   let ended = false;
