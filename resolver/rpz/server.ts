@@ -89,7 +89,7 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
 
   const udp = createSocket(isIPv6(options.listen.host) ? 'udp6' : 'udp4');
   const tcp = createServer();
-  await Promise.all([
+  const bound = await Promise.allSettled([
     new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(options.listen.port, options.listen.host, () => resolve());
@@ -99,6 +99,16 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
       tcp.listen(options.listen.port, options.listen.host, () => resolve());
     }),
   ]);
+  const failed = bound.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Leave nothing half-open: the caller gets the error and no socket stays bound.
+    if (bound[0].status === 'fulfilled') udp.close();
+    if (bound[1].status === 'fulfilled') tcp.close();
+    const { listen } = options;
+    throw new Error(
+      `cannot listen on ${listen.host}:${listen.port}: ${(failed.reason as Error).message}`,
+    );
+  }
   udp.on('error', (error) => log(`udp: ${error.message}`));
   tcp.on('error', (error) => log(`tcp: ${error.message}`));
 
