@@ -214,7 +214,7 @@ function describe(zone: RpzZone, log: (line: string) => void): void {
   const { list } = zone;
   const urls = list.blockUrls.length + list.allowUrls.length;
   log(
-    `zone ${zone.origin} serial ${zone.serial}: ${zone.records.length} records from list "${list.id}"` +
+    `zone ${zone.origin} serial ${zone.serial}: ${zone.recordCount} records from list "${list.id}"` +
       (urls ? `, ${urls} URL-level entries left out (DNS cannot see paths)` : '') +
       (zone.tooLong ? `, ${zone.tooLong} names too long for the zone left out` : ''),
   );
