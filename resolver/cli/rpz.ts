@@ -31,7 +31,7 @@ export async function rpzCommand(args: string[]): Promise<number> {
 }
 
 /** HOST:PORT, with [v6]:PORT for IPv6. */
-export function hostPort(text: string, flag: string): { host: string; port: number } {
+function hostPort(text: string, flag: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
   const port = match ? Number(match[3]) : Number.NaN;
   if (!match || port < 1 || port > 65535)

@@ -134,9 +134,10 @@ export function handleRequest(
         state.log(`TSIG ${tsigErrorName(result.error)} from ${remote} (key "${tsig.keyName}")`);
         const reply = errorReply(msg, RCODE.NOTAUTH, question);
         if (result.error === TSIG_ERROR.BADTIME && result.key) {
+          // Signed; Time Signed echoes the client's time, Other Data carries ours (§5.2.3).
           return message(
             signMessage(reply, result.key, {
-              now,
+              now: tsig.timeSigned,
               requestMac: tsig.mac,
               error: TSIG_ERROR.BADTIME,
               other: serverTimeOther(now),

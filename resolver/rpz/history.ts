@@ -70,7 +70,7 @@ export class ZoneHistory {
   private diffs: ZoneDiff[] = [];
 
   constructor(
-    readonly maxDiffs = 64,
+    private readonly maxDiffs = 64,
     /** Records kept over all diffs; past it the oldest go and those serials get AXFR. */
     private readonly maxRecords = 4_000_000,
   ) {}

@@ -89,7 +89,7 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
 
   const udp = createSocket(isIPv6(options.listen.host) ? 'udp6' : 'udp4');
   const tcp = createServer();
-  await Promise.all([
+  const bound = await Promise.allSettled([
     new Promise<void>((resolve, reject) => {
       udp.once('error', reject);
       udp.bind(options.listen.port, options.listen.host, () => resolve());
@@ -99,6 +99,16 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
       tcp.listen(options.listen.port, options.listen.host, () => resolve());
     }),
   ]);
+  const failed = bound.find((r) => r.status === 'rejected');
+  if (failed) {
+    // Leave nothing half-open: the caller gets the error and no socket stays bound.
+    if (bound[0].status === 'fulfilled') udp.close();
+    if (bound[1].status === 'fulfilled') tcp.close();
+    const { listen } = options;
+    throw new Error(
+      `cannot listen on ${listen.host}:${listen.port}: ${(failed.reason as Error).message}`,
+    );
+  }
   udp.on('error', (error) => log(`udp: ${error.message}`));
   tcp.on('error', (error) => log(`tcp: ${error.message}`));
 
@@ -204,7 +214,7 @@ function describe(zone: RpzZone, log: (line: string) => void): void {
   const { list } = zone;
   const urls = list.blockUrls.length + list.allowUrls.length;
   log(
-    `zone ${zone.origin} serial ${zone.serial}: ${zone.records.length} records from list "${list.id}"` +
+    `zone ${zone.origin} serial ${zone.serial}: ${zone.recordCount} records from list "${list.id}"` +
       (urls ? `, ${urls} URL-level entries left out (DNS cannot see paths)` : '') +
       (zone.tooLong ? `, ${zone.tooLong} names too long for the zone left out` : ''),
   );

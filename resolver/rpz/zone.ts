@@ -19,7 +19,10 @@ export interface RpzZone {
   ttl: number;
   soa: ReturnType<typeof rpzSoa>;
   list: ReadableList;
-  records: RpzRecord[];
+  /** Built on first use (the first AXFR): a reload answered by IXFR never needs them all. */
+  readonly records: RpzRecord[];
+  /** How many records the zone holds besides SOA and NS. */
+  recordCount: number;
   /** Entries left out because `*.name.origin` would be longer than a DNS name may be. */
   tooLong: number;
 }
@@ -55,13 +58,18 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
   const kept = { ...list, blockDomains, allowDomains };
   // Serials are 32-bit; sequence arithmetic (RFC 1982) handles the wrap.
   const serial = bundle.meta.sequence % 2 ** 32;
+  let records: RpzRecord[] | undefined;
   return {
     origin: zone,
     serial,
     ttl,
     soa: rpzSoa(zone, serial),
     list: kept,
-    records: rpzRecords(kept),
+    get records() {
+      records ??= rpzRecords(kept);
+      return records;
+    },
+    recordCount: 2 * (blockDomains.length + allowDomains.length),
     tooLong,
   };
 }

@@ -58,6 +58,18 @@ describe('RPZ primary restarts', () => {
     }
   });
 
+  it('fails to start, leaving nothing bound, when its port is taken', async () => {
+    const holder = await startRpzPrimary({ ...options, dataDir: undefined });
+    try {
+      await expect(startRpzPrimary(options)).rejects.toThrow(/cannot listen on 127\.0\.0\.1:\d+/);
+    } finally {
+      await holder.close();
+    }
+    // Had the failed start left its UDP socket bound, this would fail too.
+    const again = await startRpzPrimary(options);
+    await again.close();
+  });
+
   it('falls back to AXFR when the list moved on while the primary was down', async () => {
     await writeList(options.listFile, 4, ['four.test']);
     const third = await startRpzPrimary(options);
