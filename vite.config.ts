@@ -46,8 +46,10 @@ export default defineConfig(async ({ mode }) => {
     build: {
       outDir: `${root}dist/${browser}`,
       emptyOutDir: true,
-      // Readable output: reviewers (Chrome Web Store, AMO) read the package.
-      minify: false,
+      // Minified: a stopped worker must load its script before it can check a navigation, and
+      // half the bytes measurably shortened that. Source maps are not shipped; the source is
+      // this repository (AMO asks for it with minified uploads).
+      minify: true,
       rollupOptions: {
         input: {
           block: `${root}extension/pages/block.html`,

@@ -33,12 +33,14 @@ async function packagedBundles(): Promise<LoadedBundle[]> {
     await fetch(browser.runtime.getURL('lists/index.json'))
   ).json()) as string[];
   const keys = pinnedKeys();
-  return Promise.all(
+  const loaded = await Promise.allSettled(
     index.map(async (path) => {
       const bytes = new Uint8Array(await (await fetch(browser.runtime.getURL(path))).arrayBuffer());
       return loadBundle(bytes, { trustedKeys: keys });
     }),
   );
+  // A packaged list past its expiry stops counting; it must not take the subscriptions with it.
+  return loaded.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
 }
 
 interface Loaded {
