@@ -57,7 +57,8 @@ export async function generate({ root, outDir }: GenerateOptions): Promise<void>
   for (const path of PACKAGED_HASHED_LISTS) {
     const bytes = await read(root, path);
     const bundle = await loadBundle(bytes, { trustedKeys: keys });
-    if (bundle.plaintext) throw new Error(`${path}: a packaged hashed list must carry no plaintext`);
+    if (bundle.plaintext)
+      throw new Error(`${path}: a packaged hashed list must carry no plaintext`);
     const name = path.split('/').pop() as string;
     await copyFile(join(root, path), join(outDir, 'lists', name));
     packaged.push(`lists/${name}`);
