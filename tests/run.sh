@@ -9,6 +9,7 @@ bash tests/system-packages.sh
 npx biome check .
 npx tsc -p tsconfig.json --noEmit
 npm run build --silent
+npm run build:extension --silent
 
 mkdir -p tests/.tmp
 status=0
