@@ -20,7 +20,7 @@ import {
   UNIT_FILES,
   writeUnitParty,
 } from '../intake/unit-files.js';
-import { integer, parse, required, UsageError } from './usage.js';
+import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan intake keygen --out DIR --org NAME --contact EMAIL --domain DOMAIN
@@ -46,17 +46,8 @@ const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   promote,
 };
 
-export async function intakeCommand(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  const sub = name === undefined ? undefined : subcommands[name];
-  if (!sub) {
-    if (name === undefined || name === '--help') {
-      console.log(USAGE);
-      return 0;
-    }
-    throw new UsageError(`unknown subcommand "${name}"\n${USAGE}`);
-  }
-  return sub(rest);
+export function intakeCommand(args: string[]): Promise<number> {
+  return runSubcommand(subcommands, args, USAGE);
 }
 
 async function keygen(args: string[]): Promise<number> {

@@ -9,7 +9,7 @@ import { Matcher } from '../../blocklists/matcher.js';
 import { formatProblem, parseSource, type SourceFormat } from '../../blocklists/sources/parse.js';
 import { loadBundleFile, readBytes, readPublicKeys, readSecretKey } from '../lists/files.js';
 import { nativeSha256 } from '../lists/native-sha256.js';
-import { integer, parse, required, UsageError } from './usage.js';
+import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan lists keygen --out DIR
@@ -30,17 +30,8 @@ const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   export: exportCommand,
 };
 
-export async function listsCommand(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  const sub = name === undefined ? undefined : subcommands[name];
-  if (!sub) {
-    if (name === undefined || name === '--help') {
-      console.log(USAGE);
-      return 0;
-    }
-    throw new UsageError(`unknown subcommand "${name}"\n${USAGE}`);
-  }
-  return sub(rest);
+export function listsCommand(args: string[]): Promise<number> {
+  return runSubcommand(subcommands, args, USAGE);
 }
 
 async function keygen(args: string[]): Promise<number> {

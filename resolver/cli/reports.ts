@@ -12,7 +12,7 @@ import {
   readUnitPublicKey,
   settingsFromConfig,
 } from '../reports/settings.js';
-import { integer, parse, UsageError } from './usage.js';
+import { integer, parse, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan reports submit URL --category CAT [--where W] [--note TEXT] [--contact TEXT]
@@ -35,15 +35,8 @@ const SHARED = {
   data: { type: 'string' },
 } as const;
 
-export async function reportsCommand(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === 'submit') return submit(rest);
-  if (name === 'outbox') return outbox(rest);
-  if (name === undefined || name === '--help') {
-    console.log(USAGE);
-    return 0;
-  }
-  throw new UsageError(`unknown subcommand "${name}"\n${USAGE}`);
+export function reportsCommand(args: string[]): Promise<number> {
+  return runSubcommand({ submit, outbox }, args, USAGE);
 }
 
 async function settings(values: {

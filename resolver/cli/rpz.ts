@@ -3,7 +3,7 @@ import { readPublicKeys } from '../lists/files.js';
 import type { NotifyTarget } from '../rpz/notify.js';
 import { startRpzPrimary } from '../rpz/server.js';
 import { parseTsigKey } from '../rpz/tsig.js';
-import { integer, parse, required, UsageError } from './usage.js';
+import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan rpz serve --listen HOST:PORT --zone NAME --list FILE.klb --trust PUB...
@@ -20,14 +20,8 @@ const USAGE = `Usage:
                     such as Unbound 1.17); NOTIFYs to them go unsigned
   --data-dir        keep the IXFR history here, so IXFR still works after a restart`;
 
-export async function rpzCommand(args: string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || name === '--help') {
-    console.log(USAGE);
-    return 0;
-  }
-  if (name !== 'serve') throw new UsageError(`unknown subcommand "${name}"\n${USAGE}`);
-  return serve(rest);
+export function rpzCommand(args: string[]): Promise<number> {
+  return runSubcommand({ serve }, args, USAGE);
 }
 
 /** HOST:PORT, with [v6]:PORT for IPv6. */

@@ -26,3 +26,21 @@ export function integer(value: string, flag: string): number {
     throw new UsageError(`${flag} must be a whole number, got "${value}"`);
   return n;
 }
+
+export type Subcommand = (args: string[]) => Promise<number>;
+
+/** Runs `args[0]` from `subcommands` with the rest; prints `usage` for none or `--help`. */
+export async function runSubcommand(
+  subcommands: Record<string, Subcommand>,
+  args: string[],
+  usage: string,
+): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help') {
+    console.log(usage);
+    return 0;
+  }
+  const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+  if (!sub) throw new UsageError(`unknown subcommand "${name}"\n${usage}`);
+  return sub(rest);
+}
