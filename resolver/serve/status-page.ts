@@ -1,6 +1,6 @@
 /**
  * The local status page: lists in force, counts, upstream health. Server-rendered HTML with no
- * scripts, built from sections; the report form (issue 5) is meant to become one more section.
+ * scripts, built from sections; the report form (issue 5, report-form.ts) is the last one.
  */
 import type { SourceState } from '../lists/manager.js';
 import type { Stats } from './stats.js';
@@ -14,6 +14,8 @@ export interface StatusView {
   upstreams: readonly UpstreamHealth[];
   listen: readonly string[];
   cacheEntries: number;
+  /** The report form's section (issue 5), rendered by ReportForm. */
+  reports?: string | undefined;
 }
 
 const escapeHtml = (s: unknown) =>
@@ -93,7 +95,7 @@ function upstreamsSection(v: StatusView): string {
 }
 
 export function renderStatusPage(v: StatusView): string {
-  const sections = [listsSection(v), countsSection(v), upstreamsSection(v)];
+  const sections = [listsSection(v), countsSection(v), upstreamsSection(v), v.reports ?? ''];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kalkan resolver</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
