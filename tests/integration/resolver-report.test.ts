@@ -5,6 +5,7 @@
  * delivered once the intake is back. Posts without the page's token or from another origin are
  * refused, and a resolver without `reports:` says how to set reporting up.
  */
+import { request } from 'node:http';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
@@ -127,6 +128,37 @@ describe('the status page report form', () => {
     expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
     expect((await post({ origin: statusUrl })).status).toBe(403); // no token
     expect((await post({ origin: statusUrl }, `${body}&token=${'0'.repeat(64)}`)).status).toBe(403);
+
+    // A DNS-rebinding page reaches us under its own name: no token on the page, posts refused.
+    const rebound = `rebound.example:${(kalkan as Kalkan).statusPort}`;
+    const viaName = (method: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(
+          `${statusUrl}${method === 'POST' ? '/report' : '/'}`,
+          {
+            method,
+            headers: {
+              host: rebound,
+              origin: `http://${rebound}`,
+              'content-type': 'application/x-www-form-urlencoded',
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (d) => {
+              text += d;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(method === 'POST' ? body : undefined);
+      });
+    const got = await viaName('GET');
+    expect(got.status).toBe(200);
+    expect(got.body).toContain('open this page by the resolver');
+    expect(got.body).not.toContain('name="token"');
+    expect((await viaName('POST')).status).toBe(403);
 
     // A page elsewhere auto-posting a form: Chromium sends its own Origin, which is refused.
     const other = await (browser as Browser).newPage();
