@@ -1,5 +1,10 @@
 /** The resolver config's `reports:` and `rpz:` sections: parsed, paths resolved, errors with file:line. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeUnitPublicKey, generateUnitKeyPair } from '../../reporting/keys.js';
+import { settingsFromConfig } from '../../resolver/reports/settings.js';
 import { ConfigError, parseConfig, resolvePaths } from '../../resolver/serve/config.js';
 
 function errorOf(text: string): string {
@@ -71,5 +76,20 @@ rpz:
     );
     expect(message).toMatch(/kalkan\.yaml:7: rpz\.0\.tsig\.0: TSIG algorithm "hmac-md5"/);
     expect(message).toMatch(/kalkan\.yaml:10: rpz\.1\.listen: /);
+  });
+
+  it('kalkan reports submit --config uses the outbox kalkan serve uses: the top-level dataDir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kalkan-sections-'));
+    await writeFile(
+      join(dir, 'unit.pub'),
+      encodeUnitPublicKey((await generateUnitKeyPair()).publicKey),
+    );
+    const file = join(dir, 'kalkan.yaml');
+    const text = 'dataDir: state\nreports:\n  intake: http://127.0.0.1:9/\n  unitKey: unit.pub\n';
+    await writeFile(file, text);
+    const served = resolvePaths(parseConfig(text, file), dir);
+    expect((await settingsFromConfig(file)).outboxPath).toBe(
+      join(served.dataDir as string, 'reports-outbox.sqlite'),
+    );
   });
 });
