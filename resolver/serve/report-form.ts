@@ -8,7 +8,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
-import type { OutboxEntry } from '../../reporting/outbox.js';
+import { type OutboxEntry, OutboxStateError } from '../../reporting/outbox.js';
 import {
   type CATEGORIES,
   type ReportDraft,
@@ -101,7 +101,7 @@ ${status}
 <p><button type="submit">Send report</button></p>
 </form>
 <h3>Reports sent from here</h3><p>Addresses are not kept here: each report is sealed when it is made.</p>
-${reportTable(await this.service.entries())}
+${reportTable(await this.service.entries(), this.token)}
 </section>`;
   }
 
@@ -128,6 +128,16 @@ ${reportTable(await this.service.entries())}
       };
     if (!this.service)
       return { status: 404, notice: { ok: false, message: 'Reporting is not set up.' } };
+    const retry = fields.get('retry');
+    if (retry !== null) {
+      try {
+        await this.service.retry(retry);
+      } catch (error) {
+        if (!(error instanceof OutboxStateError)) throw error;
+        return { status: 400, notice: { ok: false, message: `Not sent again: ${error.message}` } };
+      }
+      return { status: 303, notice: QUEUED_NOTICE };
+    }
     const draft = {
       url: fields.get('url') ?? '',
       category: fields.get('category') ?? '',
@@ -152,18 +162,23 @@ ${reportTable(await this.service.entries())}
   }
 }
 
-function reportTable(entries: OutboxEntry[]): string {
+/** A failed report (the intake refused it) can be queued again once the cause is fixed. */
+function reportTable(entries: OutboxEntry[], token: string): string {
   if (entries.length === 0) return '<p id="report-list">No reports yet.</p>';
   const rows = [...entries]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((e) => {
       const state =
         e.state === 'failed'
-          ? `failed: ${e.lastError ?? `HTTP ${e.lastStatus ?? '?'}`}`
+          ? `failed after ${e.attempts} attempt(s): ${e.lastError ?? `HTTP ${e.lastStatus ?? '?'}`}`
           : e.state === 'queued' && e.attempts > 0
             ? `queued (${e.attempts} attempts; ${e.lastError ?? `HTTP ${e.lastStatus ?? '?'}`})`
             : e.state;
-      return `<tr data-state="${e.state}"><td>${escapeHtml(e.createdAt)}</td><td>${escapeHtml(CATEGORY_LABELS[e.category] ?? e.category)}</td><td>${escapeHtml(state)}</td><td>${escapeHtml(e.deliveredAt ?? '')}</td></tr>`;
+      const again =
+        e.state === 'failed'
+          ? `<form method="post" action="${REPORT_PATH}"><input type="hidden" name="token" value="${token}"><input type="hidden" name="retry" value="${escapeHtml(e.id)}"><button type="submit">Send again</button></form>`
+          : '';
+      return `<tr data-state="${e.state}"><td>${escapeHtml(e.createdAt)}</td><td>${escapeHtml(CATEGORY_LABELS[e.category] ?? e.category)}</td><td>${escapeHtml(state)}</td><td>${escapeHtml(e.deliveredAt ?? '')}${again}</td></tr>`;
     })
     .join('');
   return `<table id="report-list"><thead><tr><th>Made (UTC)</th><th>Category</th><th>State</th><th>Delivered</th></tr></thead><tbody>${rows}</tbody></table>`;

@@ -6,6 +6,7 @@
  * refused, and a resolver without `reports:` says how to set reporting up.
  */
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
@@ -190,6 +191,51 @@ describe('the status page report form', () => {
     expect(await storedCount(intake)).toBe(2);
     expect(await exportCsv()).toContain(SECOND_URL);
   }, 55_000);
+
+  it('shows a report the intake refuses as failed, and sends it again on request', async () => {
+    // Sealed to another unit's key: the intake answers 422, which no retry can fix by itself.
+    const wrong = await runKalkan([
+      'intake',
+      'keygen',
+      '--out',
+      join(tmp.dir, 'other-unit'),
+      '--org',
+      'Other Unit',
+      '--contact',
+      'reports@other.example',
+      '--domain',
+      'other.example',
+    ]);
+    expect(wrong.code).toBe(0);
+    const misconfigured = await startKalkan(tmp.dir, {
+      upstreams: ['127.0.0.1:9'],
+      reports: { intake: intake.url, unitKey: join(tmp.dir, 'other-unit', 'unit.pub') },
+    });
+    const before = await storedCount(intake);
+    try {
+      const url = `http://127.0.0.1:${misconfigured.statusPort}/`;
+      await page.goto(url);
+      await page.fill('input[name=url]', SECOND_URL);
+      await page.selectOption('select[name=category]', 'other');
+      await Promise.all([
+        page.waitForURL(/reported=1/),
+        page.click('#reports button[type=submit]'),
+      ]);
+      const row = async () => {
+        await page.goto(url);
+        return (await page.textContent('#report-list tbody tr:first-child')) ?? '';
+      };
+      await waitFor(async () => /failed after 1 attempt\(s\): .*422/.test(await row()), 10_000);
+      await Promise.all([
+        page.waitForURL(/reported=1/),
+        page.click('#report-list button:has-text("Send again")'),
+      ]);
+      await waitFor(async () => /failed after 2 attempt\(s\)/.test(await row()), 10_000);
+      expect(await storedCount(intake)).toBe(before);
+    } finally {
+      await misconfigured.stop();
+    }
+  });
 
   it('without a reports: section the page says how to set reporting up', async () => {
     const plain = await startKalkan(tmp.dir, { upstreams: ['127.0.0.1:9'] });
