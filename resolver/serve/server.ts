@@ -177,6 +177,12 @@ export class ResolverServer {
           upstreams: this.forwarder.health,
           listen: config.listen,
           cacheEntries: this.cache.size,
+          rpz: this.rpz.map(({ zone, primary }) => ({
+            zone,
+            listen: `${primary.address.host}:${primary.address.port}`,
+            serial: primary.serial(),
+            counters: primary.counters(),
+          })),
         }),
         this.metrics,
         new ReportForm(this.reports),

@@ -147,4 +147,13 @@ describe('kalkan serve with an rpz: section', () => {
     expect(await metric(k.statusPort, 'kalkan_rpz_reloads_total')).toBe(2);
     expect(await metric(k.statusPort, 'kalkan_queries_total')).toBeGreaterThanOrEqual(3);
   });
+
+  it('lists the zone with its serial and transfers on the status page', async () => {
+    const k = kalkan as Kalkan;
+    const html = await (await fetch(`http://127.0.0.1:${k.statusPort}/`)).text();
+    const row = /<table id="rpz">.*?<tbody><tr>(.*?)<\/tr>/s.exec(html)?.[1] ?? '';
+    const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
+    expect(cells.slice(0, 3)).toEqual([ZONE, `127.0.0.1:${rpzPort}`, '3']);
+    expect(Number(cells[3])).toBeGreaterThanOrEqual(1);
+  });
 });
