@@ -6,9 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { readPublicKeys } from '../lists/files.js';
+import { loadBundleFile, readPublicKeys } from '../lists/files.js';
 import { type RpzPrimary, startRpzPrimary } from '../rpz/server.js';
 import { parseTsigKey, type TsigKey } from '../rpz/tsig.js';
+import { buildRpzZone } from '../rpz/zone.js';
 import type { Config } from './config.js';
 import { splitHostPort } from './server.js';
 
@@ -47,6 +48,16 @@ export async function startRpzPrimaries(config: Config, log: Logger): Promise<Na
     throw new Error(`rpz ${config.rpz[started.length]?.zone}: ${(error as Error).message}`);
   }
   return started;
+}
+
+/** For `kalkan serve --check`: the list verifies and is servable, the TSIG keys read. */
+export async function checkRpzSection(config: Config, section: Section): Promise<string> {
+  await Promise.all(section.tsig.map(tsigKey));
+  const bundle = await loadBundleFile(section.list, {
+    trustedKeys: await readPublicKeys(section.trust ?? config.trust),
+  });
+  const zone = buildRpzZone(bundle, section.zone, section.ttl);
+  return `zone ${zone.origin}: ok (list ${bundle.meta.id}, serial ${zone.serial}, ${zone.recordCount} records)`;
 }
 
 async function tsigKey(key: Section['tsig'][number]): Promise<TsigKey> {

@@ -12,8 +12,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePublicKey } from '../../blocklists/keys.js';
 import { testKey } from '../helpers/bundles.js';
+import { runKalkan } from '../helpers/kalkan-process.js';
 import { freePort } from '../helpers/ports.js';
 import {
+  DEMO_ABUSE,
+  DEMO_PUB,
   dig,
   type Kalkan,
   metric,
@@ -155,5 +158,27 @@ describe('kalkan serve with an rpz: section', () => {
     const cells = [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
     expect(cells.slice(0, 3)).toEqual([ZONE, `127.0.0.1:${rpzPort}`, '3']);
     expect(Number(cells[3])).toBeGreaterThanOrEqual(1);
+  });
+
+  it('--check builds the zones, and names a hashed-only list and an unreadable TSIG secret', async () => {
+    const k = kalkan as Kalkan;
+    const good = await runKalkan(['serve', '--check', '--config', k.configPath]);
+    expect(good.stdout).toContain(`rpz zone ${ZONE}: ok (list isp-test, serial 3`);
+    expect(good.code).toBe(0);
+    const bad = join(tmp.dir, 'bad.yaml');
+    await writeFile(
+      bad,
+      `trust: [${DEMO_PUB}]
+lists: [{ file: ${DEMO_ABUSE} }]
+upstreams: [127.0.0.1:9]
+rpz:
+  - { zone: a.test, listen: 127.0.0.1:1, list: ${DEMO_ABUSE} }
+  - { zone: b.test, listen: 127.0.0.1:1, list: isp.klb, tsig: [{ name: x, secret-file: nope }] }
+`,
+    );
+    const refused = await runKalkan(['serve', '--check', '--config', bad]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/rpz a\.test: .*hashed-only/);
+    expect(refused.stderr).toMatch(/rpz b\.test: cannot read TSIG secret-file .*nope: ENOENT/);
   });
 });
