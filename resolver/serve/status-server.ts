@@ -1,5 +1,5 @@
-/** The status port: the HTML page at /, Prometheus at /metrics, a liveness probe at /healthz. */
-import { createServer, type Server } from 'node:http';
+/** The status port: the HTML page at /, the report form's POST /report, Prometheus at /metrics, a liveness probe at /healthz. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, QUEUED_NOTICE, REPORT_PATH, type ReportForm } from './report-form.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
@@ -19,8 +19,8 @@ export function listenStatus(
   reportForm?: ReportForm,
 ): Promise<Server> {
   const page = async (
-    req: import('node:http').IncomingMessage,
-    res: import('node:http').ServerResponse,
+    req: IncomingMessage,
+    res: ServerResponse,
     status: number,
     notice?: FormNotice,
   ) => {
