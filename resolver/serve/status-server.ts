@@ -1,4 +1,7 @@
-/** The status port: the HTML page at /, the report form's POST /report, Prometheus at /metrics, a liveness probe at /healthz. */
+/**
+ * The status port: the HTML page at /, the report form's POST /report, Prometheus at /metrics,
+ * a liveness probe at /healthz.
+ */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, QUEUED_NOTICE, REPORT_PATH, type ReportForm } from './report-form.js';
