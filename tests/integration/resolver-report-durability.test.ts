@@ -4,11 +4,12 @@
  * report arrives exactly once and the new process's page shows it delivered.
  */
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { type Kalkan, startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
+import { launchChromium, reportStates, reportThroughPage } from '../helpers/status-page.js';
 
 const URL_1 = 'https://abuse-demo.test/durable?item=1';
 const URL_2 = 'https://abuse-demo.test/durable?item=2';
@@ -21,17 +22,7 @@ const running: Kalkan[] = [];
 beforeAll(async () => {
   tmp = await tempDir('kalkan-resolver-report-kill-');
   intake = await intakeFixture();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 30_000);
 
 afterAll(async () => {
@@ -54,18 +45,12 @@ const serve = async () => {
 it('a report queued when the resolver is killed -9 arrives exactly once after restart', async () => {
   const page = await (browser as Browser).newPage();
   const first = await serve();
-  for (const url of [URL_1, URL_2]) {
-    await page.goto(`http://127.0.0.1:${first.statusPort}/`);
-    await page.fill('input[name=url]', url);
-    await page.selectOption('select[name=category]', 'csam_suspected');
-    await Promise.all([page.waitForURL(/reported=1/), page.click('button[type=submit]')]);
-  }
-  const states = async (k: Kalkan) => {
-    await page.goto(`http://127.0.0.1:${k.statusPort}/`);
-    return page.$$eval('#report-list tbody tr', (rows) =>
-      rows.map((r) => r.getAttribute('data-state')),
-    );
-  };
+  for (const url of [URL_1, URL_2])
+    await reportThroughPage(page, `http://127.0.0.1:${first.statusPort}/`, {
+      url,
+      category: 'csam_suspected',
+    });
+  const states = (k: Kalkan) => reportStates(page, `http://127.0.0.1:${k.statusPort}/`);
   expect(await states(first)).toEqual(['queued', 'queued']);
   first.child.kill('SIGKILL');
   await new Promise((resolve) => first.child.once('exit', resolve));
