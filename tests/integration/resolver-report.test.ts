@@ -105,6 +105,14 @@ describe('the status page report form', () => {
     expect((await post({ origin: 'http://evil.example' })).status).toBe(403);
     expect((await post({ origin: statusUrl })).status).toBe(403); // no token
     expect((await post({ origin: statusUrl }, `${body}&token=${'0'.repeat(64)}`)).status).toBe(403);
+    // The page's own token is not enough from another origin; with the right origin the post
+    // passes the checks (an invalid report: 400, so nothing is queued).
+    const html = await (await fetch(statusUrl)).text();
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(html)?.[1];
+    expect(token).toBeDefined();
+    const bad = new URLSearchParams({ url: 'not a url', category: 'other', token: token ?? '' });
+    expect((await post({ origin: 'http://evil.example' }, bad.toString())).status).toBe(403);
+    expect((await post({ origin: statusUrl }, bad.toString())).status).toBe(400);
 
     // A DNS-rebinding page reaches us under its own name: no token on the page, posts refused.
     const rebound = `rebound.example:${(kalkan as Kalkan).statusPort}`;
