@@ -22,7 +22,8 @@ const USAGE = `Usage:
 
   CAT: ${CATEGORIES.join(', ')}
   W:   ${WHERE_FOUND.join(', ')} (default web_page)
-  The outbox is DATA/${OUTBOX_FILE}; DATA defaults to $KALKAN_DATA_DIR or ~/.local/share/kalkan.
+  The outbox is DATA/${OUTBOX_FILE}; DATA is --data, else the config's reports.dataDir or
+  dataDir (the outbox \`kalkan serve\` delivers from), else $KALKAN_DATA_DIR or ~/.local/share/kalkan.
   submit queues the sealed report durably, then tries to deliver it once; a report that could
   not be delivered yet stays queued for "outbox --flush" or a running resolver.
   --flush tries every queued report now; --retry ID queues a failed report again and flushes;

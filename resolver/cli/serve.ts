@@ -111,7 +111,7 @@ function withFlags(
   return { ...result.data, dataDir: config.dataDir };
 }
 
-/** --check: the config is valid, the keys read, and every list file verifies. */
+/** --check: the config is valid, the keys read, every list file verifies, the rpz: zones build. */
 async function check(config: Config): Promise<number> {
   const trustedKeys = await readPublicKeys(config.trust);
   let failed = 0;
@@ -128,6 +128,25 @@ async function check(config: Config): Promise<number> {
     } catch (error) {
       failed++;
       console.error(`list ${(error as Error).message}`);
+    }
+  }
+  const { checkRpzSection } = await import('../serve/rpz-primaries.js');
+  for (const section of config.rpz) {
+    try {
+      console.log(`rpz ${await checkRpzSection(config, section)}`);
+    } catch (error) {
+      failed++;
+      console.error(`rpz ${section.zone}: ${(error as Error).message}`);
+    }
+  }
+  if (config.reports) {
+    const { readUnitPublicKey } = await import('../reports/settings.js');
+    try {
+      await readUnitPublicKey(config.reports.unitKey);
+      console.log(`reports: to ${config.reports.intake} (unit key ok)`);
+    } catch (error) {
+      failed++;
+      console.error(`reports: ${(error as Error).message}`);
     }
   }
   if (config.upstreams.length === 0)

@@ -43,7 +43,7 @@ export async function readUnitPublicKey(path: string): Promise<Uint8Array> {
 /** Settings from a config file; paths in it are relative to the file. */
 export async function settingsFromConfig(file: string, dataDir?: string): Promise<ReportSettings> {
   const text = await readFile(file, 'utf8');
-  const document = parseYaml(text) as { reports?: unknown } | null;
+  const document = parseYaml(text) as { reports?: unknown; dataDir?: unknown } | null;
   const result = reportsConfigSchema.safeParse(document?.reports);
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -51,8 +51,10 @@ export async function settingsFromConfig(file: string, dataDir?: string): Promis
     throw new Error(`${file}: ${where}: ${issue?.message ?? 'invalid'}`);
   }
   const base = dirname(resolve(file));
+  // As `kalkan serve` does: reports.dataDir, else the resolver's dataDir, so both share one outbox.
+  const configured = result.data.dataDir ?? document?.dataDir;
   const dir =
-    dataDir ?? (result.data.dataDir ? resolve(base, result.data.dataDir) : defaultDataDir());
+    dataDir ?? (typeof configured === 'string' ? resolve(base, configured) : defaultDataDir());
   return {
     intakeUrl: result.data.intake,
     unitPublicKey: await readUnitPublicKey(resolve(base, result.data.unitKey)),

@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { reportsConfigSchema } from '../reports/settings.js';
+import { parseTsigKey } from '../rpz/tsig.js';
 import { parseCidr } from './subnets.js';
 
 const hostPort = z
@@ -34,6 +36,42 @@ const policy = z.strictObject({
   /** Omitted: every category. */
   categories: z.array(z.string().min(1)).optional(),
   safeSearch: z.boolean().optional(),
+});
+
+/** One RPZ primary run by the resolver; the keys map one-to-one onto `RpzPrimaryOptions`. */
+const tsigKey = z
+  .strictObject({
+    name: z.string().min(1),
+    algorithm: z.string().default('hmac-sha256'),
+    secret: z.string().min(1).optional(),
+    'secret-file': z.string().min(1).optional(),
+  })
+  .superRefine((key, ctx) => {
+    if ((key.secret === undefined) === (key['secret-file'] === undefined))
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of secret or secret-file' });
+    else if (key.secret !== undefined) {
+      try {
+        parseTsigKey(`${key.name}:${key.algorithm}:${key.secret}`);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }
+  });
+const rpzPrimary = z.strictObject({
+  zone: z.string().min(1),
+  listen: hostPort,
+  list: z.string().min(1),
+  /** Omitted: the resolver's `trust`. */
+  trust: z.array(z.string().min(1)).min(1).optional(),
+  tsig: z.array(tsigKey).default([]),
+  notify: z.array(hostPort).default([]),
+  /** Omitted: loopback only. */
+  'allow-transfer': z.array(cidr).optional(),
+  'allow-unsigned': z.array(cidr).optional(),
+  ttl: seconds.optional(),
+  history: z.number().int().min(1).optional(),
+  /** Omitted: DATA/rpz, so IXFR still works after a restart. */
+  'data-dir': z.string().min(1).optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -99,6 +137,10 @@ export const configSchema = z.strictObject({
   status: hostPort.nullable().default('127.0.0.1:8053'),
   queryLog: z.boolean().default(false),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  /** Where the status page's report form sends reports (issue 5); no form when omitted. */
+  reports: reportsConfigSchema.optional(),
+  /** RPZ primaries served by this process (issue 6). */
+  rpz: z.array(rpzPrimary).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -168,6 +210,23 @@ export function resolvePaths(config: Config, base: string): Config {
     lists: config.lists.map((l) => ('file' in l ? { file: abs(l.file) } : l)),
     trust: config.trust.map(abs),
     dataDir: abs(config.dataDir ?? defaultDataDir()),
+    ...(config.reports && {
+      reports: {
+        ...config.reports,
+        unitKey: abs(config.reports.unitKey),
+        ...(config.reports.dataDir && { dataDir: abs(config.reports.dataDir) }),
+      },
+    }),
+    rpz: config.rpz.map((r) => ({
+      ...r,
+      list: abs(r.list),
+      ...(r.trust && { trust: r.trust.map(abs) }),
+      ...(r['data-dir'] && { 'data-dir': abs(r['data-dir']) }),
+      tsig: r.tsig.map((k) => ({
+        ...k,
+        ...(k['secret-file'] && { 'secret-file': abs(k['secret-file']) }),
+      })),
+    })),
   };
 }
 

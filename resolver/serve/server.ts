@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
+import type { ReportService } from '../reports/service.js';
 import type { Config } from './config.js';
 import { chain, type Policy } from './context.js';
 import { makeHandler } from './handler.js';
 import type { Metrics } from './metrics.js';
+import type { NamedPrimary } from './rpz-primaries.js';
 import { AclStage } from './stages/acl.js';
 import { Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
 import { CacheStage } from './stages/cache.js';
@@ -55,6 +57,8 @@ export class ResolverServer {
   private readonly startedAt = new Date();
   private readonly policies: { subnets: SubnetSet; policy: Policy }[];
   private readonly fallback: Policy;
+  private reports: ReportService | undefined;
+  private rpz: NamedPrimary[] = [];
 
   constructor(
     readonly config: Config,
@@ -101,6 +105,17 @@ export class ResolverServer {
     await this.lists.start();
     const listsMs = Math.round(performance.now() - listsStarted);
     this.lists.watchFiles();
+    if (config.rpz.length > 0) {
+      const { startRpzPrimaries } = await import('./rpz-primaries.js');
+      this.rpz = await startRpzPrimaries(config, log).catch((error: Error) => {
+        this.lists.close();
+        throw error;
+      });
+    }
+    if (config.reports) {
+      const { startReports } = await import('./reports.js');
+      this.reports = await startReports(config.reports, config.dataDir as string, log);
+    }
     const lookup: ListLookup = {
       match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
     };
@@ -146,7 +161,10 @@ export class ResolverServer {
       // Loaded after DNS answers: prom-client and the page are not on the way to the first answer.
       const { createMetrics } = await import('./metrics.js');
       const { listenStatus } = await import('./status-server.js');
+      const { ReportForm } = await import('./report-form.js');
       this.metrics = createMetrics(stats, () => this.lists);
+      if (this.rpz.length > 0)
+        (await import('./rpz-metrics.js')).registerRpzMetrics(this.metrics.registry, this.rpz);
       const { host, port } = splitHostPort(config.status);
       this.status = await listenStatus(
         host,
@@ -159,8 +177,15 @@ export class ResolverServer {
           upstreams: this.forwarder.health,
           listen: config.listen,
           cacheEntries: this.cache.size,
+          rpz: this.rpz.map(({ zone, primary }) => ({
+            zone,
+            listen: `${primary.address.host}:${primary.address.port}`,
+            serial: primary.serial(),
+            counters: primary.counters(),
+          })),
         }),
         this.metrics,
+        new ReportForm(this.reports),
       );
     }
     this.timers.push(
@@ -177,6 +202,8 @@ export class ResolverServer {
         upstreams: this.forwarder.health.map((u) => u.label),
         lists: this.lists.summary(),
         status: config.status,
+        rpz: this.rpz.map(({ zone, primary }) => ({ zone, serial: primary.serial() })),
+        reports: config.reports?.intake,
         listsMs,
         startupMs: Math.round(process.uptime() * 1000),
       },
@@ -184,8 +211,17 @@ export class ResolverServer {
     );
   }
 
-  reload(reason: string): Promise<void> {
-    return this.lists.refresh(reason);
+  async reload(reason: string): Promise<void> {
+    // A refused RPZ list keeps its zone and is logged by the primary; the lists go on.
+    await Promise.all([
+      this.lists.refresh(reason),
+      ...this.rpz.map(({ zone, primary }) =>
+        primary.reload().then(
+          (result) => this.log.info({ zone, ...result, reason }, 'rpz reloaded'),
+          () => undefined,
+        ),
+      ),
+    ]);
   }
 
   async stop(): Promise<void> {
@@ -205,6 +241,7 @@ export class ResolverServer {
     ]);
     this.status?.closeAllConnections();
     this.forwarder.close();
+    await Promise.all([this.reports?.stop(), ...this.rpz.map(({ primary }) => primary.close())]);
     await this.stats.save(join(this.config.dataDir as string, 'counts.json')).catch(() => {});
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The local status page: lists in force, counts, upstream health. Server-rendered HTML with no
- * scripts, built from sections; the report form (issue 5) is meant to become one more section.
+ * scripts, built from sections; the report form (issue 5, report-form.ts) is the last one.
  */
 import type { SourceState } from '../lists/manager.js';
+import type { RpzCounters } from '../rpz/handler.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
 
@@ -14,6 +15,10 @@ export interface StatusView {
   upstreams: readonly UpstreamHealth[];
   listen: readonly string[];
   cacheEntries: number;
+  /** The `rpz:` zones this process serves (issue 6). */
+  rpz?: { zone: string; listen: string; serial: number; counters: RpzCounters }[];
+  /** The report form's section (issue 5), rendered by ReportForm. */
+  reports?: string | undefined;
 }
 
 const escapeHtml = (s: unknown) =>
@@ -92,8 +97,39 @@ function upstreamsSection(v: StatusView): string {
   )}</section>`;
 }
 
+function rpzSection(v: StatusView): string {
+  if (!v.rpz?.length) return '';
+  return `<section><h2>RPZ zones</h2>${table(
+    'rpz',
+    [
+      'Zone',
+      'Listening on',
+      'Serial',
+      'AXFR',
+      'IXFR',
+      'Refused',
+      'NOTIFY sent / answered / failed',
+    ],
+    v.rpz.map(({ zone, listen, serial, counters: c }) => [
+      zone,
+      listen,
+      serial,
+      c.axfr + c.ixfrAsAxfr,
+      c.ixfr,
+      c.refused,
+      `${c.notifySent} / ${c.notifyAcked} / ${c.notifyFailed}`,
+    ]),
+  )}</section>`;
+}
+
 export function renderStatusPage(v: StatusView): string {
-  const sections = [listsSection(v), countsSection(v), upstreamsSection(v)];
+  const sections = [
+    listsSection(v),
+    countsSection(v),
+    upstreamsSection(v),
+    rpzSection(v),
+    v.reports ?? '',
+  ];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Kalkan resolver</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

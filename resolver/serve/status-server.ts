@@ -1,26 +1,55 @@
-/** The status port: the HTML page at /, Prometheus at /metrics, a liveness probe at /healthz. */
-import { createServer, type Server } from 'node:http';
+/**
+ * The status port: the HTML page at /, the report form's POST /report, Prometheus at /metrics,
+ * a liveness probe at /healthz.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
+import { type FormNotice, QUEUED_NOTICE, REPORT_PATH, type ReportForm } from './report-form.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
+
+const HTML_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+  'x-frame-options': 'DENY',
+};
 
 export function listenStatus(
   host: string,
   port: number,
   view: () => StatusView,
   metrics: Metrics,
+  reportForm?: ReportForm,
 ): Promise<Server> {
+  const page = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    notice?: FormNotice,
+  ) => {
+    const reports = reportForm ? await reportForm.section(req, notice) : undefined;
+    res.writeHead(status, HTML_HEADERS).end(renderStatusPage({ ...view(), reports }));
+  };
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const [path, query] = (req.url ?? '/').split('?');
+    if (req.method === 'POST' && path === REPORT_PATH && reportForm) {
+      reportForm.handle(req).then(
+        ({ status, notice }) => {
+          // Post/redirect/get: a reload of the page does not send the report twice.
+          if (status === 303) res.writeHead(303, { location: '/?reported=1#reports' }).end();
+          else void page(req, res, status, notice).catch(() => res.writeHead(500).end());
+        },
+        () => res.writeHead(500).end(),
+      );
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();
       return;
     }
     if (path === '/') {
-      res.writeHead(200, {
-        'content-type': 'text/html; charset=utf-8',
-        'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
-      });
-      res.end(renderStatusPage(view()));
+      const notice = new URLSearchParams(query).has('reported') ? QUEUED_NOTICE : undefined;
+      page(req, res, 200, notice).catch(() => res.writeHead(500).end());
     } else if (path === '/metrics') {
       metrics.registry.metrics().then(
         (text) => {
