@@ -1,20 +1,6 @@
-/** Chromium for the status page tests (the system package, never a download), and its form. */
-import { type Browser, chromium, type Page } from 'playwright-core';
+/** The status page's report form, filled in as café staff do. */
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
-
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 /** Fills and sends the status page's report form, as café staff do. */
 export async function reportThroughPage(

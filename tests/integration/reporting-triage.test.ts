@@ -6,8 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import { ANALYST, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { xarfErrors } from '../helpers/xarf-validator.js';
@@ -21,17 +22,7 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   intake = await intakeFixture();
   await intake.start();
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

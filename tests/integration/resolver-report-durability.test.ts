@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { type Kalkan, startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
-import { launchChromium, reportStates, reportThroughPage } from '../helpers/status-page.js';
+import { reportStates, reportThroughPage } from '../helpers/status-page.js';
 
 const URL_1 = 'https://abuse-demo.test/durable?item=1';
 const URL_2 = 'https://abuse-demo.test/durable?item=2';

@@ -6,10 +6,11 @@
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
-import { launchChromium, reportThroughPage } from '../helpers/status-page.js';
+import { reportThroughPage } from '../helpers/status-page.js';
 
 const SECOND_URL = 'http://csam-demo.example/forum/thread-3';
 

@@ -8,10 +8,11 @@
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { type Kalkan, startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
-import { launchChromium, reportStates, reportThroughPage } from '../helpers/status-page.js';
+import { reportStates, reportThroughPage } from '../helpers/status-page.js';
 
 const FIRST_URL = 'https://abuse-demo.test/gallery?page=7';
 const SECOND_URL = 'http://csam-demo.example/forum/thread-3';

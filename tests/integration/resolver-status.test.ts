@@ -2,8 +2,9 @@
  * The status port: the HTML page looked at in a real Chromium (playwright-core), and /metrics
  * scraped as Prometheus text.
  */
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../helpers/chromium.js';
 import {
   dig,
   type Kalkan,
@@ -38,17 +39,7 @@ afterAll(async () => {
 
 describe('status page', () => {
   it('shows the lists, the counts and the upstream health in Chromium', async () => {
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage();
     const response = await page.goto(`http://127.0.0.1:${k.statusPort}/`);
     expect(response?.status()).toBe(200);
