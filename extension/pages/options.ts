@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   });
   byId<HTMLInputElement>('cat-adult').checked = s.categories.adult;
   byId<HTMLInputElement>('destination').value = s.reportDestination;
+  byId<HTMLInputElement>('unit-key').value = s.reportUnitKey;
   byId<HTMLSelectElement>('language').value = s.language;
   renderSubs();
   byId('sub-add').addEventListener('click', () => {
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
         categories: { adult: byId<HTMLInputElement>('cat-adult').checked },
         subscriptions: subs,
         reportDestination: byId<HTMLInputElement>('destination').value.trim(),
+        reportUnitKey: byId<HTMLInputElement>('unit-key').value.trim(),
         language: byId<HTMLSelectElement>('language').value as 'auto',
       },
     });
