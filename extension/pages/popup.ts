@@ -63,6 +63,12 @@ async function pageToReport(): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // Wired first: the button works before the status below has loaded.
+  byId('report').addEventListener('click', async () => {
+    const query = new URLSearchParams({ u: await pageToReport(), via: 'popup' });
+    await browser.tabs.create({ url: browser.runtime.getURL(`pages/report.html?${query}`) });
+    window.close();
+  });
   const status = await startPage();
   byId('state').textContent = t(status.categories.adult ? 'stateOnAll' : 'stateOnAbuseOnly');
   const list = byId('lists');
@@ -80,11 +86,6 @@ async function main(): Promise<void> {
   await showIncognitoWarning(byId('incognito'));
   byId('options').addEventListener('click', () => browser.runtime.openOptionsPage());
   await showReports();
-  byId('report').addEventListener('click', async () => {
-    const query = new URLSearchParams({ u: await pageToReport(), via: 'popup' });
-    await browser.tabs.create({ url: browser.runtime.getURL(`pages/report.html?${query}`) });
-    window.close();
-  });
 }
 
 void main();

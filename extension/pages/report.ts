@@ -31,10 +31,7 @@ function shown(address: string): string {
 }
 
 async function main(): Promise<void> {
-  await startPage();
-  byId('url').textContent = shown(url);
-  const overview = await ask<{ configured: boolean }>({ type: 'reports' });
-  byId('no-destination').hidden = !overview.ok || overview.configured;
+  // Wired first, so a quick submit never falls through to a plain form submission.
   byId('form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const note = byId<HTMLTextAreaElement>('note').value.trim();
@@ -62,6 +59,10 @@ async function main(): Promise<void> {
       field === 'url' || !label ? t('reportInvalid') : t('reportFieldInvalid', [t(label)]);
     result.className = 'error';
   });
+  await startPage();
+  byId('url').textContent = shown(url);
+  const overview = await ask<{ configured: boolean }>({ type: 'reports' });
+  byId('no-destination').hidden = !overview.ok || overview.configured;
 }
 
 void main();
