@@ -147,7 +147,11 @@ async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
   if (current.locked) return { ok: false, error: 'locked' };
   const check = await pinOk(pin);
   if (check !== 'ok') return { ok: false, error: check };
-  const destination = destinationOf(settings);
+  // A page's message is data: a field it leaves out is an empty one.
+  const destination = destinationOf({
+    reportDestination: settings.reportDestination ?? '',
+    reportUnitKey: settings.reportUnitKey ?? '',
+  });
   if (!destination.ok && destination.problem !== 'none')
     return { ok: false, error: destination.problem };
   // Policy subscriptions are not the parent's to store or remove.
