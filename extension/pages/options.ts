@@ -11,6 +11,18 @@ import { ask, byId } from './worker.js';
 let pin = '';
 
 async function main(): Promise<void> {
+  byId('gate').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const candidate = byId<HTMLInputElement>('gate-pin').value;
+    const reply = await ask({ type: 'verify-pin', pin: candidate });
+    if (!reply.ok) {
+      byId('gate-result').textContent = errorText(reply.error);
+      return;
+    }
+    pin = candidate;
+    byId('gate').hidden = true;
+    byId('settings').hidden = false;
+  });
   const status = await startPage();
   await showIncognitoWarning(byId('incognito'));
   const s = status.settings;
@@ -41,18 +53,6 @@ async function main(): Promise<void> {
       ul.append(li);
     });
   };
-  byId('gate').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const candidate = byId<HTMLInputElement>('gate-pin').value;
-    const reply = await ask({ type: 'verify-pin', pin: candidate });
-    if (!reply.ok) {
-      byId('gate-result').textContent = errorText(reply.error);
-      return;
-    }
-    pin = candidate;
-    byId('gate').hidden = true;
-    byId('settings').hidden = false;
-  });
   byId<HTMLInputElement>('cat-adult').checked = s.categories.adult;
   byId<HTMLInputElement>('destination').value = s.reportDestination;
   byId<HTMLInputElement>('unit-key').value = s.reportUnitKey;
@@ -95,6 +95,8 @@ async function main(): Promise<void> {
     });
     show(reply.ok, reply.ok ? t('saved') : errorText(reply.error));
   });
+  // The gate opens only once the form below is filled in and wired.
+  byId<HTMLButtonElement>('gate-go').disabled = false;
 }
 
 void main();

@@ -142,17 +142,9 @@ describe('reports from the extension', () => {
     expect((await ask({ type: 'set-pin', pin: PIN })).ok).toBe(true);
     const options = await ctx.newPage();
     await options.goto(`chrome-extension://${id}/pages/options.html`);
-    // Clicked until the page's script has wired the gate (an early click just reloads it).
-    const settings = options.locator('#settings');
-    await expect
-      .poll(async () => {
-        if (!(await settings.isVisible())) {
-          await options.fill('#gate-pin', PIN);
-          await options.click('#gate button[type=submit]');
-        }
-        return settings.isVisible();
-      }, POLL)
-      .toBe(true);
+    await options.fill('#gate-pin', PIN);
+    await options.click('#gate button[type=submit]');
+    await options.locator('#settings').waitFor({ state: 'visible' });
     await options.fill('#destination', intake.url);
     await options.fill('#unit-key', 'kalkan-x25519-public not-a-key');
     await options.click('#save');
