@@ -11,6 +11,8 @@ import { handle, type Request } from './messages.js';
 import { checkNavigation } from './navigation-check.js';
 import { registerNavigationGuard, sweepOpenTabs } from './navigation-guard.js';
 import { applySettings } from './protection.js';
+import { reports } from './report-service.js';
+import { REPORT_ALARM } from './reports.js';
 import { readSettings } from './settings.js';
 import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
 import { runUpdates } from './update-run.js';
@@ -29,6 +31,7 @@ browser.runtime.onMessage.addListener((message: unknown, sender: Runtime.Message
 browser.alarms.onAlarm.addListener((alarm) => {
   if (alarm.name === UPDATE_ALARM) void runUpdates();
   if (alarm.name === UNLOCK_ALARM) void expireUnlocks();
+  if (alarm.name === REPORT_ALARM) void reports.pump();
 });
 
 browser.runtime.onInstalled.addListener(async ({ reason }) => {
@@ -43,6 +46,9 @@ browser.runtime.onStartup.addListener(() => {
   void scheduleUpdates();
   void expireUnlocks();
 });
+
+// Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.
+void reports.pump();
 
 startHashedLists(readSettings).then(afterListsLoaded, afterListsLoaded);
 

@@ -1,6 +1,6 @@
 /**
  * What a school or café sets by policy (`storage.managed`, schema in managed_schema.json):
- * subscriptions, the report destination, and a lock on the parent's settings. Values of the
+ * subscriptions, the report destination (intake URL and unit key), and a lock on the parent's settings. Values of the
  * wrong shape are ignored, so a typo in a policy never switches protection off.
  */
 import { browser } from './api.js';
@@ -9,6 +9,7 @@ import type { Subscription } from './settings.js';
 export interface ManagedPolicy {
   subscriptions?: Subscription[];
   reportDestination?: string;
+  reportUnitKey?: string;
   lock?: boolean;
 }
 
@@ -24,6 +25,7 @@ export function parseManagedPolicy(raw: Record<string, unknown>): ManagedPolicy 
     );
   }
   if (typeof raw.reportDestination === 'string') policy.reportDestination = raw.reportDestination;
+  if (typeof raw.reportUnitKey === 'string') policy.reportUnitKey = raw.reportUnitKey;
   if (typeof raw.lock === 'boolean') policy.lock = raw.lock;
   return policy;
 }

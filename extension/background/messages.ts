@@ -3,12 +3,15 @@
  * PIN, checked here (not in the page), and is refused while a policy locks the settings.
  * Failed PIN attempts slow down: each one after the third waits twice as long as the last.
  */
+
+import { type ReportDraft, ReportError } from '../../reporting/index.js';
 import { browser, type Runtime } from './api.js';
 import { hashedLists } from './hashed-lists.js';
 import { lastTargetOf } from './navigation-guard.js';
 import { hashPin, pinProblem, verifyPin } from './pin.js';
 import { applySettings } from './protection.js';
-import { queueReport, type ReportDraft } from './report-queue.js';
+import { reports } from './report-service.js';
+import { destinationOf } from './reports.js';
 import {
   readPinRecord,
   readSettings,
@@ -27,7 +30,9 @@ export type Request =
   | { type: 'update-now' }
   | { type: 'block-info' }
   | { type: 'unlock'; pin: string; host: string; minutes: number }
-  | { type: 'queue-report'; draft: ReportDraft };
+  | { type: 'submit-report'; draft: ReportDraft }
+  | { type: 'reports' }
+  | { type: 'retry-report'; id: string };
 
 export type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
@@ -92,11 +97,37 @@ export function handle(
     }
     case 'unlock':
       return unlock(request.pin, request.host, request.minutes);
-    case 'queue-report':
-      return queueReport(request.draft).then(
-        (r) => ({ ok: true, id: r.id }),
-        (e: Error) => ({ ok: false, error: e.message }),
+    case 'submit-report':
+      return submitReport(request.draft, sender);
+    case 'reports':
+      return reports.overview().then((overview) => ({ ok: true, ...overview }));
+    case 'retry-report':
+      return reports.retry(request.id).then(
+        () => ({ ok: true }),
+        (e: Error) => ({ ok: false, error: e instanceof ReportError ? e.field : 'retry' }),
       );
+  }
+}
+
+/**
+ * The block page knows only the host (it never shows the full address): a report from it gets
+ * the blocked URL this tab was headed to, filled in here, when it is on that host.
+ */
+async function submitReport(draft: ReportDraft, sender: Runtime.MessageSender): Promise<Reply> {
+  const target = sender.tab?.id !== undefined ? lastTargetOf(sender.tab.id) : undefined;
+  let url = draft.url;
+  try {
+    if (target && new URL(target).hostname === new URL(draft.url).hostname) url = target;
+  } catch {
+    // a bad draft URL is refused below, naming the field
+  }
+  try {
+    const result = await reports.submit({ ...draft, url });
+    // Delivery and the alarm follow in the background: the form has its answer already.
+    void reports.pump();
+    return { ok: true, ...result };
+  } catch (e) {
+    return { ok: false, error: e instanceof ReportError ? `field:${e.field}` : 'report' };
   }
 }
 
@@ -116,12 +147,21 @@ async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
   if (current.locked) return { ok: false, error: 'locked' };
   const check = await pinOk(pin);
   if (check !== 'ok') return { ok: false, error: check };
+  // A page's message is data: a field it leaves out is an empty one.
+  const destination = destinationOf({
+    reportDestination: settings.reportDestination ?? '',
+    reportUnitKey: settings.reportUnitKey ?? '',
+  });
+  if (!destination.ok && destination.problem !== 'none')
+    return { ok: false, error: destination.problem };
   // Policy subscriptions are not the parent's to store or remove.
   const own = settings.subscriptions.filter(
     (s) => !current.managedSubscriptions.some((m) => m.url === s.url),
   );
   await writeSettings({ ...settings, subscriptions: own });
   await applySettings(readSettings());
+  // Drafts kept while no destination was set are sealed and sent now.
+  void reports.pump();
   return { ok: true };
 }
 

@@ -18,8 +18,10 @@ export interface Settings {
   /** Categories on (abuse is always on and never listed here as off). */
   categories: { adult: boolean };
   subscriptions: Subscription[];
-  /** Where reports go (the intake URL); delivery is wired by the reporting module. */
+  /** Where reports go: the intake's base URL (extension/background/reports.ts delivers there). */
   reportDestination: string;
+  /** `kalkan-x25519-public <base64url>`: the unit's key every report is sealed to. */
+  reportUnitKey: string;
   language: Language;
 }
 
@@ -33,6 +35,7 @@ export const DEFAULT_SETTINGS: Settings = {
   categories: { adult: true },
   subscriptions: [],
   reportDestination: '',
+  reportUnitKey: '',
   language: 'auto',
 };
 
@@ -52,7 +55,13 @@ export function mergeSettings(
       ...managed,
       ...own.subscriptions.filter((s) => !managed.some((m) => m.url === s.url)),
     ],
-    reportDestination: policy.reportDestination ?? own.reportDestination,
+    // The destination is one pair: a policy that sets the URL sets the key with it.
+    ...(policy.reportDestination === undefined
+      ? {}
+      : {
+          reportDestination: policy.reportDestination,
+          reportUnitKey: policy.reportUnitKey ?? '',
+        }),
     managedSubscriptions: managed,
     locked: policy.lock === true,
   };
@@ -71,6 +80,7 @@ export async function writeSettings(settings: Settings): Promise<void> {
     categories: { adult: settings.categories.adult },
     subscriptions: settings.subscriptions,
     reportDestination: settings.reportDestination,
+    reportUnitKey: settings.reportUnitKey ?? '',
     language: settings.language,
   };
   await browser.storage.local.set({ [SETTINGS_KEY]: clean });

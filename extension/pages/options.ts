@@ -11,6 +11,18 @@ import { ask, byId } from './worker.js';
 let pin = '';
 
 async function main(): Promise<void> {
+  byId('gate').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const candidate = byId<HTMLInputElement>('gate-pin').value;
+    const reply = await ask({ type: 'verify-pin', pin: candidate });
+    if (!reply.ok) {
+      byId('gate-result').textContent = errorText(reply.error);
+      return;
+    }
+    pin = candidate;
+    byId('gate').hidden = true;
+    byId('settings').hidden = false;
+  });
   const status = await startPage();
   await showIncognitoWarning(byId('incognito'));
   const s = status.settings;
@@ -41,20 +53,9 @@ async function main(): Promise<void> {
       ul.append(li);
     });
   };
-  byId('gate').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const candidate = byId<HTMLInputElement>('gate-pin').value;
-    const reply = await ask({ type: 'verify-pin', pin: candidate });
-    if (!reply.ok) {
-      byId('gate-result').textContent = errorText(reply.error);
-      return;
-    }
-    pin = candidate;
-    byId('gate').hidden = true;
-    byId('settings').hidden = false;
-  });
   byId<HTMLInputElement>('cat-adult').checked = s.categories.adult;
   byId<HTMLInputElement>('destination').value = s.reportDestination;
+  byId<HTMLInputElement>('unit-key').value = s.reportUnitKey;
   byId<HTMLSelectElement>('language').value = s.language;
   renderSubs();
   byId('sub-add').addEventListener('click', () => {
@@ -88,11 +89,14 @@ async function main(): Promise<void> {
         categories: { adult: byId<HTMLInputElement>('cat-adult').checked },
         subscriptions: subs,
         reportDestination: byId<HTMLInputElement>('destination').value.trim(),
+        reportUnitKey: byId<HTMLInputElement>('unit-key').value.trim(),
         language: byId<HTMLSelectElement>('language').value as 'auto',
       },
     });
     show(reply.ok, reply.ok ? t('saved') : errorText(reply.error));
   });
+  // The gate opens only once the form below is filled in and wired.
+  byId<HTMLButtonElement>('gate-go').disabled = false;
 }
 
 void main();

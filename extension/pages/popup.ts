@@ -1,11 +1,74 @@
-/** The popup: protection state, lists in force with versions and update times, "Report this page". */
+/**
+ * The popup: protection state, lists in force with versions and update times, "Report this
+ * page", and this browser's reports (queued / delivered / failed, with a retry for failed).
+ * `?tab=ID` names the page to report when the popup is opened as a page of its own.
+ */
 import browser from 'webextension-polyfill';
+import type { ReportsOverview } from '../background/reports.js';
 import { t } from './i18n.js';
 import { showIncognitoWarning } from './incognito.js';
 import { startPage } from './status.js';
-import { byId } from './worker.js';
+import { ask, byId } from './worker.js';
+
+const STATE_KEYS = {
+  queued: 'reportStateQueued',
+  delivered: 'reportStateDelivered',
+  failed: 'reportStateFailed',
+} as const;
+const CATEGORY_KEYS = {
+  csam_suspected: 'reportCatCsam',
+  csem: 'reportCatCsem',
+  grooming: 'reportCatGrooming',
+  trafficking: 'reportCatTrafficking',
+  other: 'reportCatOther',
+} as const;
+
+async function showReports(): Promise<void> {
+  const overview = await ask<ReportsOverview & Record<string, unknown>>({ type: 'reports' });
+  if (!overview.ok) return;
+  const waiting = byId('reports-waiting');
+  waiting.hidden = overview.waiting === 0;
+  waiting.textContent = t('reportsWaitingDestination', [String(overview.waiting)]);
+  const list = byId('report-list');
+  list.replaceChildren();
+  for (const entry of overview.entries) {
+    const li = document.createElement('li');
+    li.dataset.state = entry.state;
+    li.textContent = t('reportLine', [
+      new Date(entry.createdAt).toLocaleString(),
+      t(CATEGORY_KEYS[entry.category]),
+      t(STATE_KEYS[entry.state]),
+    ]);
+    if (entry.state === 'failed') {
+      const retry = document.createElement('button');
+      retry.type = 'button';
+      retry.className = 'retry';
+      retry.textContent = t('reportRetry');
+      retry.addEventListener('click', async () => {
+        await ask({ type: 'retry-report', id: entry.id });
+        await showReports();
+      });
+      li.append(' ', retry);
+    }
+    list.append(li);
+  }
+  byId('reports').hidden = overview.entries.length === 0 && overview.waiting === 0;
+}
+
+async function pageToReport(): Promise<string> {
+  const named = new URLSearchParams(location.search).get('tab');
+  if (named) return (await browser.tabs.get(Number(named))).url ?? '';
+  const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+  return tab?.url ?? '';
+}
 
 async function main(): Promise<void> {
+  // Wired first: the button works before the status below has loaded.
+  byId('report').addEventListener('click', async () => {
+    const query = new URLSearchParams({ u: await pageToReport(), via: 'popup' });
+    await browser.tabs.create({ url: browser.runtime.getURL(`pages/report.html?${query}`) });
+    window.close();
+  });
   const status = await startPage();
   byId('state').textContent = t(status.categories.adult ? 'stateOnAll' : 'stateOnAbuseOnly');
   const list = byId('lists');
@@ -22,12 +85,7 @@ async function main(): Promise<void> {
   list.append(adult);
   await showIncognitoWarning(byId('incognito'));
   byId('options').addEventListener('click', () => browser.runtime.openOptionsPage());
-  byId('report').addEventListener('click', async () => {
-    const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
-    const query = new URLSearchParams({ u: tab?.url ?? '', via: 'popup' });
-    await browser.tabs.create({ url: browser.runtime.getURL(`pages/report.html?${query}`) });
-    window.close();
-  });
+  await showReports();
 }
 
 void main();

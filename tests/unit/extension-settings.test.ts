@@ -1,7 +1,6 @@
-/** Policy over parent settings, and the report queue's draft check. */
+/** Policy over parent settings. */
 import { describe, expect, it, vi } from 'vitest';
 import { parseManagedPolicy } from '../../extension/background/managed-policy.js';
-import { validateDraft } from '../../extension/background/report-queue.js';
 import { DEFAULT_SETTINGS, mergeSettings } from '../../extension/background/settings.js';
 
 vi.mock('../../extension/background/api.js', () => ({ browser: {} }));
@@ -48,13 +47,26 @@ describe('managed policy', () => {
   });
 });
 
-describe('report drafts', () => {
-  it('accepts a web URL with a known category and refuses the rest', () => {
-    const ok = { url: 'http://x.example/', category: 'csam_suspected', foundVia: 'popup' } as const;
-    expect(validateDraft(ok)).toBeUndefined();
-    expect(validateDraft({ ...ok, url: 'file:///etc/passwd' })).toBe('url');
-    expect(validateDraft({ ...ok, url: 'not a url' })).toBe('url');
-    expect(validateDraft({ ...ok, category: 'spam' as 'other' })).toBe('category');
-    expect(validateDraft({ ...ok, note: 'x'.repeat(501) })).toBe('note');
+describe('report destination', () => {
+  const own = {
+    ...DEFAULT_SETTINGS,
+    reportDestination: 'https://own.example/',
+    reportUnitKey: 'own',
+  };
+  it('comes from policy as one pair, URL and key together', () => {
+    expect(parseManagedPolicy({ reportUnitKey: 'k', reportDestination: 7 })).toEqual({
+      reportUnitKey: 'k',
+    });
+    const merged = mergeSettings(own, {
+      reportDestination: 'https://school.example/',
+      reportUnitKey: 'school',
+    });
+    expect([merged.reportDestination, merged.reportUnitKey]).toEqual([
+      'https://school.example/',
+      'school',
+    ]);
+    // A policy URL without a key never pairs with the parent's key.
+    expect(mergeSettings(own, { reportDestination: 'https://s.example/' }).reportUnitKey).toBe('');
+    expect(mergeSettings(own, {}).reportUnitKey).toBe('own');
   });
 });

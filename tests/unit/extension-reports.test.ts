@@ -1,0 +1,144 @@
+/** The extension's report wiring: drafts without a destination, sealing, delivery, the alarm. */
+import { describe, expect, it } from 'vitest';
+import {
+  DRAFTS_KEY,
+  destinationOf,
+  ExtensionReports,
+  REPORT_ALARM,
+} from '../../extension/background/reports.js';
+import {
+  encodeUnitPublicKey,
+  generateUnitKeyPair,
+  type KeyValueArea,
+  ReportError,
+} from '../../reporting/index.js';
+
+function memoryArea(): KeyValueArea & { data: Map<string, unknown> } {
+  const data = new Map<string, unknown>();
+  return {
+    data,
+    async get(keys) {
+      const wanted = keys === null ? [...data.keys()] : [keys].flat();
+      return Object.fromEntries(wanted.filter((k) => data.has(k)).map((k) => [k, data.get(k)]));
+    },
+    async set(items) {
+      for (const [k, v] of Object.entries(items)) data.set(k, structuredClone(v));
+    },
+    async remove(keys) {
+      for (const k of [keys].flat()) data.delete(k);
+    },
+  };
+}
+
+async function setup(statuses: number[]) {
+  const area = memoryArea();
+  const settings = { reportDestination: '', reportUnitKey: '' };
+  const alarms = new Map<string, number>();
+  const posted: { url: string; key: string | null }[] = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    posted.push({ url, key: new Headers(init.headers).get('idempotency-key') });
+    const status = statuses.shift();
+    if (status === undefined) throw new TypeError('fetch failed');
+    return new Response(status < 300 ? '{}' : '{"error":"no"}', { status });
+  }) as typeof globalThis.fetch;
+  const reports = new ExtensionReports({
+    area,
+    settings: async () => settings,
+    alarms: {
+      create: (name, { when }) => alarms.set(name, when),
+      clear: async (name) => alarms.delete(name),
+    },
+    fetch,
+  });
+  const unitKey = encodeUnitPublicKey((await generateUnitKeyPair()).publicKey);
+  const configure = () => {
+    settings.reportDestination = 'http://intake.example/';
+    settings.reportUnitKey = unitKey;
+  };
+  return { area, alarms, posted, reports, configure, unitKey };
+}
+
+const draft = {
+  url: 'http://abuse-demo.test/a?b=c',
+  category: 'csem',
+  whereFound: 'search',
+} as const;
+
+describe('report destination', () => {
+  it('needs an http(s) URL and a unit key line', async () => {
+    const key = encodeUnitPublicKey((await generateUnitKeyPair()).publicKey);
+    expect(destinationOf({ reportDestination: '', reportUnitKey: '' })).toEqual({
+      ok: false,
+      problem: 'none',
+    });
+    expect(destinationOf({ reportDestination: 'ftp://x.example/', reportUnitKey: key })).toEqual({
+      ok: false,
+      problem: 'destination',
+    });
+    expect(
+      destinationOf({
+        reportDestination: 'https://x.example/',
+        reportUnitKey: 'kalkan-x25519-public AA',
+      }),
+    ).toEqual({ ok: false, problem: 'unit-key' });
+    expect(destinationOf({ reportDestination: 'https://x.example/', reportUnitKey: key }).ok).toBe(
+      true,
+    );
+  });
+});
+
+describe('extension reports', () => {
+  it('keeps a draft without a destination, then seals and delivers it once one is set', async () => {
+    const { area, alarms, posted, reports, configure } = await setup([201]);
+    expect(await reports.submit(draft)).toEqual({ sealed: false });
+    await reports.pump();
+    expect(posted).toHaveLength(0);
+    expect(await reports.overview()).toMatchObject({ configured: false, waiting: 1, entries: [] });
+
+    configure();
+    await reports.pump();
+    const overview = await reports.overview();
+    expect(overview).toMatchObject({ configured: true, waiting: 0 });
+    expect(overview.entries.map((e) => e.state)).toEqual(['delivered']);
+    expect(posted).toEqual([
+      { url: 'http://intake.example/v1/reports', key: overview.entries[0]?.id },
+    ]);
+    expect(area.data.get(DRAFTS_KEY)).toEqual([]);
+    // Nothing queued: no alarm; the outbox holds no plaintext URL.
+    expect(alarms.has(REPORT_ALARM)).toBe(false);
+    expect(JSON.stringify([...area.data.values()])).not.toContain('abuse-demo');
+  });
+
+  it('refuses a bad field at once, with or without a destination', async () => {
+    const { reports, configure } = await setup([]);
+    const bad = { ...draft, note: 'x'.repeat(501) };
+    await expect(reports.submit(bad)).rejects.toThrow(ReportError);
+    configure();
+    await expect(reports.submit({ ...draft, url: 'file:///etc/passwd' })).rejects.toMatchObject({
+      field: 'url',
+    });
+  });
+
+  it('re-arms the alarm while the intake is down, marks a refusal failed, retries on request', async () => {
+    const { alarms, posted, reports, configure } = await setup([]);
+    configure();
+    const before = Date.now();
+    const submitted = await reports.submit(draft);
+    await reports.pump();
+    const [queued] = (await reports.overview()).entries;
+    expect(queued).toMatchObject({ state: 'queued', attempts: 1 });
+    expect(alarms.get(REPORT_ALARM)).toBeGreaterThanOrEqual(before + 1000);
+
+    const down = await setup([400, 202]);
+    down.configure();
+    await down.reports.submit(draft);
+    await down.reports.pump();
+    const [failed] = (await down.reports.overview()).entries;
+    expect(failed).toMatchObject({ state: 'failed', lastError: 'HTTP 400: no' });
+    await down.reports.retry(failed?.id ?? '');
+    expect((await down.reports.overview()).entries[0]?.state).toBe('delivered');
+    expect(down.posted).toHaveLength(2);
+    expect(submitted).toMatchObject({ sealed: true });
+    expect(posted).toHaveLength(1);
+  });
+});
