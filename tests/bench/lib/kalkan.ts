@@ -106,7 +106,7 @@ export async function kalkanServer(
   workers: number,
 ): Promise<Launch> {
   const config = join(setup.dir, `kalkan-${port}.yaml`);
-  await writeFile(config, benchConfig(workers));
+  await writeFile(config, benchConfig(workers, join(setup.dir, `data-${port}`)));
   return {
     command: process.execPath,
     args: [
@@ -129,6 +129,14 @@ export async function kalkanServer(
 }
 
 /** dnsperf sends everything from one address: the per-client rate limit is off for the run. */
-function benchConfig(workers: number): string {
-  return `# benchmark config: rate limit off, ${workers} worker(s)\n`;
+function benchConfig(workers: number, dataDir: string): string {
+  return [
+    '# benchmark config: rate limit off, logs quiet',
+    `workers: ${workers}`,
+    'rateLimit:',
+    '  perSecond: 0',
+    'logLevel: warn',
+    `dataDir: ${JSON.stringify(dataDir)}`,
+    '',
+  ].join('\n');
 }
