@@ -20,8 +20,6 @@ export interface KalkanSetup {
   dir: string;
   listFile: string;
   trustFile: string;
-  /** Bundles with sequences 2, 3, … for the reload test. */
-  nextBundles: string[];
   firstBlocked: string;
   /** Lost plus SERVFAIL answers while the list is swapped under a steady load of `qps`. */
   reloadUnderLoad(
@@ -54,19 +52,19 @@ export async function prepareKalkan(dir: string, blocked: string[]): Promise<Kal
   await writeFile(trustFile, encodePublicKey(publicKey));
   const listFile = join(dir, 'bench.klb');
   await writeFile(listFile, await bundle(1));
-  const nextBundles: string[] = [];
-  for (let s = 2; s <= RELOADS + 1; s++) {
-    const file = join(dir, `bench-${s}.klb`);
-    await writeFile(file, await bundle(s));
-    nextBundles.push(file);
-  }
   const setup: KalkanSetup = {
     dir,
     listFile,
     trustFile,
-    nextBundles,
     firstBlocked: blocked[0] as string,
     async reloadUnderLoad(upstreamPort, queryFile, seconds, qps) {
+      // Bundles with sequences 2, 3, …: built only for this test.
+      const nextBundles: string[] = [];
+      for (let s = 2; s <= RELOADS + 1; s++) {
+        const file = join(dir, `bench-${s}.klb`);
+        await writeFile(file, await bundle(s));
+        nextBundles.push(file);
+      }
       const port = await freePort();
       const server = await startServer(
         'kalkan-reload',
