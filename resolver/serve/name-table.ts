@@ -13,7 +13,7 @@ export class NameTable<V> {
   private readonly lengths: Uint8Array;
   private readonly policies: Uint8Array;
   private readonly slab: Uint8Array;
-  private readonly values: (V | undefined)[];
+  private readonly values: V[] = []; // grows as entries are added: no 1 MB array up front
   private count = 0;
 
   /** `capacity` entries; the slot array is the next power of two at least twice that. */
@@ -26,7 +26,6 @@ export class NameTable<V> {
     this.lengths = new Uint8Array(capacity);
     this.policies = new Uint8Array(capacity);
     this.slab = new Uint8Array(capacity * MAX_NAME_BYTES);
-    this.values = new Array(capacity);
   }
 
   get size(): number {
@@ -61,15 +60,16 @@ export class NameTable<V> {
     this.policies[entry] = policy;
     const base = entry * MAX_NAME_BYTES;
     for (let i = 0; i < length; i++) this.slab[base + i] = lower(msg[start + i] as number);
-    this.values[entry] = value;
+    this.values.push(value);
     let slot = hash & this.mask;
     while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = entry + 1;
   }
 
   clear(): void {
+    if (this.count === 0) return; // untouched pages stay out of RSS
     this.slots.fill(0);
-    this.values.fill(undefined, 0, this.count);
+    this.values.length = 0;
     this.count = 0;
   }
 

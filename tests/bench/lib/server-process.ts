@@ -93,7 +93,8 @@ export async function startServer(
     cpuSeconds: () => processTree(child.pid).reduce((n, pid) => n + cpuOf(pid), 0),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Already gone (exitCode for an exit, signalCode when a signal ended it).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.removeAllListeners('exit');
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
