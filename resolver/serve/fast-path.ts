@@ -52,6 +52,7 @@ export interface FastPathParts {
 export class FastPath {
   private readonly table = new NameTable<Known>(TABLE_ENTRIES);
   private generation = -1;
+  private readonly nameScratch = Buffer.allocUnsafe(MAX_NAME_BYTES);
   private readonly q: Question = {
     id: 0,
     name: '', // never read on this path: the name lives in the table
@@ -170,18 +171,22 @@ export class FastPath {
 
   /** A name seen for the first time: the chain's special names, then the lists. */
   private classify(msg: Uint8Array, nameLength: number, policy: Policy): Known {
-    let name = '';
+    // Dotted and lower-cased into a scratch buffer, then one flat string (a string built with
+    // += is a rope that every later hash lookup has to flatten first).
+    const out = this.nameScratch;
     let offset = 12;
+    let n = 0;
     const end = 12 + nameLength;
     while (offset < end) {
       const label = msg[offset] as number;
-      if (offset > 12) name += '.';
+      if (offset > 12) out[n++] = 0x2e;
       for (let i = offset + 1; i <= offset + label; i++) {
         const c = msg[i] as number;
-        name += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+        out[n++] = c >= 65 && c <= 90 ? c + 32 : c;
       }
       offset += label + 1;
     }
+    const name = out.toString('latin1', 0, n);
     if (name === CANARY || (policy.safeSearch && safeSearchTarget(name))) return SLOW;
     const verdict = this.parts.lists.match(name, policy);
     return verdict.blocked ? verdict : new Allowed(name);
