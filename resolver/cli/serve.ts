@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
+import { isClusterPrimary, runPrimary } from '../serve/cluster.js';
 import {
   type Config,
   ConfigError,
@@ -63,6 +64,7 @@ export async function serveCommand(args: string[]): Promise<number> {
     config.upstreams = (await systemUpstreams()).filter((u) => !own.has(u));
   }
   if (values.check) return check(config);
+  if (isClusterPrimary(config.workers)) return runPrimary(config.workers);
 
   const log = pino({ level: config.logLevel, base: { service: 'kalkan-serve' } });
   const server = await ResolverServer.create(config, log);

@@ -10,6 +10,7 @@ import { basename, dirname } from 'node:path';
 import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import { readBytes } from './files.js';
+import { nativeEd25519Verify } from './native-ed25519.js';
 import { nativeSha256 } from './native-sha256.js';
 import { LastGoodStore } from './store.js';
 import { fetchBundle } from './subscription.js';
@@ -179,6 +180,7 @@ export class ListManager {
     try {
       const bundle = await loadBundle(bytes, {
         trustedKeys: this.options.trustedKeys,
+        verify: nativeEd25519Verify,
         currentSequence: s.bundle?.meta.sequence,
       });
       if (s.bundle && sameBundle(s.bundle, bundle)) return false;
@@ -206,7 +208,10 @@ export class ListManager {
     const bytes = await this.store.read(s.location);
     if (!bytes) return false;
     try {
-      s.bundle = await loadBundle(bytes, { trustedKeys: this.options.trustedKeys });
+      s.bundle = await loadBundle(bytes, {
+        trustedKeys: this.options.trustedKeys,
+        verify: nativeEd25519Verify,
+      });
       s.origin = 'last-good';
       s.loadedAt = new Date();
       this.options.logger.info({ list: s.location, why }, 'using the last good copy');

@@ -136,6 +136,8 @@ export const configSchema = z.strictObject({
   /** HOST:PORT of the status page and /metrics; null turns it off. */
   status: hostPort.nullable().default('127.0.0.1:8053'),
   queryLog: z.boolean().default(false),
+  /** Processes answering on the same sockets (Node cluster); 1 runs in this process alone. */
+  workers: z.number().int().min(1).max(64).default(1),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   /** Where the status page's report form sends reports (issue 5); no form when omitted. */
   reports: reportsConfigSchema.optional(),

@@ -12,8 +12,10 @@ import type { Logger } from 'pino';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
 import type { ReportService } from '../reports/service.js';
+import { workerIndex } from './cluster.js';
 import type { Config } from './config.js';
 import { chain, type Policy } from './context.js';
+import { FastPath } from './fast-path.js';
 import { makeHandler } from './handler.js';
 import type { Metrics } from './metrics.js';
 import type { NamedPrimary } from './rpz-primaries.js';
@@ -97,9 +99,15 @@ export class ResolverServer {
     return new ResolverServer(config, log, await readPublicKeys(config.trust));
   }
 
+  /** Each worker process keeps its own daily counts; the first one serves the status page. */
+  private readonly worker = workerIndex();
+  private get countsFile(): string {
+    const name = this.worker === 0 ? 'counts.json' : `counts-worker-${this.worker}.json`;
+    return join(this.config.dataDir as string, name);
+  }
+
   async start(): Promise<void> {
-    const { config, stats, log } = this;
-    const countsFile = join(config.dataDir as string, 'counts.json');
+    const { config, stats, log, countsFile } = this;
     await stats.load(countsFile).catch(() => {});
     const listsStarted = performance.now();
     await this.lists.start();
@@ -130,10 +138,13 @@ export class ResolverServer {
       stats,
     );
     const acl = new SubnetSet(config.acl);
+    const aclStage = new AclStage(acl, stats);
+    const rateLimit = new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats);
+    const policyStage = new PolicyStage(this.policies, this.fallback);
     const stages = [
-      new AclStage(acl, stats),
-      new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats),
-      new PolicyStage(this.policies, this.fallback),
+      aclStage,
+      rateLimit,
+      policyStage,
       new SpecialNamesStage(),
       new BlocklistStage(lookup, blocker),
       new CnameCloakStage(lookup, blocker),
@@ -145,9 +156,23 @@ export class ResolverServer {
       stats,
       config.queryLog ? log.child({ kind: 'query-log' }) : undefined,
     );
+    // The query log sees every query, so with it on every query takes the chain.
+    const fast = config.queryLog
+      ? undefined
+      : new FastPath({
+          acl: aclStage,
+          rateLimit,
+          policies: policyStage,
+          allPolicies: [...this.policies.map((p) => p.policy), this.fallback],
+          lists: lookup,
+          listGeneration: () => this.lists.generation,
+          blocker,
+          cache: this.cache,
+          stats,
+        });
     for (const address of config.listen) {
       const { host, port } = splitHostPort(address);
-      this.udp.push(await listenUdp(host, port, handler));
+      this.udp.push(await listenUdp(host, port, handler, fast));
       this.tcp.push(
         await listenTcp(host, port, handler, {
           accept: (address) => acl.has(address),
@@ -157,7 +182,7 @@ export class ResolverServer {
         }),
       );
     }
-    if (config.status) {
+    if (config.status && this.worker === 0) {
       // Loaded after DNS answers: prom-client and the page are not on the way to the first answer.
       const { createMetrics } = await import('./metrics.js');
       const { listenStatus } = await import('./status-server.js');
@@ -242,7 +267,7 @@ export class ResolverServer {
     this.status?.closeAllConnections();
     this.forwarder.close();
     await Promise.all([this.reports?.stop(), ...this.rpz.map(({ primary }) => primary.close())]);
-    await this.stats.save(join(this.config.dataDir as string, 'counts.json')).catch(() => {});
+    await this.stats.save(this.countsFile).catch(() => {});
   }
 }
 

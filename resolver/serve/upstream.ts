@@ -66,7 +66,8 @@ class PooledSocket {
     this.socket = createSocket(family);
     this.socket.on('message', (msg, rinfo) => this.receive(msg, rinfo.address, rinfo.port));
     this.socket.on('error', () => {}); // ICMP errors etc.: the attempt times out instead
-    this.socket.bind(0);
+    // exclusive: in a cluster worker a shared port-0 socket would hand answers to other workers.
+    this.socket.bind({ port: 0, exclusive: true });
     this.socket.unref();
   }
 

@@ -37,6 +37,11 @@ interface ServerFigures {
   rss_loaded_mb?: number;
   rss_after_mb?: number;
   load: Partial<Record<Workload, LoadResult>>;
+  /**
+   * Server CPU time per answered query in the full-speed runs: unlike QPS, barely moved by
+   * other work on a shared machine, so the fairest comparison of what each server costs.
+   */
+  cpu_us_per_query: Partial<Record<Workload, number>>;
   latency: Partial<Record<Workload, LatencyResult>>;
 }
 
@@ -83,12 +88,17 @@ async function measure(
     startup_ms: Math.round(server.startupMs),
     rss_loaded_mb: mb(server.rssBytes()),
     load: {},
+    cpu_us_per_query: {},
     latency: {},
   };
   // Warm every cache with the allowed names before measuring.
   await load({ port, queryFile: files.cached, seconds: 2 });
   for (const w of workloads) {
-    figures.load[w] = await load({ port, queryFile: files[w], seconds: SECONDS });
+    const cpuBefore = server.cpuSeconds();
+    const result = await load({ port, queryFile: files[w], seconds: SECONDS });
+    figures.load[w] = result;
+    figures.cpu_us_per_query[w] =
+      Math.round(((server.cpuSeconds() - cpuBefore) / result.completed) * 1e7) / 10;
     figures.latency[w] = await latency({
       port,
       queryFile: files[w],
@@ -96,7 +106,7 @@ async function measure(
       maxQps: LATENCY_QPS,
     });
     console.log(
-      `  ${server.name} ${w}: ${figures.load[w]?.qps.toFixed(0)} QPS, lost ${figures.load[w]?.lost}, p50 ${figures.latency[w]?.p50Ms.toFixed(3)} ms, p99 ${figures.latency[w]?.p99Ms.toFixed(3)} ms`,
+      `  ${server.name} ${w}: ${figures.load[w]?.qps.toFixed(0)} QPS, ${figures.cpu_us_per_query[w]} µs CPU/query, lost ${figures.load[w]?.lost}, p50 ${figures.latency[w]?.p50Ms.toFixed(3)} ms, p99 ${figures.latency[w]?.p99Ms.toFixed(3)} ms`,
     );
   }
   figures.rss_after_mb = mb(server.rssBytes());
@@ -160,6 +170,7 @@ async function main() {
         : Number.NaN;
 
     const qps = (s: string, w: Workload) => servers[s]?.load[w]?.qps ?? Number.NaN;
+    const cpu = (s: string, w: Workload) => servers[s]?.cpu_us_per_query[w] ?? Number.NaN;
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const ratios = {
       blocked_qps_vs_unbound: ratio(qps('kalkan', 'blocked'), qps('unbound', 'blocked')),
@@ -168,6 +179,10 @@ async function main() {
       cached_qps_vs_unbound: ratio(qps('kalkan', 'cached'), qps('unbound', 'cached')),
       cached_qps_vs_dnsmasq: ratio(qps('kalkan', 'cached'), qps('dnsmasq', 'cached')),
       cached_qps_vs_echo: ratio(qps('kalkan', 'cached'), qps('echo', 'blocked')),
+      blocked_cpu_per_query_vs_echo: ratio(cpu('kalkan', 'blocked'), cpu('echo', 'blocked')),
+      cached_cpu_per_query_vs_echo: ratio(cpu('kalkan', 'cached'), cpu('echo', 'blocked')),
+      blocked_cpu_per_query_vs_unbound: ratio(cpu('kalkan', 'blocked'), cpu('unbound', 'blocked')),
+      blocked_cpu_per_query_vs_dnsmasq: ratio(cpu('kalkan', 'blocked'), cpu('dnsmasq', 'blocked')),
       p99_blocked_vs_unbound: ratio(
         servers.kalkan?.latency.blocked?.p99Ms ?? 0,
         servers.unbound?.latency.blocked?.p99Ms ?? 0,
@@ -228,6 +243,7 @@ function markdown(servers: Record<string, ServerFigures>, ratios: Record<string,
       cell(f.load.blocked?.qps),
       cell(f.load.cached?.qps),
       cell(f.load.mix?.qps),
+      `${cell(f.cpu_us_per_query.blocked, 1)} / ${cell(f.cpu_us_per_query.cached, 1)}`,
       `${cell(f.latency.blocked?.p50Ms, 3)} / ${cell(f.latency.blocked?.p99Ms, 3)}`,
       `${cell(f.latency.cached?.p50Ms, 3)} / ${cell(f.latency.cached?.p99Ms, 3)}`,
       String(Object.values(f.load).reduce((n, r) => n + (r?.lost ?? 0), 0)),
@@ -237,8 +253,8 @@ function markdown(servers: Record<string, ServerFigures>, ratios: Record<string,
     ].join(' | '),
   );
   return [
-    '| server | blocked QPS | cached QPS | mix QPS | blocked p50/p99 ms | cached p50/p99 ms | lost | RSS loaded MB | RSS after MB | start to first answer ms |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| server | blocked QPS | cached QPS | mix QPS | CPU µs/query blocked / cached | blocked p50/p99 ms | cached p50/p99 ms | lost | RSS loaded MB | RSS after MB | start to first answer ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
     '',
     '| ratio | value |',

@@ -18,13 +18,18 @@ export class AclStage implements Stage {
     private readonly stats: Stats,
   ) {}
 
-  handle(ctx: QueryContext, next: Next): Reply {
-    let ok = this.memo.get(ctx.client);
+  /** Whether this client may ask at all (also used by the UDP fast path). */
+  allows(client: string): boolean {
+    let ok = this.memo.get(client);
     if (ok === undefined) {
-      ok = this.allowed.has(ctx.client);
-      this.memo.set(ctx.client, ok);
+      ok = this.allowed.has(client);
+      this.memo.set(client, ok);
     }
-    if (ok) return next(ctx);
+    return ok;
+  }
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    if (this.allows(ctx.client)) return next(ctx);
     this.stats.refused++;
     return reply(ctx.query, ctx.q, Rcode.Refused);
   }

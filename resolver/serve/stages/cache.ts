@@ -21,7 +21,7 @@ export interface CacheOptions {
   maxNegativeTtl: number;
 }
 
-interface Entry {
+export interface CachedAnswer {
   bytes: Buffer;
   ttlOffsets: Uint16Array;
   ttls: Uint32Array;
@@ -32,13 +32,13 @@ interface Entry {
 
 export class CacheStage implements Stage {
   readonly name = 'cache';
-  private readonly entries: VerdictCache<Entry>;
-  private readonly inFlight = new Map<string, Promise<Entry>>();
+  private readonly entries: VerdictCache<CachedAnswer>;
+  private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
 
   constructor(
     private readonly options: CacheOptions,
     private readonly stats: Stats,
-    private readonly now: () => number = Date.now,
+    readonly now: () => number = Date.now,
   ) {
     this.entries = new VerdictCache(options.maxEntries);
   }
@@ -47,9 +47,15 @@ export class CacheStage implements Stage {
     return this.entries.size;
   }
 
+  /** A fresh entry for this question, or undefined; the UDP fast path keeps it by name. */
+  lookup(name: string, qtype: number, qclass: number, dnssecOk: boolean, now: number) {
+    const entry = this.entries.get(keyOf(name, qtype, qclass, dnssecOk));
+    return entry && now < entry.expiresAt ? entry : undefined;
+  }
+
   handle(ctx: QueryContext, next: Next): Reply {
     const { q } = ctx;
-    const key = `${q.name}\0${q.qtype}\0${q.qclass}\0${q.dnssecOk ? 1 : 0}`;
+    const key = keyOf(q.name, q.qtype, q.qclass, q.dnssecOk);
     const entry = this.entries.get(key);
     const now = this.now();
     if (entry && now < entry.expiresAt) {
@@ -67,7 +73,7 @@ export class CacheStage implements Stage {
     return pending.then((e) => answerFrom(e, ctx, this.now()));
   }
 
-  private store(key: string, response: Uint8Array): Entry {
+  private store(key: string, response: Uint8Array): CachedAnswer {
     const now = this.now();
     const shape = shapeOf(response);
     let bytes: Buffer;
@@ -90,7 +96,7 @@ export class CacheStage implements Stage {
         : negative
           ? Math.min(shape.ttl, maxNegativeTtl)
           : clamp(shape.ttl, minTtl, maxTtl);
-    const entry: Entry = {
+    const entry: CachedAnswer = {
       bytes,
       ttlOffsets: Uint16Array.from(offsets),
       ttls,
@@ -103,12 +109,16 @@ export class CacheStage implements Stage {
   }
 }
 
+function keyOf(name: string, qtype: number, qclass: number, dnssecOk: boolean): string {
+  return `${name}\0${qtype}\0${qclass}\0${dnssecOk ? 1 : 0}`;
+}
+
 function clamp(value: number, min: number, max: number): number {
   return value < min ? min : Math.min(value, max);
 }
 
 /** The client's copy: its ID, its question bytes (0x20 case), TTLs aged, our OPT if it sent one. */
-function answerFrom(entry: Entry, ctx: QueryContext, now: number): Uint8Array {
+export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number): Uint8Array {
   const { q, query } = ctx;
   const src = entry.bytes;
   const opt = q.edns ? (q.dnssecOk ? OPT_DO : OPT_PLAIN) : undefined;

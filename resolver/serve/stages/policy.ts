@@ -21,13 +21,18 @@ export class PolicyStage implements Stage {
     private readonly fallback: Policy,
   ) {}
 
-  handle(ctx: QueryContext, next: Next): Reply {
-    let policy = this.memo.get(ctx.client);
+  /** The client's policy (also used by the UDP fast path). */
+  policyFor(client: string): Policy {
+    let policy = this.memo.get(client);
     if (!policy) {
-      policy = this.policies.find((p) => p.subnets.has(ctx.client))?.policy ?? this.fallback;
-      this.memo.set(ctx.client, policy);
+      policy = this.policies.find((p) => p.subnets.has(client))?.policy ?? this.fallback;
+      this.memo.set(client, policy);
     }
-    ctx.policy = policy;
+    return policy;
+  }
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    ctx.policy = this.policyFor(ctx.client);
     return next(ctx);
   }
 }

@@ -25,13 +25,14 @@ export class RateLimitStage implements Stage {
     private readonly now: () => number = performance.now.bind(performance),
   ) {}
 
-  handle(ctx: QueryContext, next: Next): Reply {
-    if (this.perSecond <= 0) return next(ctx);
+  /** Takes one token from the client's bucket; false when it has none (also used by the fast path). */
+  take(client: string): boolean {
+    if (this.perSecond <= 0) return true;
     const now = this.now();
-    let bucket = this.buckets.get(ctx.client);
+    let bucket = this.buckets.get(client);
     if (!bucket) {
       bucket = { tokens: this.burst, at: now };
-      this.buckets.set(ctx.client, bucket);
+      this.buckets.set(client, bucket);
     } else {
       bucket.tokens = Math.min(
         this.burst,
@@ -39,10 +40,13 @@ export class RateLimitStage implements Stage {
       );
       bucket.at = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return next(ctx);
-    }
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  handle(ctx: QueryContext, next: Next): Reply {
+    if (this.take(ctx.client)) return next(ctx);
     this.stats.rateLimited++;
     return reply(ctx.query, ctx.q, Rcode.Refused);
   }

@@ -20,8 +20,6 @@ export interface KalkanSetup {
   dir: string;
   listFile: string;
   trustFile: string;
-  /** Bundles with sequences 2, 3, … for the reload test. */
-  nextBundles: string[];
   firstBlocked: string;
   /** Lost plus SERVFAIL answers while the list is swapped under a steady load of `qps`. */
   reloadUnderLoad(
@@ -54,19 +52,19 @@ export async function prepareKalkan(dir: string, blocked: string[]): Promise<Kal
   await writeFile(trustFile, encodePublicKey(publicKey));
   const listFile = join(dir, 'bench.klb');
   await writeFile(listFile, await bundle(1));
-  const nextBundles: string[] = [];
-  for (let s = 2; s <= RELOADS + 1; s++) {
-    const file = join(dir, `bench-${s}.klb`);
-    await writeFile(file, await bundle(s));
-    nextBundles.push(file);
-  }
   const setup: KalkanSetup = {
     dir,
     listFile,
     trustFile,
-    nextBundles,
     firstBlocked: blocked[0] as string,
     async reloadUnderLoad(upstreamPort, queryFile, seconds, qps) {
+      // Bundles with sequences 2, 3, …: built only for this test.
+      const nextBundles: string[] = [];
+      for (let s = 2; s <= RELOADS + 1; s++) {
+        const file = join(dir, `bench-${s}.klb`);
+        await writeFile(file, await bundle(s));
+        nextBundles.push(file);
+      }
       const port = await freePort();
       const server = await startServer(
         'kalkan-reload',
@@ -106,7 +104,7 @@ export async function kalkanServer(
   workers: number,
 ): Promise<Launch> {
   const config = join(setup.dir, `kalkan-${port}.yaml`);
-  await writeFile(config, benchConfig(workers));
+  await writeFile(config, benchConfig(workers, join(setup.dir, `data-${port}`)));
   return {
     command: process.execPath,
     args: [
@@ -129,6 +127,14 @@ export async function kalkanServer(
 }
 
 /** dnsperf sends everything from one address: the per-client rate limit is off for the run. */
-function benchConfig(workers: number): string {
-  return `# benchmark config: rate limit off, ${workers} worker(s)\n`;
+function benchConfig(workers: number, dataDir: string): string {
+  return [
+    '# benchmark config: rate limit off, logs quiet',
+    `workers: ${workers}`,
+    'rateLimit:',
+    '  perSecond: 0',
+    'logLevel: warn',
+    `dataDir: ${JSON.stringify(dataDir)}`,
+    '',
+  ].join('\n');
 }

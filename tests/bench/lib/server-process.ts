@@ -14,7 +14,10 @@ export interface ServerProcess {
   child: ChildProcess;
   /** Milliseconds from spawn to the first answered query. */
   startupMs: number;
+  /** Resident memory of the process and its children (cluster workers). */
   rssBytes(): number;
+  /** CPU seconds (user + system) the process and its children have used so far. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -86,10 +89,12 @@ export async function startServer(
     name,
     child,
     startupMs,
-    rssBytes: () => rssOf(child.pid),
+    rssBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid), 0),
+    cpuSeconds: () => processTree(child.pid).reduce((n, pid) => n + cpuOf(pid), 0),
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // Already gone (exitCode for an exit, signalCode when a signal ended it).
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.removeAllListeners('exit');
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
@@ -102,4 +107,24 @@ export function rssOf(pid: number | undefined): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
   return kb ? Number(kb) * 1024 : Number.NaN;
+}
+
+/** The process and its direct children (a cluster's workers). */
+function processTree(pid: number | undefined): number[] {
+  let children: number[] = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    // no children file on this kernel: the process alone
+  }
+  return [pid as number, ...children];
+}
+
+/** utime + stime from /proc/PID/stat, in seconds (USER_HZ is 100 on Linux). */
+function cpuOf(pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
