@@ -99,7 +99,10 @@ export class ResolverServer {
     return new ResolverServer(config, log, await readPublicKeys(config.trust));
   }
 
-  /** Each worker process keeps its own daily counts; the first one serves the status page. */
+  /**
+   * Each worker process keeps its own daily counts; the first one serves the status page and runs
+   * the RPZ primaries and the report deliverer.
+   */
   private readonly worker = workerIndex();
   private get countsFile(): string {
     const name = this.worker === 0 ? 'counts.json' : `counts-worker-${this.worker}.json`;
@@ -113,14 +116,15 @@ export class ResolverServer {
     await this.lists.start();
     const listsMs = Math.round(performance.now() - listsStarted);
     this.lists.watchFiles();
-    if (config.rpz.length > 0) {
+    // One RPZ primary and one report deliverer per machine: with workers, the first one runs them.
+    if (config.rpz.length > 0 && this.worker === 0) {
       const { startRpzPrimaries } = await import('./rpz-primaries.js');
       this.rpz = await startRpzPrimaries(config, log).catch((error: Error) => {
         this.lists.close();
         throw error;
       });
     }
-    if (config.reports) {
+    if (config.reports && this.worker === 0) {
       const { startReports } = await import('./reports.js');
       this.reports = await startReports(config.reports, config.dataDir as string, log);
     }
