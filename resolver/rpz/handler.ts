@@ -4,7 +4,7 @@
  * except from `allowUnsigned` networks), then SOA, AXFR or IXFR for the zone, and a precise
  * refusal for everything else. Answers to signed requests are signed.
  */
-import type { AddressList } from './acl.js';
+import type { AddressSet } from '../net/address-set.js';
 import type { ZoneHistory } from './history.js';
 import { serialNewer } from './serial.js';
 import { axfrItems, ixfrItems, transferMessages, writeSoa } from './transfer.js';
@@ -76,8 +76,8 @@ export interface HandlerState {
   zone: RpzZone;
   history: ZoneHistory;
   keys: readonly TsigKey[];
-  allowTransfer: AddressList;
-  allowUnsigned: AddressList;
+  allowTransfer: AddressSet;
+  allowUnsigned: AddressSet;
   counters: RpzCounters;
   log: (line: string) => void;
   /** Seconds since the epoch (a parameter so tests can step the clock). */

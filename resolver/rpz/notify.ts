@@ -6,7 +6,7 @@
 
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:dgram';
-import type { AddressList } from './acl.js';
+import type { AddressSet } from '../net/address-set.js';
 import { writeSoa } from './transfer.js';
 import { signMessage, type TsigKey } from './tsig.js';
 import { FLAG, MessageWriter, OPCODE, TYPE } from './wire.js';
@@ -22,7 +22,7 @@ export interface NotifyOptions {
   firstTimeoutMs?: number;
   key?: TsigKey;
   /** Targets here get unsigned NOTIFYs: they cannot check TSIG (Unbound 1.17). */
-  unsigned?: AddressList;
+  unsigned?: AddressSet;
 }
 
 interface Pending {

@@ -9,7 +9,7 @@ import { type FSWatcher, watch } from 'node:fs';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { loadBundleFile } from '../lists/files.js';
-import { AddressList, LOOPBACK } from './acl.js';
+import { AddressSet, LOOPBACK } from '../net/address-set.js';
 import { type HandlerState, handleRequest, newCounters, type RpzCounters } from './handler.js';
 import { diffZones, ZoneHistory } from './history.js';
 import { HistoryStore } from './history-store.js';
@@ -71,12 +71,12 @@ export async function startRpzPrimary(options: RpzPrimaryOptions): Promise<RpzPr
       options.ttl ?? DEFAULT_TTL,
     );
   const first = await load();
-  const allowUnsigned = new AddressList(options.allowUnsigned ?? []);
+  const allowUnsigned = new AddressSet(options.allowUnsigned ?? []);
   const state: HandlerState = {
     zone: first,
     history: new ZoneHistory(options.historyDepth),
     keys: options.tsigKeys ?? [],
-    allowTransfer: new AddressList(options.allowTransfer ?? LOOPBACK),
+    allowTransfer: new AddressSet(options.allowTransfer ?? LOOPBACK),
     allowUnsigned,
     counters: newCounters(),
     log,

@@ -7,9 +7,9 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { parseCidr } from '../net/address-set.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
-import { parseCidr } from './subnets.js';
 
 const hostPort = z
   .string()

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
+import { AddressSet } from '../net/address-set.js';
 import type { ReportService } from '../reports/service.js';
 import { workerIndex } from './cluster.js';
 import type { Config } from './config.js';
@@ -28,7 +29,6 @@ import { PolicyStage } from './stages/policy.js';
 import { RateLimitStage } from './stages/rate-limit.js';
 import { SpecialNamesStage } from './stages/special-names.js';
 import { Stats } from './stats.js';
-import { SubnetSet } from './subnets.js';
 import { listenTcp } from './transport/tcp.js';
 import { listenUdp } from './transport/udp.js';
 import { Forwarder, type UpstreamAddress } from './upstream.js';
@@ -57,7 +57,7 @@ export class ResolverServer {
   private status: import('node:http').Server | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAt = new Date();
-  private readonly policies: { subnets: SubnetSet; policy: Policy }[];
+  private readonly policies: { subnets: AddressSet; policy: Policy }[];
   private readonly fallback: Policy;
   private reports: ReportService | undefined;
   private rpz: NamedPrimary[] = [];
@@ -70,7 +70,7 @@ export class ResolverServer {
     const categoriesOf = (c?: string[]) => (c ? new Set(c) : undefined);
     this.fallback = { name: 'default', categories: undefined, safeSearch: config.safeSearch };
     this.policies = config.policies.map((p) => ({
-      subnets: new SubnetSet(p.subnets),
+      subnets: new AddressSet(p.subnets),
       policy: {
         name: p.name,
         categories: categoriesOf(p.categories),
@@ -141,7 +141,7 @@ export class ResolverServer {
       },
       stats,
     );
-    const acl = new SubnetSet(config.acl);
+    const acl = new AddressSet(config.acl);
     const aclStage = new AclStage(acl, stats);
     const rateLimit = new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats);
     const policyStage = new PolicyStage(this.policies, this.fallback);

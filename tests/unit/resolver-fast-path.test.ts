@@ -7,6 +7,7 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../blocklists/matcher.js';
+import { AddressSet } from '../../resolver/net/address-set.js';
 import { chain, type Policy } from '../../resolver/serve/context.js';
 import { FastPath } from '../../resolver/serve/fast-path.js';
 import { makeHandler } from '../../resolver/serve/handler.js';
@@ -18,7 +19,6 @@ import { PolicyStage } from '../../resolver/serve/stages/policy.js';
 import { RateLimitStage } from '../../resolver/serve/stages/rate-limit.js';
 import { SpecialNamesStage } from '../../resolver/serve/stages/special-names.js';
 import { Stats } from '../../resolver/serve/stats.js';
-import { SubnetSet } from '../../resolver/serve/subnets.js';
 
 interface QueryOptions {
   id?: number;
@@ -97,7 +97,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
     stats,
   );
   const fallback: Policy = { name: 'default', categories: undefined, safeSearch: true };
-  const acl = new AclStage(new SubnetSet(['127.0.0.0/8']), stats);
+  const acl = new AclStage(new AddressSet(['127.0.0.0/8']), stats);
   const rateLimit = new RateLimitStage(perSecond, 2, stats, () => now);
   const policies = new PolicyStage([], fallback);
   const cache = new CacheStage(

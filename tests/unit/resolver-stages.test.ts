@@ -1,11 +1,11 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
+import { AddressSet } from '../../resolver/net/address-set.js';
 import { chain, type QueryContext } from '../../resolver/serve/context.js';
 import { AclStage } from '../../resolver/serve/stages/acl.js';
 import { RateLimitStage } from '../../resolver/serve/stages/rate-limit.js';
 import { safeSearchTarget } from '../../resolver/serve/stages/special-names.js';
 import { Stats } from '../../resolver/serve/stats.js';
-import { SubnetSet } from '../../resolver/serve/subnets.js';
 import { parseQuery } from '../../resolver/serve/wire.js';
 
 function ctx(client: string): QueryContext {
@@ -24,7 +24,7 @@ const OK = new Uint8Array(12);
 describe('acl stage', () => {
   it('passes allowed subnets (IPv4, IPv6, v4-mapped) and refuses the rest', () => {
     const stats = new Stats();
-    const run = chain([new AclStage(new SubnetSet(['10.0.0.0/8', 'fd00::/8']), stats)], () => OK);
+    const run = chain([new AclStage(new AddressSet(['10.0.0.0/8', 'fd00::/8']), stats)], () => OK);
     expect(run(ctx('10.1.2.3'))).toBe(OK);
     expect(run(ctx('::ffff:10.9.9.9'))).toBe(OK);
     expect(run(ctx('fd12::1'))).toBe(OK);

@@ -1,9 +1,9 @@
 /** Stage 1: never an open resolver. Clients outside the allowed subnets get REFUSED. */
 
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
+import type { AddressSet } from '../../net/address-set.js';
 import type { Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import type { SubnetSet } from '../subnets.js';
 import { Rcode, reply } from '../wire.js';
 
 /** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
@@ -14,7 +14,7 @@ export class AclStage implements Stage {
   private readonly memo = new VerdictCache<boolean>(MEMO_SIZE);
 
   constructor(
-    private readonly allowed: SubnetSet,
+    private readonly allowed: AddressSet,
     private readonly stats: Stats,
   ) {}
 

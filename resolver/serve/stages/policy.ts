@@ -1,11 +1,11 @@
 /** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
 
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
+import type { AddressSet } from '../../net/address-set.js';
 import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
-import type { SubnetSet } from '../subnets.js';
 
 export interface SubnetPolicy {
-  subnets: SubnetSet;
+  subnets: AddressSet;
   policy: Policy;
 }
 

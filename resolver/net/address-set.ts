@@ -1,20 +1,27 @@
-/** Address lists for `--allow-transfer` and `--allow-unsigned`: CIDRs or single addresses. */
+/**
+ * A set of networks (CIDRs or single addresses) on Node's BlockList: the resolver's client ACL
+ * and per-subnet policies, and the RPZ primary's transfer ACLs.
+ */
 import { BlockList, isIP } from 'node:net';
 
-export class AddressList {
+/** Only this machine. */
+export const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+
+export class AddressSet {
   private readonly list = new BlockList();
-  readonly entries: string[];
+  readonly cidrs: readonly string[];
 
   constructor(cidrs: readonly string[]) {
-    this.entries = [...cidrs];
+    this.cidrs = [...cidrs];
     for (const cidr of cidrs) {
-      const [address = '', prefixText] = cidr.split('/');
+      const [address, prefixLength] = parseCidr(cidr);
       const family = isIP(address);
       if (!family) throw new Error(`"${cidr}" is not an address or CIDR`);
       const max = family === 4 ? 32 : 128;
-      const prefix = prefixText === undefined ? max : Number(prefixText);
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max)
+      const prefix = prefixLength ?? max;
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > max) {
         throw new Error(`"${cidr}" has a bad prefix length`);
+      }
       this.list.addSubnet(address, prefix, family === 4 ? 'ipv4' : 'ipv6');
     }
   }
@@ -28,5 +35,8 @@ export class AddressList {
   }
 }
 
-/** Only this machine, unless the operator names the secondaries' networks. */
-export const LOOPBACK = ['127.0.0.0/8', '::1/128'];
+export function parseCidr(cidr: string): [string, number | undefined] {
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return [cidr, undefined];
+  return [cidr.slice(0, slash), Number(cidr.slice(slash + 1))];
+}
