@@ -9,8 +9,13 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ANALYST, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
+import {
+  ANALYST,
+  exportCsv,
+  type IntakeFixture,
+  intakeFixture,
+  storedCount,
+} from '../helpers/intake.js';
 import {
   type ChromeApi,
   ensureExtensionBuilt,
@@ -105,21 +110,9 @@ async function fillAndSend(form: Page, note: string): Promise<string> {
 }
 
 async function exportedUrls(): Promise<string[]> {
-  const out = `${intake.dir}/export.csv`;
-  const run = await runKalkan([
-    'intake',
-    'export',
-    '--data',
-    intake.dataDir,
-    '--key',
-    intake.keyPath,
-    '--format',
-    'csv',
-    '-o',
-    out,
-  ]);
+  const run = await exportCsv(intake);
   expect(run.code, run.stderr).toBe(0);
-  return readFileSync(out, 'utf8')
+  return run.stdout
     .split('\n')
     .filter((line) => line.includes('http://'))
     .map((line) => /http:\/\/[^,"]+/.exec(line)?.[0] ?? '');

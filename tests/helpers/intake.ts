@@ -2,7 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type LongRunning, runKalkan, startKalkan } from './kalkan-process.js';
+import { type LongRunning, type RunResult, runKalkan, startKalkan } from './kalkan-process.js';
 import { freePort } from './ports.js';
 
 export const ANALYST = { user: 'alice', password: 'correct horse battery staple' };
@@ -73,4 +73,18 @@ export async function intakeFixture(): Promise<IntakeFixture> {
 export async function storedCount(fixture: IntakeFixture): Promise<number> {
   const response = await fetch(`${fixture.url}/healthz`);
   return ((await response.json()) as { reports: number }).reports;
+}
+
+/** The intake's CSV export (`kalkan intake export --format csv`), as the unit runs it. */
+export function exportCsv(fixture: IntakeFixture): Promise<RunResult> {
+  return runKalkan([
+    'intake',
+    'export',
+    '--data',
+    fixture.dataDir,
+    '--key',
+    fixture.keyPath,
+    '--format',
+    'csv',
+  ]);
 }

@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { KALKAN } from './kalkan-process.js';
 import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const KALKAN = join(ROOT, 'build/resolver/cli/kalkan.js');
 export const DEMO_PUB = join(ROOT, 'blocklists/demo/demo-publisher.pub');
 export const DEMO_ABUSE = join(ROOT, 'build/lists/demo-abuse.klb');
 export const DEMO_ADULT = join(ROOT, 'build/lists/demo-adult.klb');

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kalkan } from '../helpers/cli.js';
+import { runKalkan as kalkan } from '../helpers/kalkan-process.js';
 
 let dir: string;
 const path = (name: string) => join(dir, name);

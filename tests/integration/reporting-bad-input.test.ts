@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeUnitPublicKey, generateUnitKeyPair } from '../../reporting/keys.js';
 import { newReport } from '../../reporting/schema.js';
 import { type SealedReport, sealReport } from '../../reporting/seal.js';
-import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
+import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 
 let intake: IntakeFixture;
@@ -206,16 +206,7 @@ describe('bad input at the intake', () => {
     good.push(await sealed('https://csam-demo.example/y'));
     expect(await postSealed(good[1] as SealedReport)).toEqual({ status: 201 });
     expect(await storedCount(intake)).toBe(2);
-    const csv = await runKalkan([
-      'intake',
-      'export',
-      '--data',
-      intake.dataDir,
-      '--key',
-      intake.keyPath,
-      '--format',
-      'csv',
-    ]);
+    const csv = await exportCsv(intake);
     expect(csv.stderr).toBe('');
     const lines = csv.stdout.trim().split('\r\n');
     expect(lines).toHaveLength(3);

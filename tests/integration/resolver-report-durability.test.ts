@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
-import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
+import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { type Kalkan, startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
 import { reportStates, reportThroughPage } from '../helpers/status-page.js';
 
@@ -60,16 +59,7 @@ it('a report queued when the resolver is killed -9 arrives exactly once after re
   const second = await serve();
   await waitFor(async () => (await states(second)).join() === 'delivered,delivered', 30_000);
   expect(await storedCount(intake)).toBe(2);
-  const csv = await runKalkan([
-    'intake',
-    'export',
-    '--data',
-    intake.dataDir,
-    '--key',
-    intake.keyPath,
-    '--format',
-    'csv',
-  ]);
+  const csv = await exportCsv(intake);
   expect(csv.stdout.split(URL_1)).toHaveLength(2);
   expect(csv.stdout.split(URL_2)).toHaveLength(2);
 }, 55_000);

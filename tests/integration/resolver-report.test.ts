@@ -9,8 +9,7 @@ import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
-import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
+import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
 import { type Kalkan, startKalkan, tempDir, waitFor } from '../helpers/resolver.js';
 import { reportStates, reportThroughPage } from '../helpers/status-page.js';
 
@@ -48,17 +47,8 @@ const report = (url: string, category: string, whereFound: string, note: string)
   reportThroughPage(page, statusUrl, { url, category, whereFound, note });
 const states = () => reportStates(page, statusUrl);
 
-async function exportCsv(): Promise<string> {
-  const csv = await runKalkan([
-    'intake',
-    'export',
-    '--data',
-    intake.dataDir,
-    '--key',
-    intake.keyPath,
-    '--format',
-    'csv',
-  ]);
+async function exportedCsv(): Promise<string> {
+  const csv = await exportCsv(intake);
   expect(csv.code).toBe(0);
   return csv.stdout;
 }
@@ -70,7 +60,7 @@ describe('the status page report form', () => {
     await report(FIRST_URL, 'csem', 'chat', 'seen on the café PC by a staff member');
     await waitFor(async () => (await storedCount(intake)) === 1, 15_000);
     await waitFor(async () => (await states())[0] === 'delivered', 10_000);
-    const csv = await exportCsv();
+    const csv = await exportedCsv();
     expect(csv).toContain(FIRST_URL);
     expect(csv).toContain('seen on the café PC by a staff member');
     expect(csv).toContain(',abuse-demo.test,csem,chat,resolver,'); // host, category, where, source
@@ -174,6 +164,6 @@ describe('the status page report form', () => {
     await waitFor(async () => (await states())[0] === 'delivered', 40_000);
     expect(await states()).toEqual(['delivered', 'delivered']);
     expect(await storedCount(intake)).toBe(2);
-    expect(await exportCsv()).toContain(SECOND_URL);
+    expect(await exportedCsv()).toContain(SECOND_URL);
   }, 55_000);
 });

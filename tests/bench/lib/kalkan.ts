@@ -4,16 +4,15 @@
  */
 import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildBundle } from '../../../blocklists/bundle/build.js';
 import { domainExpression } from '../../../blocklists/canonical/url.js';
 import { encodePublicKey, generateKeyPair } from '../../../blocklists/keys.js';
 import { nativeSha256 } from '../../../resolver/lists/native-sha256.js';
+import { KALKAN } from '../../helpers/kalkan-process.js';
 import { freePort } from '../../helpers/ports.js';
 import { load } from './dnsperf.js';
 import { type Launch, startServer } from './server-process.js';
 
-const KALKAN = fileURLToPath(new URL('../../../build/resolver/cli/kalkan.js', import.meta.url));
 const RELOADS = 5;
 
 export interface KalkanSetup {
