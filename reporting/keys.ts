@@ -1,10 +1,10 @@
 /**
  * The unit's X25519 key pair that reports are sealed to. Key files are one line of text, like the
  * publisher keys: `kalkan-x25519-public <base64url>` (given to every reporting device) and
- * `kalkan-x25519-secret <base64url>` (kept by the unit, next to its intake).
+ * `kalkan-x25519-secret <base64url>` (kept by the unit, next to its intake). Generating a pair
+ * needs the HPKE suite and lives in keygen.ts, so code that only reads keys stays light.
  */
 import { fromBase64Url, toBase64Url } from './encoding.js';
-import { suite } from './suite.js';
 
 const PUBLIC_LABEL = 'kalkan-x25519-public';
 const SECRET_LABEL = 'kalkan-x25519-secret';
@@ -13,14 +13,6 @@ const KEY_BYTES = 32;
 export interface UnitKeyPair {
   publicKey: Uint8Array;
   secretKey: Uint8Array;
-}
-
-export async function generateUnitKeyPair(): Promise<UnitKeyPair> {
-  const pair = await suite.kem.generateKeyPair();
-  return {
-    publicKey: new Uint8Array(await suite.kem.serializePublicKey(pair.publicKey)),
-    secretKey: new Uint8Array(await suite.kem.serializePrivateKey(pair.privateKey)),
-  };
 }
 
 export const encodeUnitPublicKey = (key: Uint8Array): string =>

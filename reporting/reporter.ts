@@ -1,38 +1,23 @@
 /**
  * The one object a platform needs to report: build and seal a report on this device, queue it
- * durably, deliver what is due. The extension gives it a chrome.storage.local storage and calls
- * `deliver()` from a chrome.alarms alarm set to `nextAttemptAt()`; the resolver gives it SQLite
- * and a timer (resolver/reports/service.ts).
+ * durably, deliver what is due (ReportCourier, courier.ts). The resolver gives it SQLite and a
+ * timer (resolver/reports/service.ts); the extension seals in its pages and delivers from the
+ * service worker with a courier alone (extension/background/reports.ts).
  */
-import {
-  type BackoffPolicy,
-  DEFAULT_BACKOFF,
-  type DeliverySummary,
-  deliverDue,
-} from './delivery.js';
-import { Outbox, type OutboxEntry, type OutboxStorage } from './outbox.js';
+import { type CourierOptions, ReportCourier } from './courier.js';
+import type { OutboxEntry } from './outbox.js';
 import { newReport, type ReportDraft, type ReportSource } from './schema.js';
 import { sealReport } from './seal.js';
 
-export interface ReporterOptions {
-  storage: OutboxStorage;
-  /** Base URL of the unit's intake, e.g. `https://reports.example/`. */
-  intakeUrl: string;
+export interface ReporterOptions extends CourierOptions {
   /** The unit's X25519 public key (decodeUnitPublicKey). */
   unitPublicKey: Uint8Array;
   source: ReportSource;
-  fetch?: typeof fetch;
-  backoff?: BackoffPolicy;
-  now?: () => number;
-  random?: () => number;
 }
 
-export class Reporter {
-  readonly outbox: Outbox;
-  private delivering: Promise<DeliverySummary> | undefined;
-
+export class Reporter extends ReportCourier {
   constructor(private readonly options: ReporterOptions) {
-    this.outbox = new Outbox(options.storage);
+    super(options);
   }
 
   /** Validates, seals and queues; resolves once the sealed report is durable. Throws ReportError. */
@@ -41,36 +26,5 @@ export class Reporter {
     const report = newReport(draft, { source: this.options.source, now: () => new Date(now) });
     const sealed = await sealReport(report, this.options.unitPublicKey);
     return this.outbox.enqueue(sealed, report, now);
-  }
-
-  /** Delivers what is due (everything queued with `force`); concurrent calls share one pass. */
-  deliver(force = false): Promise<DeliverySummary> {
-    this.delivering ??= deliverDue(this.outbox, {
-      intakeUrl: this.options.intakeUrl,
-      backoff: this.options.backoff ?? DEFAULT_BACKOFF,
-      now: () => this.now(),
-      force,
-      ...(this.options.fetch ? { fetch: this.options.fetch } : {}),
-      ...(this.options.random ? { random: this.options.random } : {}),
-    }).finally(() => {
-      this.delivering = undefined;
-    });
-    return this.delivering;
-  }
-
-  entries(): Promise<OutboxEntry[]> {
-    return this.outbox.entries();
-  }
-
-  nextAttemptAt(): Promise<number | undefined> {
-    return this.outbox.nextAttemptAt();
-  }
-
-  retry(id: string): Promise<OutboxEntry> {
-    return this.outbox.requeue(id, this.now());
-  }
-
-  private now(): number {
-    return (this.options.now ?? Date.now)();
   }
 }

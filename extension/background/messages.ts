@@ -4,7 +4,6 @@
  * Failed PIN attempts slow down: each one after the third waits twice as long as the last.
  */
 
-import { type ReportDraft, ReportError } from '../../reporting/index.js';
 import { browser, type Runtime } from './api.js';
 import { hashedLists } from './hashed-lists.js';
 import { lastTargetOf } from './navigation-guard.js';
@@ -30,7 +29,8 @@ export type Request =
   | { type: 'update-now' }
   | { type: 'block-info' }
   | { type: 'unlock'; pin: string; host: string; minutes: number }
-  | { type: 'submit-report'; draft: ReportDraft }
+  | { type: 'report-target'; url: string }
+  | { type: 'deliver-reports' }
   | { type: 'reports' }
   | { type: 'retry-report'; id: string };
 
@@ -97,38 +97,32 @@ export function handle(
     }
     case 'unlock':
       return unlock(request.pin, request.host, request.minutes);
-    case 'submit-report':
-      return submitReport(request.draft, sender);
+    case 'report-target':
+      return Promise.resolve({ ok: true, url: reportTarget(request.url, sender) });
+    case 'deliver-reports':
+      return reports.pump().then(() => ({ ok: true }));
     case 'reports':
       return reports.overview().then((overview) => ({ ok: true, ...overview }));
     case 'retry-report':
       return reports.retry(request.id).then(
-        () => ({ ok: true }),
-        (e: Error) => ({ ok: false, error: e instanceof ReportError ? e.field : 'retry' }),
+        (retried) => (retried ? { ok: true } : { ok: false, error: 'destination' }),
+        () => ({ ok: false, error: 'retry' }),
       );
   }
 }
 
 /**
- * The block page knows only the host (it never shows the full address): a report from it gets
- * the blocked URL this tab was headed to, filled in here, when it is on that host.
+ * The block page knows only the host (it never shows the full address): the report form in that
+ * tab gets the blocked URL the tab was headed to from here, when it is on the same host.
  */
-async function submitReport(draft: ReportDraft, sender: Runtime.MessageSender): Promise<Reply> {
+function reportTarget(url: string, sender: Runtime.MessageSender): string {
   const target = sender.tab?.id !== undefined ? lastTargetOf(sender.tab.id) : undefined;
-  let url = draft.url;
   try {
-    if (target && new URL(target).hostname === new URL(draft.url).hostname) url = target;
+    if (target && new URL(target).hostname === new URL(url).hostname) return target;
   } catch {
-    // a bad draft URL is refused below, naming the field
+    // a bad URL is refused by the form's validation, naming the field
   }
-  try {
-    const result = await reports.submit({ ...draft, url });
-    // Delivery and the alarm follow in the background: the form has its answer already.
-    void reports.pump();
-    return { ok: true, ...result };
-  } catch (e) {
-    return { ok: false, error: e instanceof ReportError ? `field:${e.field}` : 'report' };
-  }
+  return url;
 }
 
 async function setPin(pin: string, currentPin: string | undefined): Promise<Reply> {
@@ -160,8 +154,7 @@ async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
   );
   await writeSettings({ ...settings, subscriptions: own });
   await applySettings(readSettings());
-  // Drafts kept while no destination was set are sealed and sent now.
-  void reports.pump();
+  // Drafts kept while no destination was set are sealed by the options page on this reply.
   return { ok: true };
 }
 

@@ -1,9 +1,9 @@
-/** The worker's one ExtensionReports, over `storage.local`, the settings and `alarms`. */
+/** The worker's one ReportDelivery, over `storage.local`, the settings and `alarms`. */
 import { browser } from './api.js';
-import { ExtensionReports } from './reports.js';
+import { ReportDelivery } from './reports.js';
 import { readSettings } from './settings.js';
 
-export const reports = new ExtensionReports({
+export const reports = new ReportDelivery({
   area: browser.storage.local,
   settings: readSettings,
   alarms: browser.alarms,

@@ -1,22 +1,18 @@
 /**
- * Reports from this browser: sealed on the device and delivered by the shared reporting module
- * (reporting/, docs/report-format.md). The outbox lives in `storage.local`; delivery runs when
- * the worker starts, after each submit and on the `kalkan-reports` alarm, which is re-armed to
- * the outbox's next due attempt. Without a destination (intake URL + unit key) a report cannot
- * be sealed: it waits as a draft in `storage.local` and is sealed and sent once one is set.
+ * Reports from this browser, the service worker's half: delivery. A report is sealed in the
+ * page that took it (extension/pages/report-sealing.ts) and written to the outbox in
+ * `storage.local`; the worker delivers it when it starts, when a page asks, and on the
+ * `kalkan-reports` alarm, re-armed to the outbox's next due attempt. The worker carries no
+ * report schema and no HPKE: they would add ~130 KB to the script a woken worker must load
+ * before it can check a navigation (docs/extension.md, "The stopped-worker race").
  */
-import {
-  decodeUnitPublicKey,
-  type KeyValueArea,
-  KeyValueOutboxStorage,
-  newReport,
-  type OutboxEntry,
-  type ReportDraft,
-  ReportError,
-  Reporter,
-} from '../../reporting/index.js';
+import { ReportCourier } from '../../reporting/courier.js';
+import { type KeyValueArea, KeyValueOutboxStorage } from '../../reporting/key-value-storage.js';
+import { decodeUnitPublicKey } from '../../reporting/keys.js';
+import type { OutboxEntry } from '../../reporting/outbox.js';
 
 export const REPORT_ALARM = 'kalkan-reports';
+/** Drafts taken while no destination was set: plain text until a page seals them. */
 export const DRAFTS_KEY = 'reportDrafts';
 /** Chrome does not fire an alarm sooner than this after it is set; no point asking for less. */
 const MIN_ALARM_DELAY_MS = 1_000;
@@ -66,7 +62,7 @@ export interface ReportStatus {
 
 export interface ReportsOverview {
   configured: boolean;
-  /** Drafts waiting for a destination. */
+  /** Drafts waiting for a destination (or for a page to seal them). */
   waiting: number;
   entries: ReportStatus[];
 }
@@ -84,48 +80,27 @@ export interface ReportsDeps {
   now?: () => number;
 }
 
-export type SubmitResult = { id: string; sealed: true } | { sealed: false };
-
-export class ExtensionReports {
-  private reporter: { key: string; reporter: Reporter } | undefined;
-  /** Draft and outbox changes run one after another (each is a read-modify-write). */
-  private queue: Promise<unknown> = Promise.resolve();
+export class ReportDelivery {
+  private courier: { intakeUrl: string; courier: ReportCourier } | undefined;
 
   constructor(private readonly deps: ReportsDeps) {}
 
-  /** Seals and queues (or keeps as a draft without a destination); throws ReportError. */
-  async submit(draft: ReportDraft): Promise<SubmitResult> {
-    const now = this.now();
-    const stamped = { ...draft, seenAt: draft.seenAt ?? new Date(now).toISOString() };
-    // Validated here too, so a bad field is refused at once even when no destination is set.
-    newReport(stamped, { source: 'extension', now: () => new Date(now) });
-    return this.serial(async () => {
-      const reporter = await this.current();
-      if (reporter) return { id: (await reporter.submit(stamped)).id, sealed: true } as const;
-      await this.deps.area.set({ [DRAFTS_KEY]: [...(await this.drafts()), stamped] });
-      return { sealed: false } as const;
-    });
-  }
-
-  /** Seals waiting drafts, delivers what is due, and re-arms the alarm. Never throws. */
+  /** Delivers what is due and re-arms the alarm. Never throws. */
   async pump(force = false): Promise<void> {
-    const reporter = await this.serial(async () => {
-      const current = await this.current();
-      if (current) await this.sealDrafts(current);
-      return current;
-    }).catch(() => undefined);
-    if (!reporter) return;
-    await reporter.deliver(force).catch(() => undefined);
-    await this.arm(reporter);
+    const courier = await this.current().catch(() => undefined);
+    if (!courier) return;
+    await courier.deliver(force).catch(() => undefined);
+    await this.arm(courier).catch(() => undefined);
   }
 
   async overview(): Promise<ReportsOverview> {
-    const reporter = await this.current();
+    const courier = await this.current();
     const outbox = new KeyValueOutboxStorage(this.deps.area);
     const entries = (await outbox.list()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const drafts = (await this.deps.area.get(DRAFTS_KEY))[DRAFTS_KEY];
     return {
-      configured: reporter !== undefined,
-      waiting: (await this.drafts()).length,
+      configured: courier !== undefined,
+      waiting: Array.isArray(drafts) ? drafts.length : 0,
       entries: entries.map((e) => ({
         id: e.id,
         category: e.category,
@@ -137,27 +112,17 @@ export class ExtensionReports {
     };
   }
 
-  /** The user asks to send a failed report again. */
-  async retry(id: string): Promise<void> {
-    const reporter = await this.current();
-    if (!reporter) throw new ReportError('destination', 'is not set');
-    await this.serial(() => reporter.retry(id));
+  /** The user asks to send a failed report again; false without a destination. */
+  async retry(id: string): Promise<boolean> {
+    const courier = await this.current();
+    if (!courier) return false;
+    await courier.retry(id);
     await this.pump();
+    return true;
   }
 
-  private async sealDrafts(reporter: Reporter): Promise<void> {
-    for (const draft of await this.drafts()) {
-      // Sealed first, then dropped: a stop in between can only duplicate, never lose, a report.
-      await reporter.submit(draft).catch((e: unknown) => {
-        if (!(e instanceof ReportError)) throw e;
-      });
-      const rest = (await this.drafts()).filter((d) => d !== draft && !sameDraft(d, draft));
-      await this.deps.area.set({ [DRAFTS_KEY]: rest });
-    }
-  }
-
-  private async arm(reporter: Reporter): Promise<void> {
-    const next = await reporter.nextAttemptAt();
+  private async arm(courier: ReportCourier): Promise<void> {
+    const next = await courier.nextAttemptAt();
     if (next === undefined) await this.deps.alarms.clear(REPORT_ALARM);
     else
       await this.deps.alarms.create(REPORT_ALARM, {
@@ -165,41 +130,23 @@ export class ExtensionReports {
       });
   }
 
-  /** One Reporter per destination, so concurrent deliveries share one pass. */
-  private async current(): Promise<Reporter | undefined> {
-    const settings = await this.deps.settings();
-    const destination = destinationOf(settings);
+  /** One courier per destination, so concurrent deliveries share one pass. */
+  private async current(): Promise<ReportCourier | undefined> {
+    const destination = destinationOf(await this.deps.settings());
     if (!destination.ok) return undefined;
-    const key = `${destination.intakeUrl} ${settings.reportUnitKey.trim()}`;
-    if (this.reporter?.key !== key) {
-      const reporter = new Reporter({
+    if (this.courier?.intakeUrl !== destination.intakeUrl) {
+      const courier = new ReportCourier({
         storage: new KeyValueOutboxStorage(this.deps.area),
         intakeUrl: destination.intakeUrl,
-        unitPublicKey: destination.unitPublicKey,
-        source: 'extension',
         ...(this.deps.fetch ? { fetch: this.deps.fetch } : {}),
         ...(this.deps.now ? { now: this.deps.now } : {}),
       });
-      this.reporter = { key, reporter };
+      this.courier = { intakeUrl: destination.intakeUrl, courier };
     }
-    return this.reporter.reporter;
-  }
-
-  private async drafts(): Promise<ReportDraft[]> {
-    return ((await this.deps.area.get(DRAFTS_KEY))[DRAFTS_KEY] ?? []) as ReportDraft[];
-  }
-
-  private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.courier.courier;
   }
 
   private now(): number {
     return (this.deps.now ?? Date.now)();
   }
-}
-
-function sameDraft(a: ReportDraft, b: ReportDraft): boolean {
-  return a.url === b.url && a.seenAt === b.seenAt && a.category === b.category;
 }

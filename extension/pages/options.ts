@@ -5,6 +5,7 @@
 import type { Subscription } from '../background/settings.js';
 import { errorText, t } from './i18n.js';
 import { showIncognitoWarning } from './incognito.js';
+import { sealWaitingDrafts } from './reports.js';
 import { startPage } from './status.js';
 import { ask, byId } from './worker.js';
 
@@ -94,6 +95,8 @@ async function main(): Promise<void> {
       },
     });
     show(reply.ok, reply.ok ? t('saved') : errorText(reply.error));
+    // Drafts kept while no destination was set are sealed and sent now.
+    if (reply.ok) await sealWaitingDrafts().catch(() => undefined);
   });
   // The gate opens only once the form below is filled in and wired.
   byId<HTMLButtonElement>('gate-go').disabled = false;

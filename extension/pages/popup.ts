@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import type { ReportsOverview } from '../background/reports.js';
 import { t } from './i18n.js';
 import { showIncognitoWarning } from './incognito.js';
+import { sealWaitingDrafts } from './reports.js';
 import { startPage } from './status.js';
 import { ask, byId } from './worker.js';
 
@@ -24,6 +25,7 @@ const CATEGORY_KEYS = {
 } as const;
 
 async function showReports(): Promise<void> {
+  await sealWaitingDrafts().catch(() => undefined);
   const overview = await ask<ReportsOverview & Record<string, unknown>>({ type: 'reports' });
   if (!overview.ok) return;
   const waiting = byId('reports-waiting');

@@ -1,10 +1,11 @@
 /**
  * The report form: the URL and a little context, nothing else (no page content, no
- * screenshots). The worker seals it on this device and queues it for delivery. From the block
- * page only the host is shown; the worker fills in the full blocked address itself.
+ * screenshots). It is sealed here, on this device, and queued; the worker delivers it. From the
+ * block page only the host is shown; the worker gives the full blocked address for sealing.
  */
-import type { Category, WhereFound } from '../../reporting/index.js';
+import { type Category, ReportError, type WhereFound } from '../../reporting/index.js';
 import { t } from './i18n.js';
+import { deliverNow, sealing, sealWaitingDrafts } from './reports.js';
 import { startPage } from './status.js';
 import { ask, byId } from './worker.js';
 
@@ -36,18 +37,24 @@ async function main(): Promise<void> {
     event.preventDefault();
     const note = byId<HTMLTextAreaElement>('note').value.trim();
     const contact = byId<HTMLInputElement>('contact').value.trim();
-    const reply = await ask<{ sealed: boolean }>({
-      type: 'submit-report',
-      draft: {
-        url,
+    const target = await ask<{ url: string }>({ type: 'report-target', url });
+    const reply = await sealing
+      .submit({
+        url: target.ok ? target.url : url,
         category: byId<HTMLSelectElement>('category').value as Category,
         whereFound: byId<HTMLSelectElement>('where').value as WhereFound,
         ...(note ? { note } : {}),
         ...(contact ? { contact } : {}),
-      },
-    });
+      })
+      .then(
+        (submitted) => ({ ok: true, ...submitted }) as const,
+        (e: unknown) =>
+          ({ ok: false, error: e instanceof ReportError ? `field:${e.field}` : 'report' }) as const,
+      );
     const result = byId('result');
     if (reply.ok) {
+      // Delivery follows in the worker: the form has its answer already.
+      void deliverNow();
       result.textContent = t(reply.sealed ? 'reportQueued' : 'reportKeptNoDestination');
       result.className = reply.sealed ? 'ok' : 'warning';
       byId('form').hidden = true;
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
   byId('url').textContent = shown(url);
   const overview = await ask<{ configured: boolean }>({ type: 'reports' });
   byId('no-destination').hidden = !overview.ok || overview.configured;
+  await sealWaitingDrafts();
 }
 
 void main();

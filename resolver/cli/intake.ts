@@ -3,11 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  encodeUnitPublicKey,
-  encodeUnitSecretKey,
-  generateUnitKeyPair,
-} from '../../reporting/keys.js';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
+import { encodeUnitPublicKey, encodeUnitSecretKey } from '../../reporting/keys.js';
 import { csv, type ExportFormat, xarfLines } from '../intake/export.js';
 import { OpenedReports } from '../intake/opened.js';
 import { hashPassword } from '../intake/passwords.js';

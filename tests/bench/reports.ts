@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postSealedReport } from '../../reporting/delivery.js';
-import { generateUnitKeyPair } from '../../reporting/keys.js';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { newReport } from '../../reporting/schema.js';
 import { openReport, type SealedReport, sealReport } from '../../reporting/seal.js';
 import { createIntakeServer } from '../../resolver/intake/server.js';

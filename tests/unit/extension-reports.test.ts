@@ -1,15 +1,20 @@
-/** The extension's report wiring: drafts without a destination, sealing, delivery, the alarm. */
+/**
+ * The extension's report wiring: drafts without a destination, sealing (pages), delivery and the
+ * alarm (worker), over one storage area as in the browser.
+ */
 import { describe, expect, it } from 'vitest';
 import {
   DRAFTS_KEY,
   destinationOf,
-  ExtensionReports,
   REPORT_ALARM,
+  ReportDelivery,
 } from '../../extension/background/reports.js';
+import { ReportSealing } from '../../extension/pages/report-sealing.js';
 import {
   encodeUnitPublicKey,
   generateUnitKeyPair,
   type KeyValueArea,
+  type ReportDraft,
   ReportError,
 } from '../../reporting/index.js';
 
@@ -41,7 +46,7 @@ async function setup(statuses: number[]) {
     if (status === undefined) throw new TypeError('fetch failed');
     return new Response(status < 300 ? '{}' : '{"error":"no"}', { status });
   }) as typeof globalThis.fetch;
-  const reports = new ExtensionReports({
+  const delivery = new ReportDelivery({
     area,
     settings: async () => settings,
     alarms: {
@@ -50,6 +55,17 @@ async function setup(statuses: number[]) {
     },
     fetch,
   });
+  const sealing = new ReportSealing({ area, settings: async () => settings });
+  // As the pages do: seal (or keep a draft), then the worker delivers; a page opened later seals drafts.
+  const reports = {
+    submit: (d: typeof draft | ReportDraft) => sealing.submit(d),
+    pump: async () => {
+      await sealing.sealDrafts();
+      await delivery.pump();
+    },
+    overview: () => delivery.overview(),
+    retry: (id: string) => delivery.retry(id),
+  };
   const unitKey = encodeUnitPublicKey((await generateUnitKeyPair()).publicKey);
   const configure = () => {
     settings.reportDestination = 'http://intake.example/';
@@ -92,6 +108,7 @@ describe('extension reports', () => {
     const { area, alarms, posted, reports, configure } = await setup([201]);
     expect(await reports.submit(draft)).toEqual({ sealed: false });
     await reports.pump();
+    expect(area.data.get(DRAFTS_KEY)).toHaveLength(1);
     expect(posted).toHaveLength(0);
     expect(await reports.overview()).toMatchObject({ configured: false, waiting: 1, entries: [] });
 
@@ -135,10 +152,15 @@ describe('extension reports', () => {
     await down.reports.pump();
     const [failed] = (await down.reports.overview()).entries;
     expect(failed).toMatchObject({ state: 'failed', lastError: 'HTTP 400: no' });
-    await down.reports.retry(failed?.id ?? '');
+    expect(await down.reports.retry(failed?.id ?? '')).toBe(true);
     expect((await down.reports.overview()).entries[0]?.state).toBe('delivered');
     expect(down.posted).toHaveLength(2);
     expect(submitted).toMatchObject({ sealed: true });
     expect(posted).toHaveLength(1);
+  });
+
+  it('cannot retry without a destination', async () => {
+    const { reports } = await setup([]);
+    expect(await reports.retry('no-such-report')).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type KeyValueArea, KeyValueOutboxStorage } from '../../reporting/key-value-storage.js';
-import { generateUnitKeyPair } from '../../reporting/keys.js';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { Reporter } from '../../reporting/reporter.js';
 import { openReport, type SealedReport } from '../../reporting/seal.js';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase64Url, toBase64Url } from '../../reporting/encoding.js';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import {
   decodeUnitPublicKey,
   decodeUnitSecretKey,
   encodeUnitPublicKey,
   encodeUnitSecretKey,
-  generateUnitKeyPair,
 } from '../../reporting/keys.js';
 import { newReport, ReportError } from '../../reporting/schema.js';
 import { OpenError, openReport, parseSealedReport, sealReport } from '../../reporting/seal.js';

@@ -2,7 +2,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { encodeUnitPublicKey, generateUnitKeyPair } from '../../reporting/keys.js';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
+import { encodeUnitPublicKey } from '../../reporting/keys.js';
 import { settingsFromConfig } from '../../resolver/reports/settings.js';
 
 describe('reports settings from the resolver config', () => {

@@ -1,0 +1,17 @@
+/** The pages' one ReportSealing (over `storage.local` and the settings) and the hand-over to the worker. */
+import browser from 'webextension-polyfill';
+import { readSettings } from '../background/settings.js';
+import { ReportSealing } from './report-sealing.js';
+import { ask } from './worker.js';
+
+export const sealing = new ReportSealing({ area: browser.storage.local, settings: readSettings });
+
+/** A report was queued or drafts were sealed: the worker delivers now. */
+export async function deliverNow(): Promise<void> {
+  await ask({ type: 'deliver-reports' });
+}
+
+/** Drafts kept while no destination was set are sealed by whichever page finds one set. */
+export async function sealWaitingDrafts(): Promise<void> {
+  if ((await sealing.sealDrafts()) > 0) await deliverNow();
+}
