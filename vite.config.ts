@@ -36,7 +36,7 @@ export default defineConfig(async ({ mode }) => {
 
   const browser = mode as TargetBrowser;
   const generated = `${root}extension/.generated/${browser}`;
-  await generate({ root, outDir: generated });
+  await generate({ root, outDir: generated, browser });
   const { version } = (await import('./package.json', { with: { type: 'json' } })).default;
   return {
     test,

@@ -35,7 +35,12 @@ export interface DnrRule {
   };
 }
 
+/** Which browser's rule schema: Firefox refuses a rule naming a type it lacks. */
+export type DnrBrowser = 'chrome' | 'firefox';
+
 export interface DnrOptions {
+  /** Default `chrome`. */
+  browser?: DnrBrowser;
   firstId?: number;
   domainsPerRule?: number;
   /** Top-level navigations go to this extension page instead of failing; e.g. `/block.html?c=adult`. */
@@ -44,23 +49,29 @@ export interface DnrOptions {
 
 export const BLOCK_PRIORITY = 1;
 export const ALLOW_PRIORITY = 2;
-const SUBRESOURCES: DnrResourceType[] = [
-  'sub_frame',
-  'stylesheet',
-  'script',
-  'image',
-  'font',
-  'object',
-  'xmlhttprequest',
-  'ping',
-  'media',
-  'websocket',
-  'webtransport',
-  'webbundle',
-  'other',
-];
+/** Every request type but main_frame, as `browser` names them (Chrome has two Firefox lacks). */
+export function subresourceTypes(browser: DnrBrowser = 'chrome'): DnrResourceType[] {
+  const both: DnrResourceType[] = [
+    'sub_frame',
+    'stylesheet',
+    'script',
+    'image',
+    'font',
+    'object',
+    'xmlhttprequest',
+    'ping',
+    'media',
+    'websocket',
+  ];
+  return browser === 'chrome'
+    ? [...both, 'webtransport', 'webbundle', 'other']
+    : [...both, 'other'];
+}
+
 /** Without `resourceTypes` a rule matches everything but main_frame: allow rules name them all. */
-const ALL_TYPES: DnrResourceType[] = ['main_frame', ...SUBRESOURCES];
+export function allResourceTypes(browser: DnrBrowser = 'chrome'): DnrResourceType[] {
+  return ['main_frame', ...subresourceTypes(browser)];
+}
 /** urlFilter gives these characters meaning; URL entries containing them are left out. */
 const URL_FILTER_SPECIAL = /[*|^]/;
 
@@ -72,6 +83,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[] {
   const perRule = options.domainsPerRule ?? 1000;
+  const subresources = subresourceTypes(options.browser);
+  const all = allResourceTypes(options.browser);
   const rules: DnrRule[] = [];
   let id = options.firstId ?? 1;
   const blockActions = (condition: DnrRule['condition']): DnrRule[] =>
@@ -87,7 +100,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
             id: id++,
             priority: BLOCK_PRIORITY,
             action: { type: 'block' },
-            condition: { ...condition, resourceTypes: SUBRESOURCES },
+            condition: { ...condition, resourceTypes: subresources },
           },
         ]
       : [
@@ -95,7 +108,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
             id: id++,
             priority: BLOCK_PRIORITY,
             action: { type: 'block' },
-            condition: { ...condition, resourceTypes: ['main_frame', ...SUBRESOURCES] },
+            condition: { ...condition, resourceTypes: all },
           },
         ];
   for (const group of chunks(list.blockDomains, perRule))
@@ -108,7 +121,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
       id: id++,
       priority: ALLOW_PRIORITY,
       action: { type: 'allow' },
-      condition: { requestDomains: group, resourceTypes: ALL_TYPES },
+      condition: { requestDomains: group, resourceTypes: all },
     });
   }
   for (const url of list.allowUrls.filter((u) => !URL_FILTER_SPECIAL.test(u))) {
@@ -116,7 +129,7 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
       id: id++,
       priority: ALLOW_PRIORITY,
       action: { type: 'allow' },
-      condition: { urlFilter: `||${url}`, resourceTypes: ALL_TYPES },
+      condition: { urlFilter: `||${url}`, resourceTypes: all },
     });
   }
   return rules;

@@ -14,13 +14,13 @@ import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { REPORT_ALARM } from './reports.js';
 import { readSettings } from './settings.js';
+import { TARGET_BROWSER } from './target.js';
 import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
 import { runUpdates } from './update-run.js';
 import { scheduleUpdates, UPDATE_ALARM } from './updates.js';
 
 // Firefox (no service worker in MV3) keeps blocking webRequest: check before the request leaves.
-const isFirefox = browser.runtime.getURL('').startsWith('moz-extension:');
-registerNavigationGuard(isFirefox);
+registerNavigationGuard(TARGET_BROWSER === 'firefox');
 // Firefox's background script is an event page the same way; the same timer keeps it up.
 keepAlive();
 

@@ -9,6 +9,7 @@ import { readableList } from '../../blocklists/exports/readable.js';
 import { browser, type DeclarativeNetRequest } from './api.js';
 import type { StoredList } from './list-store.js';
 import { blockPagePath } from './navigation-check.js';
+import { TARGET_BROWSER } from './target.js';
 import { keysFor } from './trusted-keys.js';
 
 /** Dynamic rule ids of plaintext lists start here (below: none used). */
@@ -29,6 +30,7 @@ export async function plaintextRules(
     if (!bundle?.plaintext) continue;
     rules.push(
       ...dnrRules(readableList(bundle), {
+        browser: TARGET_BROWSER,
         firstId: LIST_RULE_FIRST_ID + rules.length,
         blockPagePath: blockPagePath(bundle.meta.category),
       }),

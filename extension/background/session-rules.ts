@@ -4,30 +4,21 @@
  * synchronously, with no worker involved. Session rules live until the browser closes, so no
  * list of visited hosts is written to disk.
  */
+import { allResourceTypes, subresourceTypes } from '../../blocklists/exports/dnr.js';
 import { browser, type DeclarativeNetRequest } from './api.js';
 import { blockPagePath } from './navigation-check.js';
+import { TARGET_BROWSER } from './target.js';
 
 /** Above every list and unlock rule: a hashed-list block is never overridden. */
 export const HASHED_BLOCK_PRIORITY = 100;
 export const HIT_RULE_IDS = { first: 1, last: 99_999 } as const;
 const MAX_HIT_HOSTS = 2_000;
-const SUBRESOURCES: DeclarativeNetRequest.ResourceType[] = [
-  'sub_frame',
-  'stylesheet',
-  'script',
-  'image',
-  'font',
-  'object',
-  'xmlhttprequest',
-  'ping',
-  'media',
-  'websocket',
-  'other',
-];
-export const ALL_RESOURCE_TYPES: readonly DeclarativeNetRequest.ResourceType[] = [
-  'main_frame',
-  ...SUBRESOURCES,
-];
+// The polyfill's types follow Firefox; Chrome's two extra types are valid where they are used.
+type ResourceTypes = DeclarativeNetRequest.ResourceType[];
+const SUBRESOURCES = subresourceTypes(TARGET_BROWSER) as ResourceTypes;
+export const ALL_RESOURCE_TYPES: readonly DeclarativeNetRequest.ResourceType[] = allResourceTypes(
+  TARGET_BROWSER,
+) as ResourceTypes;
 
 export function hitRules(
   host: string,

@@ -6,7 +6,7 @@
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBundle } from '../../blocklists/bundle/load.js';
-import { dnrRules } from '../../blocklists/exports/dnr.js';
+import { type DnrBrowser, dnrRules } from '../../blocklists/exports/dnr.js';
 import { readableList } from '../../blocklists/exports/readable.js';
 import { decodePublicKey } from '../../blocklists/keys.js';
 import { BLOCK_PAGE } from '../manifest.js';
@@ -18,6 +18,8 @@ export interface GenerateOptions {
   root: string;
   /** Directory vite copies into the package as is (its publicDir). */
   outDir: string;
+  /** The rule schema of the target browser. */
+  browser: DnrBrowser;
 }
 
 export const PINNED_KEY_FILES = ['blocklists/demo/demo-publisher.pub'];
@@ -39,7 +41,7 @@ export async function pinnedKeys(root: string): Promise<string[]> {
   );
 }
 
-export async function generate({ root, outDir }: GenerateOptions): Promise<void> {
+export async function generate({ root, outDir, browser }: GenerateOptions): Promise<void> {
   const keys = (await pinnedKeys(root)).map((k) => decodePublicKey(k, 'pinned key'));
   await rm(outDir, { recursive: true, force: true });
   await mkdir(join(outDir, 'rules'), { recursive: true });
@@ -47,6 +49,7 @@ export async function generate({ root, outDir }: GenerateOptions): Promise<void>
 
   const adult = await loadBundle(await read(root, PLAINTEXT_LIST), { trustedKeys: keys });
   const rules = dnrRules(readableList(adult), {
+    browser,
     blockPagePath: `/${BLOCK_PAGE}?c=${encodeURIComponent(adult.meta.category)}`,
   });
   await writeFile(join(outDir, 'rules/adult.json'), JSON.stringify(rules));

@@ -3,7 +3,7 @@ import type { ListInfo } from '../background/hashed-lists.js';
 import type { EffectiveSettings } from '../background/settings.js';
 import type { UpdateStatus } from '../background/updates.js';
 import { localize } from './i18n.js';
-import { ask } from './worker.js';
+import { ask, keepWorkerStarted } from './worker.js';
 
 export interface Status {
   ok: true;
@@ -16,6 +16,7 @@ export interface Status {
 }
 
 export async function startPage(): Promise<Status> {
+  keepWorkerStarted();
   const status = (await ask({ type: 'status' })) as unknown as Status;
   await localize(status.settings.language);
   return status;

@@ -139,6 +139,26 @@ describe('blocking', () => {
     await page.close();
   });
 
+  it('starts a stopped worker again at once while the block page is open', async () => {
+    const page = await visit(ctx, 'http://restart.abuse-demo.test/?tag=restart');
+    await waitForBlockPage(page);
+    const cdp = await ctx.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    const states: string[] = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+      for (const v of versions as { scriptURL: string; runningStatus: string }[])
+        if (v.scriptURL.startsWith('chrome-extension://')) states.push(v.runningStatus);
+    });
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    // The block page's port reconnect is what starts it; no navigation, no event of ours.
+    const restartedAfterStop = () => {
+      const stop = states.findIndex((state) => state === 'stopping' || state === 'stopped');
+      return stop >= 0 && states.indexOf('running', stop) > stop;
+    };
+    await expect.poll(restartedAfterStop, { timeout: 5_000 }).toBe(true);
+    await page.close();
+  });
+
   it('blocks a host already hit by a session rule, without the worker', async () => {
     const rules = await worker.evaluate(() =>
       (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dnrRules } from '../../blocklists/exports/dnr.js';
+import { allResourceTypes, dnrRules } from '../../blocklists/exports/dnr.js';
 import { exportList } from '../../blocklists/exports/index.js';
 import { ExportError, readableList } from '../../blocklists/exports/readable.js';
 import { type ListEntry, parseSource, type SourceFormat } from '../../blocklists/sources/parse.js';
@@ -114,6 +114,20 @@ describe('exports', () => {
     const allow = rules.filter((r) => r.action.type === 'allow');
     expect(allow[0]?.priority).toBeGreaterThan(block[0]?.priority ?? Infinity);
     expect(new Set(rules.map((r) => r.id)).size).toBe(rules.length);
+  });
+
+  it('names only the request types Firefox knows in Firefox rules', async () => {
+    const bundle = await loadedFromSource('one.test\n@@two.one.test\n', 'l.txt', {
+      plaintext: true,
+    });
+    const types = (browser: 'chrome' | 'firefox') =>
+      new Set(
+        dnrRules(readableList(bundle), { browser }).flatMap((r) => r.condition.resourceTypes),
+      );
+    expect(types('chrome')).toContain('webtransport');
+    expect(types('firefox')).not.toContain('webtransport');
+    expect(types('firefox')).not.toContain('webbundle');
+    expect([...types('firefox')].sort()).toEqual([...allResourceTypes('firefox')].sort());
   });
 
   it('refuses to export a hashed-only list, saying why', async () => {
