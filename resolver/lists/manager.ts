@@ -11,7 +11,7 @@ import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import { readBytes } from './files.js';
 import { nativeEd25519Verify } from './native-ed25519.js';
-import { nativeSha256 } from './native-sha256.js';
+import { nativeSha256, nativeSha256Bytes } from './native-sha256.js';
 import { LastGoodStore } from './store.js';
 import { fetchBundle } from './subscription.js';
 
@@ -181,6 +181,9 @@ export class ListManager {
       const bundle = await loadBundle(bytes, {
         trustedKeys: this.options.trustedKeys,
         verify: nativeEd25519Verify,
+        digest: nativeSha256Bytes,
+        // The bytes were read for this load alone: the matcher searches them in place.
+        adoptBytes: true,
         currentSequence: s.bundle?.meta.sequence,
       });
       if (s.bundle && sameBundle(s.bundle, bundle)) return false;
@@ -211,6 +214,8 @@ export class ListManager {
       s.bundle = await loadBundle(bytes, {
         trustedKeys: this.options.trustedKeys,
         verify: nativeEd25519Verify,
+        digest: nativeSha256Bytes,
+        adoptBytes: true,
       });
       s.origin = 'last-good';
       s.loadedAt = new Date();
