@@ -191,7 +191,9 @@ export class ListManager {
       s.origin = 'source';
       s.loadedAt = new Date();
       s.lastError = undefined;
-      await this.store
+      // Not awaited: copying a big list to the data dir is not on the way to the first answer
+      // (the store writes atomically, one copy after another).
+      void this.store
         .write(s.location, bytes, meta)
         .catch((error: Error) =>
           this.options.logger.warn({ error: error.message }, 'cannot keep last good list copy'),
