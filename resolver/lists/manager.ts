@@ -191,13 +191,15 @@ export class ListManager {
       s.origin = 'source';
       s.loadedAt = new Date();
       s.lastError = undefined;
-      // Not awaited: copying a big list to the data dir is not on the way to the first answer
-      // (the store writes atomically, one copy after another).
-      void this.store
+      const kept = this.store
         .write(s.location, bytes, meta)
         .catch((error: Error) =>
           this.options.logger.warn({ error: error.message }, 'cannot keep last good list copy'),
         );
+      // A list file's copy is kept in the background, off the way to the first answer (the
+      // store writes atomically, one copy after another); a subscription's next conditional
+      // GET needs its ETag on disk first.
+      if (isUrl(s.location)) await kept;
       return true;
     } catch (error) {
       s.lastError = (error as Error).message;
