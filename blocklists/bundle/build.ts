@@ -144,10 +144,13 @@ function writePairs(view: DataView, offset: number, pairs: Uint32Array): void {
 }
 
 /** The message the signature covers: a context string and the SHA-256 of the content. */
-export async function signedMessage(content: Uint8Array): Promise<Uint8Array> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', content as Uint8Array<ArrayBuffer>),
-  );
+export async function signedMessage(
+  content: Uint8Array,
+  sha256?: (content: Uint8Array) => Uint8Array,
+): Promise<Uint8Array> {
+  const digest = sha256
+    ? sha256(content)
+    : new Uint8Array(await crypto.subtle.digest('SHA-256', content as Uint8Array<ArrayBuffer>));
   const context = encodeAscii(SIGNATURE_CONTEXT);
   const message = new Uint8Array(context.length + digest.length);
   message.set(context);

@@ -39,6 +39,13 @@ export interface TrustOptions {
   now?: Date;
   /** An Ed25519 verifier to use instead of the pure-JS one (Node passes its native one). */
   verify?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
+  /** A SHA-256 of bytes to use instead of WebCrypto's (Node's: 0.1 s less for a 9 MB list). */
+  digest?: (content: Uint8Array) => Uint8Array;
+  /**
+   * The caller hands the bytes over and never changes them: on a little-endian host the hash
+   * arrays are views on them, not copies (one copy of a big list in memory instead of two).
+   */
+  adoptBytes?: boolean;
 }
 
 const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -129,6 +136,12 @@ function readMeta(bytes: Uint8Array, header: Header): BundleMeta {
   return meta as BundleMeta;
 }
 
+function pairsOf(bytes: Uint8Array, offset: number, count: number, adopt?: boolean): Uint32Array {
+  if (adopt && HOST_IS_LITTLE_ENDIAN && (bytes.byteOffset + offset) % 4 === 0)
+    return new Uint32Array(bytes.buffer, bytes.byteOffset + offset, count * 2);
+  return copyPairs(bytes, offset, count);
+}
+
 function copyPairs(bytes: Uint8Array, offset: number, count: number): Uint32Array {
   const out = new Uint32Array(count * 2);
   if (HOST_IS_LITTLE_ENDIAN) {
@@ -158,7 +171,7 @@ export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promis
     );
   }
   const signature = bytes.subarray(at.signature, at.total);
-  const message = await signedMessage(bytes.subarray(0, at.signature));
+  const message = await signedMessage(bytes.subarray(0, at.signature), trust.digest);
   const valid = trust.verify
     ? trust.verify(signature, message, publicKey)
     : await ed.verifyAsync(signature, message, publicKey);
@@ -184,8 +197,8 @@ export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promis
   }
   return {
     meta,
-    blockHashes: copyPairs(bytes, at.block, header.blockCount),
-    allowHashes: copyPairs(bytes, at.allow, header.allowCount),
+    blockHashes: pairsOf(bytes, at.block, header.blockCount, trust.adoptBytes),
+    allowHashes: pairsOf(bytes, at.allow, header.allowCount, trust.adoptBytes),
     blockLabelMask: header.blockLabelMask,
     allowLabelMask: header.allowLabelMask,
     prefilter: bytes.slice(at.prefilter, at.prefilter + 2 ** header.prefilterLog2Bits / 8),

@@ -11,7 +11,7 @@ import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import { readBytes } from './files.js';
 import { nativeEd25519Verify } from './native-ed25519.js';
-import { nativeSha256 } from './native-sha256.js';
+import { nativeSha256, nativeSha256Bytes } from './native-sha256.js';
 import { LastGoodStore } from './store.js';
 import { fetchBundle } from './subscription.js';
 
@@ -181,6 +181,9 @@ export class ListManager {
       const bundle = await loadBundle(bytes, {
         trustedKeys: this.options.trustedKeys,
         verify: nativeEd25519Verify,
+        digest: nativeSha256Bytes,
+        // The bytes were read for this load alone: the matcher searches them in place.
+        adoptBytes: true,
         currentSequence: s.bundle?.meta.sequence,
       });
       if (s.bundle && sameBundle(s.bundle, bundle)) return false;
@@ -188,11 +191,15 @@ export class ListManager {
       s.origin = 'source';
       s.loadedAt = new Date();
       s.lastError = undefined;
-      await this.store
+      const kept = this.store
         .write(s.location, bytes, meta)
         .catch((error: Error) =>
           this.options.logger.warn({ error: error.message }, 'cannot keep last good list copy'),
         );
+      // A list file's copy is kept in the background, off the way to the first answer (the
+      // store writes atomically, one copy after another); a subscription's next conditional
+      // GET needs its ETag on disk first.
+      if (isUrl(s.location)) await kept;
       return true;
     } catch (error) {
       s.lastError = (error as Error).message;
@@ -211,6 +218,8 @@ export class ListManager {
       s.bundle = await loadBundle(bytes, {
         trustedKeys: this.options.trustedKeys,
         verify: nativeEd25519Verify,
+        digest: nativeSha256Bytes,
+        adoptBytes: true,
       });
       s.origin = 'last-good';
       s.loadedAt = new Date();

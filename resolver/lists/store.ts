@@ -25,7 +25,7 @@ export class LastGoodStore {
     }
   }
 
-  async readMeta(source: string): Promise<StoredMeta> {
+  async readMeta(source: string): Promise<StoredMeta & { sha256?: string }> {
     try {
       return JSON.parse(await readFile(this.path(source, 'json'), 'utf8')) as StoredMeta;
     } catch {
@@ -33,14 +33,18 @@ export class LastGoodStore {
     }
   }
 
-  /** Queues a copy of a good bundle (skipped when the copy on disk is the same). */
+  /**
+   * Queues a copy of a good bundle, skipped when the copy on disk is the same: compared by the
+   * SHA-256 kept beside it, so a start with a big list does not read a second copy into memory.
+   */
   write(source: string, bytes: Uint8Array, meta: StoredMeta = {}): Promise<void> {
     const job = this.queue.then(async () => {
-      const current = await this.read(source);
-      if (current && Buffer.from(current).equals(bytes)) return;
+      const sha256 = createHash('sha256').update(bytes).digest('hex');
+      const stored = await this.readMeta(source);
+      if (stored.sha256 === sha256) return;
       await mkdir(this.dir, { recursive: true });
       await atomicWrite(this.path(source, 'klb'), bytes);
-      await atomicWrite(this.path(source, 'json'), JSON.stringify({ source, ...meta }));
+      await atomicWrite(this.path(source, 'json'), JSON.stringify({ source, sha256, ...meta }));
     });
     this.queue = job.catch(() => {});
     return job;

@@ -3,7 +3,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const KALKAN = fileURLToPath(new URL('../../build/resolver/cli/kalkan.js', import.meta.url));
+export const KALKAN = fileURLToPath(
+  new URL('../../build/resolver/bundle/kalkan.js', import.meta.url),
+);
 
 function assertBuilt(): void {
   if (!existsSync(KALKAN)) throw new Error(`${KALKAN} is missing: run "npm run build" first`);

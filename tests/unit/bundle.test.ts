@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../../blocklists/bundle/errors.js';
@@ -53,6 +54,27 @@ describe('bundle', () => {
     expect(loaded.blockHashes.length).toBe(8);
     expect(loaded.allowHashes.length).toBe(2);
     expect(loaded.plaintext).toBeUndefined();
+  });
+
+  it('adopts the bytes (views, same hashes) and uses a given digest', async () => {
+    const key = await testKey();
+    const bytes = await bundleBytes(expressions);
+    const copied = await loadBundle(bytes, { trustedKeys: [key.publicKey] });
+    const digest = (c: Uint8Array) => createHash('sha256').update(c).digest();
+    const adopted = await loadBundle(bytes, {
+      trustedKeys: [key.publicKey],
+      digest,
+      adoptBytes: true,
+    });
+    expect(adopted.blockHashes.buffer).toBe(bytes.buffer);
+    expect(copied.blockHashes.buffer).not.toBe(bytes.buffer);
+    expect([...adopted.blockHashes]).toEqual([...copied.blockHashes]);
+    expect([...adopted.allowHashes]).toEqual([...copied.allowHashes]);
+    const wrong = await refusal(bytes, {
+      trustedKeys: [key.publicKey],
+      digest: (c) => digest(c).map((b) => b ^ 1),
+    });
+    expect(wrong.code).toBe('bad-signature');
   });
 
   it('keeps no plaintext unless asked', async () => {
