@@ -12,6 +12,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { decodeUnitPublicKey } from '../../reporting/keys.js';
 
 export const OUTBOX_FILE = 'reports-outbox.sqlite';
 
@@ -36,9 +37,6 @@ export function defaultDataDir(): string {
 }
 
 export async function readUnitPublicKey(path: string): Promise<Uint8Array> {
-  // Imported here: `kalkan serve` loads this file for its config schema, and the HPKE code
-  // behind the unit's key is not needed on the way to the first DNS answer.
-  const { decodeUnitPublicKey } = await import('../../reporting/keys.js');
   return decodeUnitPublicKey(await readFile(path, 'utf8'), path);
 }
 
