@@ -9,7 +9,10 @@ import { installGateRules } from '../../extension/rules/install-gate.js';
 import { safeSearchRules } from '../../extension/rules/safe-search.js';
 import { loadedFromSource } from '../helpers/bundles.js';
 
-vi.mock('../../extension/background/api.js', () => ({ browser: {} }));
+// A Chrome worker: its URL tells target.ts which browser's rule schema to use.
+vi.mock('../../extension/background/api.js', () => ({
+  browser: { runtime: { getURL: (path: string) => `chrome-extension://kalkan/${path}` } },
+}));
 
 const matcher = new Matcher([
   await loadedFromSource('listed.example\n', 'abuse.txt'),
