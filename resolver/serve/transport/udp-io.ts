@@ -1,0 +1,42 @@
+/**
+ * Which UDP transport `kalkan serve` uses (config `udpIo`): `batched` reads and answers
+ * datagrams in batches through the native addon (Linux, built by `npm run build`), `dgram` is
+ * node:dgram, `auto` is batched when the addon loads. Nothing here ever fails for want of the
+ * addon: it falls back to node:dgram and says so once in the log.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { Logger } from 'pino';
+import type { FastPath } from '../fast-path.js';
+import type { Handler } from '../handler.js';
+import { listenUdp, type UdpListener } from './udp.js';
+import { listenUdpBatched, loadUdpBatch } from './udp-batch.js';
+
+export type UdpIo = 'auto' | 'batched' | 'dgram';
+
+export type ListenUdp = (
+  host: string,
+  port: number,
+  handle: Handler,
+  fast?: FastPath,
+) => Promise<UdpListener>;
+
+/**
+ * The listen function for `mode`. `reusePort`: this process is one of several cluster workers,
+ * each with its own batched socket on the same address (node:dgram shares one instead).
+ */
+export function udpTransport(mode: UdpIo, log: Logger, reusePort: boolean): ListenUdp {
+  if (mode === 'dgram') return listenUdp;
+  const addon = loadUdpBatch();
+  if (addon instanceof Error) {
+    const level = mode === 'batched' ? 'warn' : 'info';
+    log[level]({ udpIo: mode, reason: addon.message }, 'batched UDP unavailable: using node:dgram');
+    return listenUdp;
+  }
+  return async (host, port, handle, fast) => {
+    // As node:dgram does for a name: its first address of the socket's family.
+    const family = host.includes(':') ? 6 : 4;
+    const address = isIP(host) ? host : (await lookup(host, { family })).address;
+    return listenUdpBatched(addon, address, port, handle, fast, reusePort);
+  };
+}
