@@ -154,7 +154,6 @@ static void on_readable(uv_poll_t *poll, int status, int events) {
 
 static void free_socket(uv_handle_t *handle) {
   Socket *s = handle->data;
-  close(s->fd);
   napi_delete_reference(s->env, s->on_batch);
   napi_delete_reference(s->env, s->memory);
   napi_delete_reference(s->env, s->resource);
@@ -167,6 +166,8 @@ static void close_socket(Socket *s) {
   s->closing = 1;
   sockets[s->id] = NULL;
   uv_poll_stop(&s->poll);
+  /* Safe once the poll is stopped (libuv's rule), and the port is free again right away. */
+  close(s->fd);
   uv_close((uv_handle_t *)&s->poll, free_socket);
 }
 

@@ -26,13 +26,17 @@ export type ListenUdp = (
  * each with its own batched socket on the same address (node:dgram shares one instead).
  */
 export function udpTransport(mode: UdpIo, log: Logger, reusePort: boolean): ListenUdp {
-  if (mode === 'dgram') return listenUdp;
+  if (mode === 'dgram') {
+    log.info({ udpIo: mode }, 'UDP: node:dgram');
+    return listenUdp;
+  }
   const addon = loadUdpBatch();
   if (addon instanceof Error) {
     const level = mode === 'batched' ? 'warn' : 'info';
-    log[level]({ udpIo: mode, reason: addon.message }, 'batched UDP unavailable: using node:dgram');
+    log[level]({ udpIo: mode, reason: addon.message }, 'UDP: node:dgram (batched unavailable)');
     return listenUdp;
   }
+  log.info({ udpIo: mode }, 'UDP: batched (recvmmsg/sendmmsg addon)');
   return async (host, port, handle, fast) => {
     // As node:dgram does for a name: its first address of the socket's family.
     const family = host.includes(':') ? 6 : 4;
