@@ -62,7 +62,10 @@ typedef struct {
   struct iovec send_iov[SLOTS];
 } Socket;
 
-/* Sockets by id: JS holds a number, never a pointer, so a stale id after close is harmless. */
+/*
+ * Sockets by id: JS holds a number, never a pointer, so a stale id after close is harmless.
+ * Only touched on the main thread of the process that opened them (no worker_threads use).
+ */
 static Socket *sockets[MAX_SOCKETS];
 
 static socklen_t peer_length(int family) {
@@ -266,10 +269,11 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   if (s == NULL || napi_create_arraybuffer(env, MEMORY_BYTES, &data, &memory) != napi_ok ||
       napi_create_object(env, &resource) != napi_ok ||
       napi_create_string_utf8(env, "KalkanUdpBatch", NAPI_AUTO_LENGTH, &name) != napi_ok ||
-      napi_get_uv_event_loop(env, &loop) != napi_ok) {
+      napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      uv_poll_init_socket(loop, &s->poll, fd) != 0) {
     free(s);
     close(fd);
-    napi_throw_error(env, NULL, "out of memory");
+    napi_throw_error(env, NULL, "cannot set up the batched UDP socket");
     return NULL;
   }
   s->env = env;
@@ -294,7 +298,6 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_create_reference(env, memory, 1, &s->memory);
   napi_create_reference(env, resource, 1, &s->resource);
   napi_async_init(env, resource, name, &s->async);
-  uv_poll_init_socket(loop, &s->poll, fd);
   s->poll.data = s;
   uv_poll_start(&s->poll, UV_READABLE, on_readable);
   sockets[slot] = s;
