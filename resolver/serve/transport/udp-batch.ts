@@ -47,18 +47,20 @@ let loaded: UdpBatchAddon | Error | undefined;
 
 /** The addon, or why it cannot be used; never throws. */
 export function loadUdpBatch(): UdpBatchAddon | Error {
-  loaded ??= tryLoad();
+  loaded ??= loadUdpBatchFrom(CANDIDATES);
   return loaded;
 }
 
-function tryLoad(): UdpBatchAddon | Error {
+/** The first of `candidates` (relative to this file) that loads as the addon; never throws. */
+export function loadUdpBatchFrom(candidates: readonly string[]): UdpBatchAddon | Error {
   if (process.platform !== 'linux') return new Error('recvmmsg is Linux only');
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
-  for (const candidate of CANDIDATES) {
+  for (const candidate of candidates) {
     try {
       const addon = require(new URL(candidate, import.meta.url).pathname) as UdpBatchAddon;
       if (typeof addon.open === 'function') return addon;
+      errors.push(`${candidate}: not the UDP addon`);
     } catch (error) {
       errors.push((error as Error).message.split('\n')[0] as string);
     }

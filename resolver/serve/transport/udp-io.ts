@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { FastPath } from '../fast-path.js';
 import type { Handler } from '../handler.js';
 import { listenUdp, type UdpListener } from './udp.js';
-import { listenUdpBatched, loadUdpBatch } from './udp-batch.js';
+import { listenUdpBatched, loadUdpBatch, type UdpBatchAddon } from './udp-batch.js';
 
 export type UdpIo = 'auto' | 'batched' | 'dgram';
 
@@ -25,12 +25,17 @@ export type ListenUdp = (
  * The listen function for `mode`. `reusePort`: this process is one of several cluster workers,
  * each with its own batched socket on the same address (node:dgram shares one instead).
  */
-export function udpTransport(mode: UdpIo, log: Logger, reusePort: boolean): ListenUdp {
+export function udpTransport(
+  mode: UdpIo,
+  log: Pick<Logger, 'info' | 'warn'>,
+  reusePort: boolean,
+  load: () => UdpBatchAddon | Error = loadUdpBatch,
+): ListenUdp {
   if (mode === 'dgram') {
     log.info({ udpIo: mode }, 'UDP: node:dgram');
     return listenUdp;
   }
-  const addon = loadUdpBatch();
+  const addon = load();
   if (addon instanceof Error) {
     const level = mode === 'batched' ? 'warn' : 'info';
     log[level]({ udpIo: mode, reason: addon.message }, 'UDP: node:dgram (batched unavailable)');
