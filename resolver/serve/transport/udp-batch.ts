@@ -148,9 +148,13 @@ export function listenUdpBatched(
     const e = family === 4 ? 0 : (peerWords[w + 6] as number);
     for (let k = 0; k < names.length; k++) {
       const o = k * KEY_WORDS;
-      if (keys[o] === a && keys[o + 1] === b && keys[o + 2] === c && keys[o + 3] === d) {
-        if (keys[o + 4] === e) return names[k] as string;
-      }
+      const same =
+        keys[o] === a &&
+        keys[o + 1] === b &&
+        keys[o + 2] === c &&
+        keys[o + 3] === d &&
+        keys[o + 4] === e;
+      if (same) return names[k] as string;
     }
     const name = addon.peerName(peers.subarray(i * peerBytes, (i + 1) * peerBytes), family);
     const o = next * KEY_WORDS;
