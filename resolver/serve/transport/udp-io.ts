@@ -4,7 +4,6 @@
  * node:dgram, `auto` is batched when the addon loads. Nothing here ever fails for want of the
  * addon: it falls back to node:dgram and says so once in the log.
  */
-import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import type { FastPath } from '../fast-path.js';
@@ -45,7 +44,9 @@ export function udpTransport(
   return async (host, port, handle, fast) => {
     // As node:dgram does for a name: its first address of the socket's family.
     const family = host.includes(':') ? 6 : 4;
-    const address = isIP(host) ? host : (await lookup(host, { family })).address;
+    const address = isIP(host)
+      ? host
+      : (await (await import('node:dns/promises')).lookup(host, { family })).address;
     return listenUdpBatched(addon, address, port, handle, fast, reusePort);
   };
 }
