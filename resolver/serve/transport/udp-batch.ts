@@ -6,7 +6,9 @@
  * chain on a copy, exactly as with node:dgram; an answer that comes later (forwarded) is sent
  * with send(). Peer addresses are turned into strings only when the peer changes.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { FastPath } from '../fast-path.js';
 import type { Handler } from '../handler.js';
 import type { UdpListener } from './udp.js';
@@ -37,17 +39,24 @@ export interface UdpBatchAddon {
   close(id: number): void;
 }
 
-/** Where `npm run build` puts the addon, seen from resolver/serve/transport/ and its build/ copy. */
-const CANDIDATES = [
-  '../../native/build/Release/udp_batch.node',
-  '../../../../resolver/native/build/Release/udp_batch.node',
-];
+/** Where `npm run build` puts the addon, relative to the package root. */
+const ADDON = 'resolver/native/build/Release/udp_batch.node';
+
+/**
+ * The addon's path seen from each folder above this module: the package root is 3 levels up
+ * from the source, 4 from build/, fewer from a bundle; the first that exists is the one.
+ */
+function candidates(): string[] {
+  const paths: string[] = [];
+  for (let up = 1; up <= 5; up++) paths.push(`${'../'.repeat(up)}${ADDON}`);
+  return paths;
+}
 
 let loaded: UdpBatchAddon | Error | undefined;
 
 /** The addon, or why it cannot be used; never throws. */
 export function loadUdpBatch(): UdpBatchAddon | Error {
-  loaded ??= loadUdpBatchFrom(CANDIDATES);
+  loaded ??= loadUdpBatchFrom(candidates());
   return loaded;
 }
 
@@ -57,14 +66,17 @@ export function loadUdpBatchFrom(candidates: readonly string[]): UdpBatchAddon |
   const require = createRequire(import.meta.url);
   const errors: string[] = [];
   for (const candidate of candidates) {
+    const path = fileURLToPath(new URL(candidate, import.meta.url));
+    if (!existsSync(path)) continue;
     try {
-      const addon = require(new URL(candidate, import.meta.url).pathname) as UdpBatchAddon;
+      const addon = require(path) as UdpBatchAddon;
       if (typeof addon.open === 'function') return addon;
       errors.push(`${candidate}: not the UDP addon`);
     } catch (error) {
       errors.push((error as Error).message.split('\n')[0] as string);
     }
   }
+  if (errors.length === 0) errors.push(`no ${ADDON}: run npm run build:native`);
   return new Error(`addon not built or not loadable (${errors.join('; ')})`);
 }
 
