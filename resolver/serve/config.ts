@@ -136,6 +136,12 @@ export const configSchema = z.strictObject({
   /** HOST:PORT of the status page and /metrics; null turns it off. */
   status: hostPort.nullable().default('127.0.0.1:8053'),
   queryLog: z.boolean().default(false),
+  /**
+   * How UDP datagrams are read and answered: `batched` through the native recvmmsg/sendmmsg
+   * addon (Linux), `dgram` with node:dgram, `auto` batched when the addon loads. Without the
+   * addon every mode falls back to node:dgram.
+   */
+  udpIo: z.enum(['auto', 'batched', 'dgram']).default('auto'),
   /** Processes answering on the same sockets (Node cluster); 1 runs in this process alone. */
   workers: z.number().int().min(1).max(64).default(1),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),

@@ -4,7 +4,7 @@
  * address, the list manager, the status page. start() answers only once the lists are loaded;
  * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
  */
-import type { Socket } from 'node:dgram';
+import cluster from 'node:cluster';
 import type { Server as NetServer } from 'node:net';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -30,7 +30,8 @@ import { RateLimitStage } from './stages/rate-limit.js';
 import { SpecialNamesStage } from './stages/special-names.js';
 import { Stats } from './stats.js';
 import { listenTcp } from './transport/tcp.js';
-import { listenUdp } from './transport/udp.js';
+import type { UdpListener } from './transport/udp.js';
+import { udpTransport } from './transport/udp-io.js';
 import { Forwarder, type UpstreamAddress } from './upstream.js';
 
 export function splitHostPort(value: string, defaultPort?: number): { host: string; port: number } {
@@ -52,7 +53,7 @@ export class ResolverServer {
   readonly lists: ListManager;
   readonly forwarder: Forwarder;
   readonly cache: CacheStage;
-  private readonly udp: Socket[] = [];
+  private readonly udp: UdpListener[] = [];
   private readonly tcp: NetServer[] = [];
   private status: import('node:http').Server | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -174,6 +175,7 @@ export class ResolverServer {
           cache: this.cache,
           stats,
         });
+    const listenUdp = udpTransport(config.udpIo, log, cluster.isWorker);
     for (const address of config.listen) {
       const { host, port } = splitHostPort(address);
       this.udp.push(await listenUdp(host, port, handler, fast));
@@ -257,7 +259,7 @@ export class ResolverServer {
     for (const t of this.timers) clearInterval(t);
     this.lists.close();
     await Promise.all([
-      ...this.udp.map((s) => new Promise<void>((r) => s.close(() => r()))),
+      ...this.udp.map((s) => s.close()),
       ...this.tcp.map(
         (s) =>
           new Promise<void>((r) => {

@@ -107,6 +107,8 @@ export async function startKalkan(dir: string, config: Record<string, unknown>):
       trust: [DEMO_PUB],
       lists: [{ file: DEMO_ABUSE }, { file: DEMO_ADULT }],
       rateLimit: { perSecond: 0 },
+      // tests/integration/resolver-dgram.test.ts runs the key tests again with node:dgram forced
+      ...(process.env.KALKAN_TEST_UDP_IO ? { udpIo: process.env.KALKAN_TEST_UDP_IO } : {}),
       ...config,
     }),
   );

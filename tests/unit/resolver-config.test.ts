@@ -33,6 +33,13 @@ describe('config', () => {
     expect(message).toContain('kalkan.yaml:5: listen_on: unknown key');
   });
 
+  it('takes udpIo auto (default), batched or dgram, and nothing else', () => {
+    expect(parseConfig('listen: ["127.0.0.1:5353"]\n', 'x.yaml').udpIo).toBe('auto');
+    expect(parseConfig('udpIo: dgram\n', 'x.yaml').udpIo).toBe('dgram');
+    expect(parseConfig('udpIo: batched\n', 'x.yaml').udpIo).toBe('batched');
+    expect(errorOf('udpIo: fast\n')).toMatch(/^kalkan\.yaml:1: udpIo: /);
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(errorOf('listen: [\n  "a:1"\nstatus: : :\n')).toMatch(/^kalkan\.yaml:\d+: /);
   });

@@ -1,16 +1,23 @@
-/** DNS over UDP on one address: one datagram in, at most one out; the fast path first. */
-import { createSocket, type Socket } from 'node:dgram';
+/** DNS over UDP on one address with node:dgram: one datagram in, at most one out; the fast path first. */
+import { createSocket } from 'node:dgram';
 import type { FastPath } from '../fast-path.js';
 import type { Handler } from '../handler.js';
 
 const RECEIVE_BUFFER = 4 * 1024 * 1024;
+
+/** A UDP listener, whichever way it reads and writes datagrams. */
+export interface UdpListener {
+  /** The bound port (the one asked for, or the one the OS picked for 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
 
 export function listenUdp(
   host: string,
   port: number,
   handle: Handler,
   fast?: FastPath,
-): Promise<Socket> {
+): Promise<UdpListener> {
   const socket = host.includes(':')
     ? createSocket({ type: 'udp6', ipv6Only: true })
     : createSocket({ type: 'udp4' });
@@ -40,7 +47,10 @@ export function listenUdp(
       } catch {
         // the OS may cap buffer sizes; the defaults still work
       }
-      resolve(socket);
+      resolve({
+        port: socket.address().port,
+        close: () => new Promise<void>((done) => socket.close(() => done())),
+      });
     });
   });
 }

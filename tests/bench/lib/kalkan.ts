@@ -125,11 +125,16 @@ export async function kalkanServer(
   };
 }
 
+/** `-- --udp-io=dgram` measures Kalkan on node:dgram (before/after the batched transport). */
+const UDP_IO =
+  process.argv.find((a) => a.startsWith('--udp-io='))?.slice('--udp-io='.length) ?? 'auto';
+
 /** dnsperf sends everything from one address: the per-client rate limit is off for the run. */
 function benchConfig(workers: number, dataDir: string): string {
   return [
     '# benchmark config: rate limit off, logs quiet',
     `workers: ${workers}`,
+    `udpIo: ${UDP_IO}`,
     'rateLimit:',
     '  perSecond: 0',
     'logLevel: warn',
