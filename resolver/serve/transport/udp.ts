@@ -21,6 +21,8 @@ export function listenUdp(
   const socket = host.includes(':')
     ? createSocket({ type: 'udp6', ipv6Only: true })
     : createSocket({ type: 'udp4' });
+  // An answer that comes back from upstream after close has no socket to go out on: dropped.
+  let closed = false;
   socket.on('message', (msg, rinfo) => {
     const quick = fast?.answer(msg, rinfo.address);
     if (quick !== undefined) {
@@ -32,7 +34,9 @@ export function listenUdp(
     if (answer instanceof Uint8Array) socket.send(answer, rinfo.port, rinfo.address);
     else
       answer.then(
-        (bytes) => socket.send(bytes, rinfo.port, rinfo.address),
+        (bytes) => {
+          if (!closed) socket.send(bytes, rinfo.port, rinfo.address);
+        },
         () => {},
       );
   });
@@ -49,7 +53,10 @@ export function listenUdp(
       }
       resolve({
         port: socket.address().port,
-        close: () => new Promise<void>((done) => socket.close(() => done())),
+        close: () => {
+          closed = true;
+          return new Promise<void>((done) => socket.close(() => done()));
+        },
       });
     });
   });
