@@ -12,12 +12,17 @@ import {
 } from './delivery.js';
 import { Outbox, type OutboxEntry, type OutboxStorage } from './outbox.js';
 
+/** How long a delivered report stays listed on the device (and its ciphertext kept). */
+export const KEEP_DELIVERED_MS = 30 * 86_400_000;
+
 export interface CourierOptions {
   storage: OutboxStorage;
   /** Base URL of the unit's intake, e.g. `https://reports.example/`. */
   intakeUrl: string;
   fetch?: typeof fetch;
   backoff?: BackoffPolicy;
+  /** Default KEEP_DELIVERED_MS. */
+  keepDeliveredMs?: number;
   now?: () => number;
   random?: () => number;
 }
@@ -30,7 +35,10 @@ export class ReportCourier {
     this.outbox = new Outbox(courier.storage);
   }
 
-  /** Delivers what is due (everything queued with `force`); concurrent calls share one pass. */
+  /**
+   * Delivers what is due (everything queued with `force`), then drops delivered reports older
+   * than `keepDeliveredMs`; concurrent calls share one pass.
+   */
   deliver(force = false): Promise<DeliverySummary> {
     this.delivering ??= deliverDue(this.outbox, {
       intakeUrl: this.courier.intakeUrl,
@@ -39,9 +47,16 @@ export class ReportCourier {
       force,
       ...(this.courier.fetch ? { fetch: this.courier.fetch } : {}),
       ...(this.courier.random ? { random: this.courier.random } : {}),
-    }).finally(() => {
-      this.delivering = undefined;
-    });
+    })
+      .then(async (summary) => {
+        await this.outbox.pruneDelivered(
+          this.now() - (this.courier.keepDeliveredMs ?? KEEP_DELIVERED_MS),
+        );
+        return summary;
+      })
+      .finally(() => {
+        this.delivering = undefined;
+      });
     return this.delivering;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The durable outbox: every sealed report stays here until the intake has acknowledged it, and
  * stays visible after that (delivered) or when the intake refused it (failed). Nothing leaves the
- * outbox except by an explicit `remove`. Storage is the platform's: chrome.storage.local in the
+ * outbox except by an explicit `remove`, or `pruneDelivered` once a delivered report is old. Storage is the platform's: chrome.storage.local in the
  * extension, SQLite in the resolver and CLI. The outbox keeps no plaintext URL: only the sealed
  * report and what a status list needs (category, time, state).
  */
@@ -134,6 +134,21 @@ export class Outbox {
     const entry = await this.storage.get(id);
     if (entry?.state === 'queued') throw new OutboxStateError(`report ${id} is still queued`);
     if (entry) await this.storage.remove(id);
+  }
+
+  /**
+   * Removes delivered reports delivered before `before` (epoch ms): the intake has them, and a
+   * device need not keep even their ciphertext for ever. Queued and failed ones always stay.
+   */
+  async pruneDelivered(before: number): Promise<number> {
+    let removed = 0;
+    for (const entry of await this.storage.list()) {
+      if (entry.state !== 'delivered' || entry.deliveredAt === undefined) continue;
+      if (Date.parse(entry.deliveredAt) >= before) continue;
+      await this.storage.remove(entry.id);
+      removed++;
+    }
+    return removed;
   }
 
   private async queued(id: string): Promise<OutboxEntry> {

@@ -63,4 +63,17 @@ describe('outbox state machine', () => {
     await outbox.remove(sealed(3).id);
     expect(await outbox.entries()).toHaveLength(0);
   });
+
+  it('prunes delivered reports delivered before the cut-off, never queued or failed ones', async () => {
+    const outbox = new Outbox(new MemoryOutboxStorage());
+    for (const n of [5, 6, 7, 8]) await outbox.enqueue(sealed(n), meta, 1);
+    await outbox.markDelivered(sealed(5).id, 201, 1_000); // old
+    await outbox.markDelivered(sealed(6).id, 201, 9_000); // recent
+    await outbox.markFailed(sealed(7).id, { status: 400, error: 'HTTP 400' });
+    expect(await outbox.pruneDelivered(5_000)).toBe(1);
+    const left = (await outbox.entries()).map((e) => `${e.id.slice(-1)} ${e.state}`).sort();
+    expect(left).toEqual(['6 delivered', '7 failed', '8 queued']);
+    expect(await outbox.pruneDelivered(Number.MAX_SAFE_INTEGER)).toBe(1);
+    expect((await outbox.entries()).map((e) => e.state).sort()).toEqual(['failed', 'queued']);
+  });
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEEP_DELIVERED_MS } from '../../reporting/courier.js';
 import { type KeyValueArea, KeyValueOutboxStorage } from '../../reporting/key-value-storage.js';
 import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { Reporter } from '../../reporting/reporter.js';
@@ -100,6 +101,27 @@ describe('Reporter over a chrome.storage-shaped area', () => {
     const [a, b] = await Promise.all([reporter.deliver(), reporter.deliver()]);
     expect(a).toBe(b);
     expect(received.length - before).toBe(1);
+  });
+
+  it('keeps a delivered report listed for KEEP_DELIVERED_MS, then drops it', async () => {
+    answers = [];
+    let now = Date.parse('2026-11-01T00:00:00Z');
+    const reporter = new Reporter({
+      storage: new KeyValueOutboxStorage(new FakeArea()),
+      intakeUrl: url,
+      unitPublicKey: unit.publicKey,
+      source: 'extension',
+      now: () => now,
+    });
+    await reporter.submit({ url: 'https://abuse-demo.test/old', category: 'csem' });
+    await reporter.deliver();
+    expect((await reporter.entries()).map((e) => e.state)).toEqual(['delivered']);
+    now += KEEP_DELIVERED_MS - 1;
+    await reporter.deliver();
+    expect(await reporter.entries()).toHaveLength(1);
+    now += 2;
+    await reporter.deliver();
+    expect(await reporter.entries()).toEqual([]);
   });
 
   it('rejects an invalid draft before anything is queued', async () => {
