@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Metrics } from './metrics.js';
-import { type FormNotice, QUEUED_NOTICE, REPORT_PATH, type ReportForm } from './report-form.js';
+import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
 
 const HTML_HEADERS = {
@@ -48,7 +48,7 @@ export function listenStatus(
       return;
     }
     if (path === '/') {
-      const notice = new URLSearchParams(query).has('reported') ? QUEUED_NOTICE : undefined;
+      const notice = new URLSearchParams(query).has('reported') ? queuedNotice(req) : undefined;
       page(req, res, 200, notice).catch(() => res.writeHead(500).end());
     } else if (path === '/metrics') {
       metrics.registry.metrics().then(

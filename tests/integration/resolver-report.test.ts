@@ -83,6 +83,23 @@ describe('the status page report form', () => {
     expect(await storedCount(intake)).toBe(1);
   });
 
+  it("speaks the browser's language: Russian and Kyrgyz forms and notices, English otherwise", async () => {
+    const page = async (lang: string) =>
+      (await fetch(statusUrl, { headers: { 'accept-language': lang } })).text();
+    expect(await page('ru-RU,ru;q=0.9,en;q=0.8')).toMatch(
+      /<section id="reports" lang="ru"><h2>Сообщить о сайте<\/h2>.*Торговля людьми/s,
+    );
+    expect(await page('ky,ru;q=0.5')).toMatch(/lang="ky"><h2>Сайт тууралуу кабарлоо<\/h2>/);
+    expect(await page('de-DE,fr;q=0.5')).toMatch(/lang="en"><h2>Report a site<\/h2>/);
+    const refused = await fetch(`${statusUrl}/report`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'accept-language': 'ru' },
+      body: 'url=x',
+    });
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('Отказано: отправлено не с этой страницы.');
+  });
+
   it('refuses posts without the page token, from another origin, or through another host name', async () => {
     const body = new URLSearchParams({ url: SECOND_URL, category: 'other' }).toString();
     const post = (headers: Record<string, string>, form = body) =>
