@@ -9,7 +9,7 @@
 import { randomFillSync } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';
-import { OUR_UDP_PAYLOAD, type Question, RrType } from './wire.js';
+import { CD_BIT, OUR_UDP_PAYLOAD, type Question, RrType } from './wire.js';
 
 export interface UpstreamAddress {
   host: string;
@@ -276,7 +276,7 @@ function upstreamQuery(query: Uint8Array, q: Question, id: number): Buffer {
   const out = Buffer.alloc(12 + questionLength + 11);
   out.writeUInt16BE(id, 0);
   out[2] = 0x01;
-  out[3] = (query[3] as number) & 0x10; // CD
+  out[3] = (query[3] as number) & CD_BIT;
   out.writeUInt16BE(1, 4);
   out.writeUInt16BE(1, 10);
   out.set(query.subarray(12, q.questionEnd), 12);

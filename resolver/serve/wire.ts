@@ -25,6 +25,8 @@ export enum RrType {
 /** The EDNS we answer with: RFC 9715 / DNS flag day 2020 payload size. */
 export const OUR_UDP_PAYLOAD = 1232;
 export const PLAIN_UDP_LIMIT = 512;
+/** The CD (checking disabled) bit of a header's fourth byte. */
+export const CD_BIT = 0x10;
 
 export interface Question {
   id: number;

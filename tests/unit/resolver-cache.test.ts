@@ -5,11 +5,11 @@ import { CacheStage } from '../../resolver/serve/stages/cache.js';
 import { Stats } from '../../resolver/serve/stats.js';
 import { parseQuery } from '../../resolver/serve/wire.js';
 
-function ctx(name: string, id: number): QueryContext {
+function ctx(name: string, id: number, checkingDisabled = false): QueryContext {
   const query = dnsPacket.encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags: dnsPacket.RECURSION_DESIRED | (checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ name, type: 'A', class: 'IN' }],
   });
   const parsed = parseQuery(query);
@@ -104,5 +104,23 @@ describe('cache stage', () => {
     expect(calls).toBe(1);
     expect(Buffer.from(ra).readUInt16BE(0)).toBe(1);
     expect(Buffer.from(rb).readUInt16BE(0)).toBe(2);
+  });
+
+  it('never keeps or shares an answer to a CD query, but answers one from the cache', async () => {
+    const { ask, calls } = setup();
+    const unchecked = dnsPacket.decode(
+      Buffer.from(await ask(ctx('cd.test', 7, true), upstreamAnswer('cd.test', 300))),
+    );
+    expect(unchecked.id).toBe(7);
+    expect(ttlOf(unchecked)).toBe(300);
+    // A client relying on validation is not handed what the CD query got: it asks upstream.
+    await ask(ctx('cd.test', 8), upstreamAnswer('cd.test', 300));
+    expect(calls()).toBe(2);
+    // What a validated query cached may answer a CD query.
+    const fromCache = dnsPacket.decode(
+      Buffer.from(await ask(ctx('cd.test', 9, true), upstreamAnswer('cd.test', 1))),
+    );
+    expect(calls()).toBe(2);
+    expect(ttlOf(fromCache)).toBe(300);
   });
 });

@@ -11,7 +11,7 @@ import dnsPacket from 'dns-packet';
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { OPT_DO, OPT_PLAIN, readU32, shapeOf } from '../wire.js';
+import { CD_BIT, OPT_DO, OPT_PLAIN, readU32, shapeOf } from '../wire.js';
 
 export interface CacheOptions {
   maxEntries: number;
@@ -63,6 +63,13 @@ export class CacheStage implements Stage {
       return answerFrom(entry, ctx, now);
     }
     this.stats.cacheMisses++;
+    // CD (checking disabled) reaches the upstream, which then skips DNSSEC validation for this
+    // client: the answer is shaped for it like any other, but never kept or shared, so a client
+    // that relies on validation is never handed it.
+    if (((ctx.query[3] as number) & CD_BIT) !== 0)
+      return Promise.resolve(next(ctx)).then((response) =>
+        answerFrom(this.entryOf(response), ctx, this.now()),
+      );
     let pending = this.inFlight.get(key);
     if (!pending) {
       pending = Promise.resolve(next(ctx)).then((response) => this.store(key, response));
@@ -74,6 +81,13 @@ export class CacheStage implements Stage {
   }
 
   private store(key: string, response: Uint8Array): CachedAnswer {
+    const entry = this.entryOf(response);
+    // An entry already expired (no TTL, truncated, an error) is answered once, not kept.
+    if (entry.expiresAt > entry.storedAt) this.entries.set(key, entry);
+    return entry;
+  }
+
+  private entryOf(response: Uint8Array): CachedAnswer {
     const now = this.now();
     const shape = shapeOf(response);
     let bytes: Buffer;
@@ -96,7 +110,7 @@ export class CacheStage implements Stage {
         : negative
           ? Math.min(shape.ttl, maxNegativeTtl)
           : clamp(shape.ttl, minTtl, maxTtl);
-    const entry: CachedAnswer = {
+    return {
       bytes,
       ttlOffsets: Uint16Array.from(offsets),
       ttls,
@@ -104,8 +118,6 @@ export class CacheStage implements Stage {
       expiresAt: now + lifetime * 1000,
       cnames: shape?.hasCname ? cnamesOf(bytes) : undefined,
     };
-    if (lifetime > 0) this.entries.set(key, entry); // an expired entry is simply replaced
-    return entry;
   }
 }
 
