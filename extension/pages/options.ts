@@ -94,9 +94,10 @@ async function main(): Promise<void> {
         language: byId<HTMLSelectElement>('language').value as 'auto',
       },
     });
-    show(reply.ok, reply.ok ? t('saved') : errorText(reply.error));
-    // Drafts kept while no destination was set are sealed and sent now.
+    // Drafts kept while no destination was set are sealed before "saved" shows: a parent may
+    // close the page at once, and the sealing happens here, not in the worker.
     if (reply.ok) await sealWaitingDrafts().catch(() => undefined);
+    show(reply.ok, reply.ok ? t('saved') : errorText(reply.error));
   });
   // The gate opens only once the form below is filled in and wired.
   byId<HTMLButtonElement>('gate-go').disabled = false;

@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     const result = byId('result');
     if (reply.ok) {
       // Delivery follows in the worker: the form has its answer already.
-      void deliverNow();
+      deliverNow();
       result.textContent = t(reply.sealed ? 'reportQueued' : 'reportKeptNoDestination');
       result.className = reply.sealed ? 'ok' : 'warning';
       byId('form').hidden = true;

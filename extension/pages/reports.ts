@@ -6,12 +6,15 @@ import { ask } from './worker.js';
 
 export const sealing = new ReportSealing({ area: browser.storage.local, settings: readSettings });
 
-/** A report was queued or drafts were sealed: the worker delivers now. */
-export async function deliverNow(): Promise<void> {
-  await ask({ type: 'deliver-reports' });
+/**
+ * A report was queued or drafts were sealed: the worker delivers now. The message is on its way
+ * when this returns, so the page may close; the delivery itself is the worker's.
+ */
+export function deliverNow(): void {
+  void ask({ type: 'deliver-reports' }).catch(() => undefined);
 }
 
 /** Drafts kept while no destination was set are sealed by whichever page finds one set. */
 export async function sealWaitingDrafts(): Promise<void> {
-  if ((await sealing.sealDrafts()) > 0) await deliverNow();
+  if ((await sealing.sealDrafts()) > 0) deliverNow();
 }
