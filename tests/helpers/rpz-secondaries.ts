@@ -132,6 +132,14 @@ forward-zone:
   return { port, stop: () => stopChild(child), output: log };
 }
 
+/**
+ * Asks Unbound to transfer the zone now. Unbound fetches it when it starts; after a failed first
+ * attempt it waits minutes before the next, which a test cannot.
+ */
+export async function requestUnboundTransfer(dir: string, zone: string): Promise<void> {
+  await run('unbound-control', ['-c', join(dir, 'unbound.conf'), 'auth_zone_transfer', zone]);
+}
+
 /** The serial Unbound holds for an auth zone (RPZ zones are auth zones inside Unbound). */
 export async function unboundZoneSerial(dir: string, zone: string): Promise<number | undefined> {
   try {
