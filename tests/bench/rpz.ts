@@ -17,6 +17,7 @@ import { startRpzPrimary } from '../../resolver/rpz/server.js';
 import { parseTsigKey } from '../../resolver/rpz/tsig.js';
 import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/resolver.js';
 import {
   dig,
   type Running,
@@ -24,7 +25,6 @@ import {
   startUnbound,
   startUpstream,
   unboundZoneSerial,
-  waitUntil,
 } from '../helpers/rpz-secondaries.js';
 
 const run = promisify(execFile);
@@ -147,8 +147,8 @@ async function main() {
     const blocks = async (server: Running, name: string) =>
       (await dig(server.port, name)).status === 'NXDOMAIN';
     const [unboundFirstMs, namedFirstMs] = await Promise.all([
-      waitUntil(() => blocks(unbound, first), 600_000).then(() => performance.now() - t),
-      waitUntil(() => blocks(named, first), 600_000).then(() => performance.now() - t),
+      waitFor(() => blocks(unbound, first), 600_000).then(() => performance.now() - t),
+      waitFor(() => blocks(named, first), 600_000).then(() => performance.now() - t),
     ]);
 
     // The change: the first 1,000 names leave, 1,000 new ones arrive.
@@ -159,7 +159,7 @@ async function main() {
     const reload = await primary.reload();
     const reloadMs = performance.now() - t;
     const untilServed = async (server: Running) => {
-      await waitUntil(
+      await waitFor(
         async () => (await blocks(server, added)) && !(await blocks(server, first)),
         120_000,
       );
@@ -169,9 +169,9 @@ async function main() {
     // secondary holds the new serial; then its policy answers change.
     const since = () => performance.now() - t;
     const [ixfrsMs, unboundSerialMs, namedSerialMs, unboundMs, namedMs] = await Promise.all([
-      waitUntil(async () => primary.counters().ixfr - before.ixfr >= 2, 120_000).then(since),
-      waitUntil(async () => (await unboundZoneSerial(unboundDir, ZONE)) === 2, 120_000).then(since),
-      waitUntil(
+      waitFor(async () => primary.counters().ixfr - before.ixfr >= 2, 120_000).then(since),
+      waitFor(async () => (await unboundZoneSerial(unboundDir, ZONE)) === 2, 120_000).then(since),
+      waitFor(
         async () => (await dig(named.port, ZONE, 'SOA')).answers[0]?.split(' ')[2] === '2',
         120_000,
       ).then(since),

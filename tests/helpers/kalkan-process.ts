@@ -104,17 +104,3 @@ export function startKalkan(args: string[]): LongRunning {
     },
   };
 }
-
-/** Polls `probe` until it returns true (or throws after `timeoutMs`). */
-export async function eventually(
-  probe: () => Promise<boolean>,
-  timeoutMs = 20_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await probe()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

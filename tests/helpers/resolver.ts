@@ -25,12 +25,20 @@ export async function tempDir(
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
-/** Waits until `probe` resolves true, polling. */
-export async function waitFor(probe: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Polls `probe` until it resolves true (a rejection counts as not yet) or `timeoutMs` pass;
+ * resolves with the time it took.
+ */
+export async function waitFor(
+  probe: () => Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<number> {
+  const start = performance.now();
   for (;;) {
-    if (await probe().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
+    if (await probe().catch(() => false)) return performance.now() - start;
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`${what} not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as packet from 'dns-packet';
 import { freePort } from './ports.js';
+import { dig as runDig, statusOf } from './resolver.js';
 
 const run = promisify(execFile);
 export const UPSTREAM_ADDRESS = '192.0.2.7';
@@ -212,6 +213,7 @@ export interface DigAnswer {
   answers: string[];
 }
 
+/** Status and answer data (`+short`-like) of one query, via the shared dig runner. */
 export async function dig(
   port: number,
   name: string,
@@ -219,25 +221,12 @@ export async function dig(
   extra: string[] = [],
 ): Promise<DigAnswer> {
   try {
-    const { stdout } = await run('dig', [
-      '@127.0.0.1',
-      '-p',
-      String(port),
-      '+tries=1',
-      '+time=2',
-      '+noall',
-      '+comments',
-      '+answer',
-      ...extra,
-      name,
-      type,
-    ]);
-    const status = /status: ([A-Z]+)/.exec(stdout)?.[1] ?? 'timeout';
+    const stdout = await runDig(port, name, type, ['+noall', '+comments', '+answer', ...extra]);
     const answers = stdout
       .split('\n')
       .filter((l) => l && !l.startsWith(';'))
       .map((l) => l.split(/\s+/).slice(4).join(' '));
-    return { status, answers };
+    return { status: statusOf(stdout) ?? 'timeout', answers };
   } catch (error) {
     const out = (error as { stdout?: string }).stdout ?? '';
     return { status: /timed out|no servers/.test(out) ? 'timeout' : 'error', answers: [] };
@@ -245,13 +234,3 @@ export async function dig(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns true or `ms` pass; returns the time it took. */
-export async function waitUntil(check: () => Promise<boolean>, ms: number): Promise<number> {
-  const start = performance.now();
-  while (performance.now() - start < ms) {
-    if (await check()) return performance.now() - start;
-    await sleep(100);
-  }
-  throw new Error(`condition not met within ${ms} ms`);
-}

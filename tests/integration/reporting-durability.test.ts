@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
-import { eventually, type LongRunning, runKalkan, startKalkan } from '../helpers/kalkan-process.js';
+import { type LongRunning, runKalkan, startKalkan } from '../helpers/kalkan-process.js';
+import { waitFor } from '../helpers/resolver.js';
 
 let intake: IntakeFixture;
 let clientData: string;
@@ -104,7 +105,7 @@ describe('reports survive a dead intake and killed processes, and arrive exactly
   it('a delivering process killed with SIGKILL loses nothing', async () => {
     const first = watcher();
     // Let it retry against the dead intake at least once more, then kill it mid-loop.
-    await eventually(async () => outboxRows().every((r) => r.attempts >= 2), 20_000, 'a retry');
+    await waitFor(async () => outboxRows().every((r) => r.attempts >= 2), 20_000, 'a retry');
     await first.stop(true);
     expect(first.child.signalCode).toBe('SIGKILL');
     const rows = outboxRows();
@@ -116,14 +117,10 @@ describe('reports survive a dead intake and killed processes, and arrive exactly
     await intake.start();
     // The intake dies hard and comes back: what it acknowledged was already committed.
     const second = watcher();
-    await eventually(async () => (await storedCount(intake)) >= 1, 20_000, 'a first delivery');
+    await waitFor(async () => (await storedCount(intake)) >= 1, 20_000, 'a first delivery');
     await intake.server?.stop(true);
     await intake.start();
-    await eventually(
-      async () => outboxRows().every((r) => r.state === 'delivered'),
-      30_000,
-      'all delivered',
-    );
+    await waitFor(async () => outboxRows().every((r) => r.state === 'delivered'), 30_000);
     await second.stop();
     expect(intakeIds()).toEqual([...ids].sort());
     expect(await storedCount(intake)).toBe(3);

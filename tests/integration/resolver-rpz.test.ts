@@ -25,9 +25,9 @@ import {
   statusOf,
   tempDir,
   type Unbound,
+  waitFor,
 } from '../helpers/resolver.js';
 import { writeList } from '../helpers/rpz-lists.js';
-import { waitUntil } from '../helpers/rpz-secondaries.js';
 
 const run = promisify(execFile);
 const ZONE = 'rpz.kalkan.test';
@@ -122,7 +122,7 @@ describe('kalkan serve with an rpz: section', () => {
   it('follows a changed list file and SIGHUP, and answers IXFR from the old serial', async () => {
     const k = kalkan as Kalkan;
     await writeList(list, 2, ['listed.test', 'new-listed.test']);
-    await waitUntil(async () => (await serial()) === 2, 10_000);
+    await waitFor(async () => (await serial()) === 2, 10_000);
     const ixfr = await transfer('IXFR=1', ['-y', TSIG]);
     const text = ixfr.join('\n');
     expect(ixfr.filter((l) => /\sSOA\s/.test(l)).length).toBe(4); // IXFR: new, old, new, new
@@ -132,12 +132,12 @@ describe('kalkan serve with an rpz: section', () => {
 
     // SIGHUP reaches the zone too (the file is unchanged: the watcher stays quiet).
     k.child.kill('SIGHUP');
-    await waitUntil(
+    await waitFor(
       async () => /"changed":false,"serial":2,"reason":"SIGHUP"/.test(k.stdout()),
       5_000,
     );
     await writeList(list, 3, ['listed.test']);
-    await waitUntil(async () => (await serial()) === 3, 10_000);
+    await waitFor(async () => (await serial()) === 3, 10_000);
     expect(statusOf(await dig(k.port, 'blocked.kalkan.test'))).toBe('NXDOMAIN');
   });
 

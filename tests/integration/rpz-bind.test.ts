@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
 import { parseTsigKey } from '../../resolver/rpz/tsig.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/resolver.js';
 import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
 import {
   dig,
@@ -18,7 +19,6 @@ import {
   startNamed,
   startUpstream,
   UPSTREAM_ADDRESS,
-  waitUntil,
 } from '../helpers/rpz-secondaries.js';
 
 const ZONE = 'rpz.kalkan.test';
@@ -68,7 +68,7 @@ describe('RPZ primary with a BIND secondary over TSIG', () => {
   });
 
   it('blocks listed names and their subdomains, answers the rest from upstream', async () => {
-    await waitUntil(async () => (await serial()) === 10, 15_000);
+    await waitFor(async () => (await serial()) === 10, 15_000);
     expect((await dig(named.port, 'blocked-one.test')).status).toBe('NXDOMAIN');
     expect((await dig(named.port, 'deep.www.blocked-one.test')).status).toBe('NXDOMAIN');
     const open = await dig(named.port, 'open-site.test');
@@ -81,9 +81,9 @@ describe('RPZ primary with a BIND secondary over TSIG', () => {
     const before = primary.counters();
     await writeList(join(dir, 'list.klb'), 11, ['blocked-one.test', 'newly-listed.test']);
     await primary.reload();
-    await waitUntil(async () => (await serial()) === 11, 5_000);
+    await waitFor(async () => (await serial()) === 11, 5_000);
     // BIND applies a new policy zone version a moment after loading it.
-    await waitUntil(
+    await waitFor(
       async () => (await dig(named.port, 'newly-listed.test')).status === 'NXDOMAIN',
       5_000,
     );

@@ -10,8 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePublicKey } from '../../blocklists/keys.js';
 import { testKey } from '../helpers/bundles.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/resolver.js';
 import { writeList } from '../helpers/rpz-lists.js';
-import { dig, waitUntil } from '../helpers/rpz-secondaries.js';
+import { dig } from '../helpers/rpz-secondaries.js';
 
 const ZONE = 'rpz.kalkan.test';
 const CLI = ['--import', 'tsx', 'resolver/cli/kalkan.ts', 'rpz', 'serve'];
@@ -71,23 +72,20 @@ describe('kalkan rpz serve', () => {
       '--trust',
       pub,
     ]);
-    await waitUntil(async () => (await serial()) === 1, 20_000);
+    await waitFor(async () => (await serial()) === 1, 20_000);
 
     await writeList(list, 2, ['one.test', 'two.test']);
-    await waitUntil(async () => (await serial()) === 2, 5_000);
+    await waitFor(async () => (await serial()) === 2, 5_000);
 
     // A corrupt file is refused; serial 2 stays in force.
     await writeFile(list, 'not a bundle');
-    await waitUntil(async () => server?.output().includes('reload refused') ?? false, 5_000);
+    await waitFor(async () => server?.output().includes('reload refused') ?? false, 5_000);
     expect(await serial()).toBe(2);
 
     await writeList(list, 3, ['three.test']);
-    await waitUntil(async () => (await serial()) === 3, 5_000);
+    await waitFor(async () => (await serial()) === 3, 5_000);
     server.child.kill('SIGHUP');
-    await waitUntil(
-      async () => server?.output().includes('SIGHUP: list unchanged') ?? false,
-      5_000,
-    );
+    await waitFor(async () => server?.output().includes('SIGHUP: list unchanged') ?? false, 5_000);
 
     const axfr = await dig(port, ZONE, 'AXFR');
     expect(axfr.answers).toContain('.');

@@ -12,8 +12,8 @@ import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
 import { findTsig, parseTsigKey, verifyMessage } from '../../resolver/rpz/tsig.js';
 import { FLAG, OPCODE, opcodeOf, parseMessage, soaSerial, TYPE } from '../../resolver/rpz/wire.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/resolver.js';
 import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
-import { waitUntil } from '../helpers/rpz-secondaries.js';
 
 const ZONE = 'rpz.kalkan.test';
 const key = parseTsigKey(`xfr:hmac-sha256:${randomBytes(32).toString('base64')}`);
@@ -100,7 +100,7 @@ describe('NOTIFY to secondaries', () => {
     const count = slow.seen.length;
     await writeList(join(dir, 'list.klb'), 2, ['two.test']);
     await primary.reload();
-    await waitUntil(async () => slow.seen.length > count, 2_000);
+    await waitFor(async () => slow.seen.length > count, 2_000);
     const msg = slow.seen.at(-1)?.msg as Buffer;
     const soa = parseMessage(msg).records.find((r) => r.type === TYPE.SOA);
     expect(soa && soaSerial(msg, soa)).toBe(2);

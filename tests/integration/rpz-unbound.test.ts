@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
 import { freePort } from '../helpers/ports.js';
+import { waitFor } from '../helpers/resolver.js';
 import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
 import {
   dig,
@@ -18,7 +19,6 @@ import {
   startUpstream,
   UPSTREAM_ADDRESS,
   unboundZoneSerial,
-  waitUntil,
 } from '../helpers/rpz-secondaries.js';
 
 const ZONE = 'rpz.kalkan.test';
@@ -67,9 +67,9 @@ describe('RPZ primary with an Unbound secondary', () => {
     const loaded = async () => (await dig(unbound.port, 'blocked-one.test')).status === 'NXDOMAIN';
     // Seen once in a loaded CI rehearsal: the zone never came within 15 s. Ask Unbound to fetch
     // it again after 5 s, and show its log if even that fails.
-    await waitUntil(loaded, 5_000).catch(async () => {
+    await waitFor(loaded, 5_000).catch(async () => {
       await requestUnboundTransfer(dir, ZONE);
-      await waitUntil(loaded, 10_000).catch((error: Error) => {
+      await waitFor(loaded, 10_000).catch((error: Error) => {
         throw new Error(
           `${error.message}\nunbound:\n${unbound.output()}\nprimary:\n${logs.join('\n')}`,
         );
@@ -94,7 +94,7 @@ describe('RPZ primary with an Unbound secondary', () => {
     });
     const result = await primary.reload();
     expect(result).toMatchObject({ changed: true, serial: 2, from: 1 });
-    const took = await waitUntil(async () => (await unboundZoneSerial(dir, ZONE)) === 2, 5_000);
+    const took = await waitFor(async () => (await unboundZoneSerial(dir, ZONE)) === 2, 5_000);
     expect(took).toBeLessThan(5_000);
     expect((await dig(unbound.port, 'newly-listed.test')).status).toBe('NXDOMAIN');
     expect((await dig(unbound.port, 'sub.newly-listed.test')).status).toBe('NXDOMAIN');
