@@ -21,6 +21,7 @@ import { Matcher } from '../../blocklists/matcher.js';
 import { checkNavigation } from '../../extension/background/navigation-check.js';
 import { nativeSha256 } from '../../resolver/lists/native-sha256.js';
 import {
+  askWorker,
   type ChromeApi,
   ensureExtensionBuilt,
   extensionId,
@@ -119,17 +120,6 @@ async function workerHeap(cdp: CDPSession, workerUrl: string): Promise<HeapUsage
   return reply.result ?? { usedSize: Number.NaN };
 }
 
-async function ask(ctx: BrowserContext, id: string, request: Record<string, unknown>) {
-  const page = await ctx.newPage();
-  await page.goto(`chrome-extension://${id}/pages/popup.html`);
-  const reply = await page.evaluate(
-    (r) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(r),
-    request,
-  );
-  await page.close();
-  return reply as { ok: boolean; error?: string };
-}
-
 async function ranScript(
   ctx: BrowserContext,
   servers: TestServers,
@@ -208,8 +198,8 @@ async function main(): Promise<void> {
     const heapBefore = await workerHeap(cdp, w.url());
     servers.list = bytes;
     servers.listEtag = '"bench"';
-    await ask(ctx, id, { type: 'set-pin', pin: PIN });
-    const saved = await ask(ctx, id, {
+    await askWorker(ctx, id, { type: 'set-pin', pin: PIN });
+    const saved = await askWorker(ctx, id, {
       type: 'save-settings',
       pin: PIN,
       settings: {
@@ -223,7 +213,7 @@ async function main(): Promise<void> {
     });
     if (!saved.ok) throw new Error(`settings refused: ${saved.error}`);
     const updateStart = performance.now();
-    await ask(ctx, id, { type: 'update-now' });
+    await askWorker(ctx, id, { type: 'update-now' });
     const updateMs = performance.now() - updateStart;
     const listed = await ranScript(ctx, servers, `http://${names[123]}/`, 'listed');
     const heapAfter = await workerHeap(cdp, (await serviceWorker(ctx)).url());

@@ -11,6 +11,7 @@ import { buildBundle, expressionsOf } from '../../blocklists/bundle/build.js';
 import { decodeSecretKey } from '../../blocklists/keys.js';
 import { parseSource } from '../../blocklists/sources/parse.js';
 import {
+  askWorker,
   type ChromeApi,
   ensureExtensionBuilt,
   extensionId,
@@ -54,16 +55,7 @@ async function waitForBlockPage(page: Page): Promise<void> {
   await page.locator('#host').filter({ hasText: /./ }).waitFor({ timeout: 5_000 });
 }
 
-async function ask(request: Record<string, unknown>) {
-  const page = await ctx.newPage();
-  await page.goto(`chrome-extension://${id}/pages/popup.html`);
-  const reply = await page.evaluate(
-    (r) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(r),
-    request,
-  );
-  await page.close();
-  return reply as { ok: boolean; error?: string; [key: string]: unknown };
-}
+const ask = (request: Record<string, unknown>) => askWorker(ctx, id, request);
 
 describe('right after install', () => {
   it('blocks the very first navigation to a hashed-list host before its script runs', async () => {

@@ -182,6 +182,25 @@ export async function visit(ctx: BrowserContext, url: string) {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the worker answers a page's message (extension/background/messages.ts `Reply`). */
+export type WorkerReply = { ok: boolean; error?: string; [key: string]: unknown };
+
+/** Sends `request` to the worker from an extension page, as the popup and options do. */
+export async function askWorker(
+  ctx: BrowserContext,
+  extensionId: string,
+  request: Record<string, unknown>,
+): Promise<WorkerReply> {
+  const page = await ctx.newPage();
+  await page.goto(`chrome-extension://${extensionId}/pages/popup.html`);
+  const reply = await page.evaluate(
+    (r) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(r),
+    request,
+  );
+  await page.close();
+  return reply as WorkerReply;
+}
+
 /** The few `chrome.*` calls the tests make inside extension pages and the worker. */
 export interface ChromeApi {
   runtime: { sendMessage(message: unknown): Promise<unknown> };

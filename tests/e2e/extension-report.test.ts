@@ -17,7 +17,7 @@ import {
   storedCount,
 } from '../helpers/intake.js';
 import {
-  type ChromeApi,
+  askWorker,
   ensureExtensionBuilt,
   extensionId,
   launch,
@@ -54,16 +54,7 @@ afterAll(async () => {
   servers.stop();
 });
 
-async function ask(request: Record<string, unknown>) {
-  const page = await ctx.newPage();
-  await page.goto(`chrome-extension://${id}/pages/popup.html`);
-  const reply = await page.evaluate(
-    (r) => (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage(r),
-    request,
-  );
-  await page.close();
-  return reply as Record<string, unknown>;
-}
+const ask = (request: Record<string, unknown>) => askWorker(ctx, id, request);
 
 interface Overview {
   configured: boolean;
