@@ -6,12 +6,16 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as packet from 'dns-packet';
+import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
+import { parseTsigKey } from '../../resolver/rpz/tsig.js';
 import { freePort } from './ports.js';
-import { dig as runDig, statusOf } from './resolver.js';
+import { dig as runDig, statusOf, stopChild } from './resolver.js';
+import { trustedKeys, writeList } from './rpz-lists.js';
 
 const run = promisify(execFile);
 export const UPSTREAM_ADDRESS = '192.0.2.7';
@@ -64,15 +68,6 @@ function spawnLogged(command: string, args: string[]): { child: ChildProcess; lo
     text += d;
   });
   return { child, log: () => text };
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 export interface SecondaryOptions {
@@ -234,3 +229,63 @@ export async function dig(
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface PrimaryWithSecondary {
+  dir: string;
+  primary: RpzPrimary;
+  secondary: Running;
+  /** The primary's log lines. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * A temp dir with a signed list, the upstream, a Kalkan RPZ primary that NOTIFYs, and the
+ * secondary `start` runs (startUnbound, startNamed) pulling from it, over TSIG when given.
+ */
+export async function startPrimaryWithSecondary(options: {
+  zone: string;
+  list: { sequence: number; block: string[]; allow?: string[] };
+  tsig?: { name: string; secret: string };
+  start: (options: SecondaryOptions) => Promise<Running>;
+}): Promise<PrimaryWithSecondary> {
+  const dir = await mkdtemp(join(tmpdir(), 'kalkan-rpz-secondary-'));
+  const { sequence, block, allow } = options.list;
+  await writeList(join(dir, 'list.klb'), sequence, block, allow ? { allow } : {});
+  const upstream = await startUpstream();
+  const port = await freePort();
+  const logs: string[] = [];
+  const primary = await startRpzPrimary({
+    listen: { host: '127.0.0.1', port: await freePort() },
+    zone: options.zone,
+    listFile: join(dir, 'list.klb'),
+    trustedKeys: await trustedKeys(),
+    ...(options.tsig
+      ? { tsigKeys: [parseTsigKey(`${options.tsig.name}:hmac-sha256:${options.tsig.secret}`)] }
+      : {}),
+    allowTransfer: ['127.0.0.1/32'],
+    notify: [{ host: '127.0.0.1', port }],
+    notifyTimeoutMs: 300,
+    log: (line) => logs.push(line),
+  });
+  const secondary = await options.start({
+    dir,
+    zone: options.zone,
+    primaryPort: primary.address.port,
+    upstreamPort: upstream.port,
+    port,
+    ...(options.tsig ? { tsig: options.tsig } : {}),
+  });
+  return {
+    dir,
+    primary,
+    secondary,
+    logs,
+    async stop() {
+      await secondary.stop();
+      await primary.close();
+      await upstream.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

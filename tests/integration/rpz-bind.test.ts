@@ -4,20 +4,17 @@
  * upstream's answer; a new sequence arrives by NOTIFY and IXFR; a wrong key or no key is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
-import { parseTsigKey } from '../../resolver/rpz/tsig.js';
-import { freePort } from '../helpers/ports.js';
+import type { RpzPrimary } from '../../resolver/rpz/server.js';
 import { waitFor } from '../helpers/resolver.js';
-import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
+import { writeList } from '../helpers/rpz-lists.js';
 import {
   dig,
+  type PrimaryWithSecondary,
   type Running,
   startNamed,
-  startUpstream,
+  startPrimaryWithSecondary,
   UPSTREAM_ADDRESS,
 } from '../helpers/rpz-secondaries.js';
 
@@ -26,46 +23,24 @@ const KEY_NAME = 'kalkan-xfr';
 const SECRET = randomBytes(32).toString('base64');
 
 describe('RPZ primary with a BIND secondary over TSIG', () => {
+  let setup: PrimaryWithSecondary | undefined;
   let dir: string;
   let primary: RpzPrimary;
-  let upstream: Running;
   let named: Running;
-  const logs: string[] = [];
 
   const serial = async () => Number((await dig(named.port, ZONE, 'SOA')).answers[0]?.split(' ')[2]);
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kalkan-rpz-bind-'));
-    await writeList(join(dir, 'list.klb'), 10, ['blocked-one.test', 'leaves-later.test']);
-    upstream = await startUpstream();
-    const namedPort = await freePort();
-    primary = await startRpzPrimary({
-      listen: { host: '127.0.0.1', port: await freePort() },
+    setup = await startPrimaryWithSecondary({
       zone: ZONE,
-      listFile: join(dir, 'list.klb'),
-      trustedKeys: await trustedKeys(),
-      tsigKeys: [parseTsigKey(`${KEY_NAME}:hmac-sha256:${SECRET}`)],
-      allowTransfer: ['127.0.0.1/32'],
-      notify: [{ host: '127.0.0.1', port: namedPort }],
-      notifyTimeoutMs: 300,
-      log: (line) => logs.push(line),
-    });
-    named = await startNamed({
-      dir,
-      zone: ZONE,
-      primaryPort: primary.address.port,
-      upstreamPort: upstream.port,
-      port: namedPort,
+      list: { sequence: 10, block: ['blocked-one.test', 'leaves-later.test'] },
       tsig: { name: KEY_NAME, secret: SECRET },
+      start: startNamed,
     });
+    ({ dir, primary, secondary: named } = setup);
   });
 
-  afterAll(async () => {
-    await named?.stop();
-    await primary?.close();
-    await upstream?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.stop());
 
   it('blocks listed names and their subdomains, answers the rest from upstream', async () => {
     await waitFor(async () => (await serial()) === 10, 15_000);

@@ -1,22 +1,15 @@
-/**
- * Unbound 1.17 as an RPZ secondary of the Kalkan primary: it pulls the zone (no TSIG: Unbound
- * 1.17 cannot sign transfers, so the primary admits it by address), blocks listed names and
- * their subdomains, and after a new sequence loads picks up the change by NOTIFY and IXFR.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
-import { freePort } from '../helpers/ports.js';
+import type { RpzPrimary } from '../../resolver/rpz/server.js';
 import { waitFor } from '../helpers/resolver.js';
-import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
+import { writeList } from '../helpers/rpz-lists.js';
 import {
   dig,
+  type PrimaryWithSecondary,
   type Running,
   requestUnboundTransfer,
+  startPrimaryWithSecondary,
   startUnbound,
-  startUpstream,
   UPSTREAM_ADDRESS,
   unboundZoneSerial,
 } from '../helpers/rpz-secondaries.js';
@@ -24,44 +17,26 @@ import {
 const ZONE = 'rpz.kalkan.test';
 
 describe('RPZ primary with an Unbound secondary', () => {
+  let setup: PrimaryWithSecondary | undefined;
   let dir: string;
   let primary: RpzPrimary;
-  let upstream: Running;
   let unbound: Running;
-  const logs: string[] = [];
+  let logs: string[];
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'kalkan-rpz-unbound-'));
-    await writeList(join(dir, 'list.klb'), 1, ['blocked-one.test', 'leaves-later.test'], {
-      allow: ['allowed.blocked-one.test'],
-    });
-    upstream = await startUpstream();
-    const unboundPort = await freePort();
-    primary = await startRpzPrimary({
-      listen: { host: '127.0.0.1', port: await freePort() },
+    setup = await startPrimaryWithSecondary({
       zone: ZONE,
-      listFile: join(dir, 'list.klb'),
-      trustedKeys: await trustedKeys(),
-      allowTransfer: ['127.0.0.1/32'],
-      notify: [{ host: '127.0.0.1', port: unboundPort }],
-      notifyTimeoutMs: 300,
-      log: (line) => logs.push(line),
+      list: {
+        sequence: 1,
+        block: ['blocked-one.test', 'leaves-later.test'],
+        allow: ['allowed.blocked-one.test'],
+      },
+      start: startUnbound,
     });
-    unbound = await startUnbound({
-      dir,
-      zone: ZONE,
-      primaryPort: primary.address.port,
-      upstreamPort: upstream.port,
-      port: unboundPort,
-    });
+    ({ dir, primary, secondary: unbound, logs } = setup);
   });
 
-  afterAll(async () => {
-    await unbound?.stop();
-    await primary?.close();
-    await upstream?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => setup?.stop());
 
   it('blocks listed names and their subdomains, answers the rest from upstream', async () => {
     const loaded = async () => (await dig(unbound.port, 'blocked-one.test')).status === 'NXDOMAIN';
