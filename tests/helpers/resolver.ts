@@ -1,6 +1,6 @@
 /**
- * Integration helpers for `kalkan serve`: a real Unbound on loopback with local-data as the
- * upstream, the real server process from build/, and dig/kdig.
+ * Integration helpers for `kalkan serve`: a real Unbound on loopback as the upstream, holding
+ * a record for every name so that only Kalkan can block one, the real server process from build/, and dig/kdig.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -49,17 +49,50 @@ export interface Unbound {
 }
 
 /**
- * Unbound on 127.0.0.1 answering `localData` lines ("name TTL IN TYPE data") from static zones;
- * `access: 'refuse'` makes it answer REFUSED to everything.
+ * What the test upstream answers for every name of its zones it has no `localData` for: a real
+ * record, so a listed name resolves without Kalkan and only Kalkan's block can turn it into
+ * NXDOMAIN (or a sinkhole address).
+ */
+export const UPSTREAM_WILDCARD = { A: '192.0.2.99', AAAA: '2001:db8::99', TXT: 'upstream wildcard' };
+
+/**
+ * Unbound on 127.0.0.1, authoritative for `zones` (auth-zone files): each zone holds the
+ * `localData` lines ("name TTL IN TYPE data") under it plus wildcard A/AAAA/TXT records
+ * (UPSTREAM_WILDCARD) for every other name. `refuse` makes it answer REFUSED to everything;
+ * `udp: false` makes it listen on TCP only.
  */
 export async function startUnbound(
   dir: string,
   localData: string[],
   zones: string[],
-  access: 'allow' | 'refuse' = 'allow',
+  options: { refuse?: boolean; udp?: boolean } = {},
 ): Promise<Unbound> {
+  const udp = options.udp ?? true;
   const port = await freePort();
   const conf = join(dir, `unbound-${port}.conf`);
+  const authZones: string[] = [];
+  for (const zone of zones) {
+    const origin = zone.endsWith('.') ? zone : `${zone}.`;
+    const file = join(dir, `unbound-${port}-${origin}zone`);
+    const own = localData.filter((line) => inZone(ownerOf(line), origin));
+    await writeFile(
+      file,
+      [
+        `${origin} 300 IN SOA ns.${origin} hostmaster.${origin} 1 3600 600 86400 300`,
+        `${origin} 300 IN NS ns.${origin}`,
+        `*.${origin} 300 IN A ${UPSTREAM_WILDCARD.A}`,
+        `*.${origin} 300 IN AAAA ${UPSTREAM_WILDCARD.AAAA}`,
+        `*.${origin} 300 IN TXT "${UPSTREAM_WILDCARD.TXT}"`,
+        ...own,
+        '',
+      ].join('\n'),
+    );
+    authZones.push(
+      `auth-zone:\n  name: "${origin}"\n  zonefile: "${file}"\n  for-downstream: yes\n  for-upstream: no\n  fallback-enabled: no`,
+    );
+  }
+  const outside = localData.find((line) => !zones.some((z) => inZone(ownerOf(line), z)));
+  if (outside) throw new Error(`startUnbound: "${outside}" is in none of the zones ${zones}`);
   await writeFile(
     conf,
     `server:
@@ -72,24 +105,36 @@ export async function startUnbound(
   pidfile: ""
   use-syslog: no
   logfile: ""
-  access-control: 127.0.0.0/8 ${access}
+  access-control: 127.0.0.0/8 ${options.refuse ? 'refuse' : 'allow'}
   num-threads: 1
-${zones.map((z) => `  local-zone: "${z}" static`).join('\n')}
-${localData.map((d) => `  local-data: '${d}'`).join('\n')}
+  do-udp: ${udp ? 'yes' : 'no'}
+${zones.map((z) => `  local-zone: "${z}" nodefault`).join('\n')}
+${authZones.join('\n')}
 remote-control:
   control-enable: no
 `,
   );
   const child = spawn('unbound', ['-d', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (d) => {
+    log += d;
+  });
   const stop = () => stopChild(child);
   try {
-    await waitFor(async () => (await dig(port, zones[0] ?? 'test', 'SOA')).includes('status:'));
+    const probe = udp ? [] : ['+tcp'];
+    await waitFor(async () =>
+      (await dig(port, zones[0] ?? 'test', 'SOA', probe)).includes('status:'),
+    );
   } catch (error) {
     await stop();
-    throw error;
+    throw new Error(`${(error as Error).message}\nunbound:\n${log}`);
   }
   return { port, stop };
 }
+
+const ownerOf = (line: string) => (line.split(/\s+/)[0] ?? '').toLowerCase();
+const inZone = (owner: string, zone: string) =>
+  `.${owner}`.endsWith(`.${zone.endsWith('.') ? zone : `${zone}.`}`);
 
 export interface Kalkan {
   port: number;
@@ -195,6 +240,12 @@ export async function kdig(port: number, args: string[]): Promise<string> {
   ]);
   return stdout;
 }
+
+/**
+ * Kalkan's mark on a block (RFC 8914 EDE 15 Blocked for abuse, 17 Filtered for other
+ * categories) as dig prints it: an NXDOMAIN without it came from somewhere else.
+ */
+export const BLOCKED_BY_KALKAN = /EDE: 1[57] \((?:Blocked|Filtered)\): \(blocked by Kalkan: category /;
 
 export function statusOf(digOutput: string): string | undefined {
   return /status: ([A-Z]+)/.exec(digOutput)?.[1];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
 import {
+  BLOCKED_BY_KALKAN,
   demoSignedBundle,
   dig,
   type Kalkan,
@@ -15,6 +16,7 @@ import {
   statusOf,
   tempDir,
   type Unbound,
+  UPSTREAM_WILDCARD,
   waitFor,
 } from '../helpers/resolver.js';
 
@@ -58,9 +60,14 @@ it('fetches a subscription with a conditional GET and filters from the last good
     dataDir: join(tmp.dir, 'data'),
   };
 
+  // the control: without Kalkan the listed name resolves
+  expect(await dig(unbound.port, 'www.subscribed.test', 'A', ['+short'])).toContain(
+    UPSTREAM_WILDCARD.A,
+  );
   const first = await startKalkan(tmp.dir, config);
   servers.push(first);
-  await waitFor(async () => statusOf(await dig(first.port, 'www.subscribed.test')) === 'NXDOMAIN');
+  await waitFor(async () => BLOCKED_BY_KALKAN.test(await dig(first.port, 'www.subscribed.test')));
+  expect(requests[0]).toEqual({ ifNoneMatch: undefined, status: 200 });
   first.child.kill('SIGHUP');
   await waitFor(async () => requests.length >= 2);
   expect(requests[1]).toEqual({ ifNoneMatch: etag, status: 304 });
@@ -72,7 +79,11 @@ it('fetches a subscription with a conditional GET and filters from the last good
   http = undefined;
   const second = await startKalkan(tmp.dir, config); // the list URL is unreachable now
   servers.push(second);
-  expect(statusOf(await dig(second.port, 'www.subscribed.test'))).toBe('NXDOMAIN');
+  // blocked from the first answer on: the list came from disk, not from a late fetch
+  const blocked = await dig(second.port, 'www.subscribed.test');
+  expect(statusOf(blocked)).toBe('NXDOMAIN');
+  expect(blocked).toContain('list subscription');
+  expect(blocked).toMatch(BLOCKED_BY_KALKAN);
   const page = await (await fetch(`http://127.0.0.1:${second.statusPort}/`)).text();
   expect(page).toContain('last good copy');
 });
