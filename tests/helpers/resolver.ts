@@ -53,7 +53,11 @@ export interface Unbound {
  * record, so a listed name resolves without Kalkan and only Kalkan's block can turn it into
  * NXDOMAIN (or a sinkhole address).
  */
-export const UPSTREAM_WILDCARD = { A: '192.0.2.99', AAAA: '2001:db8::99', TXT: 'upstream wildcard' };
+export const UPSTREAM_WILDCARD = {
+  A: '192.0.2.99',
+  AAAA: '2001:db8::99',
+  TXT: 'upstream wildcard',
+};
 
 /**
  * Unbound on 127.0.0.1, authoritative for `zones` (auth-zone files): each zone holds the
@@ -245,7 +249,8 @@ export async function kdig(port: number, args: string[]): Promise<string> {
  * Kalkan's mark on a block (RFC 8914 EDE 15 Blocked for abuse, 17 Filtered for other
  * categories) as dig prints it: an NXDOMAIN without it came from somewhere else.
  */
-export const BLOCKED_BY_KALKAN = /EDE: 1[57] \((?:Blocked|Filtered)\): \(blocked by Kalkan: category /;
+export const BLOCKED_BY_KALKAN =
+  /EDE: 1[57] \((?:Blocked|Filtered)\): \(blocked by Kalkan: category /;
 
 export function statusOf(digOutput: string): string | undefined {
   return /status: ([A-Z]+)/.exec(digOutput)?.[1];

@@ -115,6 +115,8 @@ remote-control:
   control-use-cert: no
 rpz:
   name: "${options.zone}"
+  # an RPZ NXDOMAIN comes without RA: the tests tell it from any other NXDOMAIN
+  rpz-signal-nxdomain-ra: yes
   primary: 127.0.0.1@${options.primaryPort}
   allow-notify: 127.0.0.1
   zonefile: "${join(options.dir, 'rpz.zone')}"
@@ -126,14 +128,6 @@ forward-zone:
   const { child, log } = spawnLogged('unbound', ['-d', '-c', conf]);
   await waitForDns(port, child, log);
   return { port, stop: () => stopChild(child), output: log };
-}
-
-/**
- * Asks Unbound to transfer the zone now. Unbound fetches it when it starts; after a failed first
- * attempt it waits minutes before the next, which a test cannot.
- */
-export async function requestUnboundTransfer(dir: string, zone: string): Promise<void> {
-  await run('unbound-control', ['-c', join(dir, 'unbound.conf'), 'auth_zone_transfer', zone]);
 }
 
 /** The serial Unbound holds for an auth zone (RPZ zones are auth zones inside Unbound). */
@@ -197,35 +191,39 @@ async function waitForDns(port: number, child: ChildProcess, log: () => string):
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
     const answer = await dig(port, 'version.bind', 'TXT', ['-c', 'CH']).catch(() => undefined);
-    if (answer && answer.status !== 'timeout') return;
+    if (answer) return;
     await sleep(200);
   }
   throw new Error(`server did not answer on port ${port}:\n${log()}`);
 }
 
 export interface DigAnswer {
+  /** The response code; for a zone transfer dig prints none, it is 'transfer failed' on a refusal. */
   status: string;
+  /** The header flags, e.g. ['qr', 'rd', 'ra']. */
+  flags: string[];
   answers: string[];
 }
 
-/** Status and answer data (`+short`-like) of one query, via the shared dig runner. */
+/**
+ * Status, flags and answer data (`+short`-like) of one query, via the shared dig runner. A
+ * server that does not answer makes it throw: a refusal must be an answer, not a silence.
+ */
 export async function dig(
   port: number,
   name: string,
   type = 'A',
   extra: string[] = [],
 ): Promise<DigAnswer> {
-  try {
-    const stdout = await runDig(port, name, type, ['+noall', '+comments', '+answer', ...extra]);
-    const answers = stdout
-      .split('\n')
-      .filter((l) => l && !l.startsWith(';'))
-      .map((l) => l.split(/\s+/).slice(4).join(' '));
-    return { status: statusOf(stdout) ?? 'timeout', answers };
-  } catch (error) {
-    const out = (error as { stdout?: string }).stdout ?? '';
-    return { status: /timed out|no servers/.test(out) ? 'timeout' : 'error', answers: [] };
-  }
+  const stdout = await runDig(port, name, type, ['+noall', '+comments', '+answer', ...extra]);
+  const answers = stdout
+    .split('\n')
+    .filter((l) => l && !l.startsWith(';'))
+    .map((l) => l.split(/\s+/).slice(4).join(' '));
+  const status = statusOf(stdout) ?? (/; Transfer failed/.test(stdout) ? 'transfer failed' : '');
+  if (!status) throw new Error(`dig ${name} ${type} @${port}: no answer\n${stdout}`);
+  const flags = /;; flags: ([a-z ]+);/.exec(stdout)?.[1]?.trim().split(' ') ?? [];
+  return { status, flags, answers };
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -234,6 +232,8 @@ export interface PrimaryWithSecondary {
   dir: string;
   primary: RpzPrimary;
   secondary: Running;
+  /** The upstream both secondaries forward to: it answers every name (the tests' control). */
+  upstream: Running;
   /** The primary's log lines. */
   logs: string[];
   stop(): Promise<void>;
@@ -280,6 +280,7 @@ export async function startPrimaryWithSecondary(options: {
     dir,
     primary,
     secondary,
+    upstream,
     logs,
     async stop() {
       await secondary.stop();

@@ -288,7 +288,9 @@ describe('never open, never flooded', () => {
     servers.push(dead);
     // Kalkan gives up after at most attempts x upstreams x timeout (1.2 s); dig waits for
     // four times that, so only a server that never answers fails here.
-    const patience = Math.ceil((4 * upstreamAttempts * upstreams.length * upstreamTimeoutMs) / 1000);
+    const patience = Math.ceil(
+      (4 * upstreamAttempts * upstreams.length * upstreamTimeoutMs) / 1000,
+    );
     const out = await dig(dead.port, 'allowed.test', 'A', [`+time=${patience}`]);
     expect(statusOf(out)).toBe('SERVFAIL');
   });

@@ -67,7 +67,8 @@ function readAnswer(msg: Buffer): { rcode: number; blocked: boolean } {
     | { options?: { code: number; data?: Buffer }[] }
     | undefined;
   const blocked =
-    opt?.options?.some((o) => o.code === EDE_OPTION && o.data?.readUInt16BE(0) === EDE_BLOCKED) ?? false;
+    opt?.options?.some((o) => o.code === EDE_OPTION && o.data?.readUInt16BE(0) === EDE_BLOCKED) ??
+    false;
   return { rcode: (msg[3] as number) & 0x0f, blocked };
 }
 
@@ -119,9 +120,7 @@ it('answers no SERVFAIL and blocks the listed name throughout while the list is 
     // some answers under the current list first (a positive control for this window)
     await waitFor(async () => answered() >= before + 200, 30_000, 'answers before the swap');
     await replaceFile(listFile, await listFor(1 + swap));
-    await waitFor(async () =>
-      BLOCKED_BY_KALKAN.test(await dig(k.port, `swap${1 + swap}.test`)),
-    );
+    await waitFor(async () => BLOCKED_BY_KALKAN.test(await dig(k.port, `swap${1 + swap}.test`)));
   }
   const last = answered();
   await waitFor(async () => answered() >= last + 200, 30_000, 'answers after the last swap');

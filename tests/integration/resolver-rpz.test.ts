@@ -15,6 +15,7 @@ import { testKey } from '../helpers/bundles.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { freePort } from '../helpers/ports.js';
 import {
+  BLOCKED_BY_KALKAN,
   DEMO_ABUSE,
   DEMO_PUB,
   dig,
@@ -93,7 +94,7 @@ afterAll(async () => {
 describe('kalkan serve with an rpz: section', () => {
   it('filters on its DNS port and serves the RPZ zone by AXFR with TSIG on the RPZ port', async () => {
     const k = kalkan as Kalkan;
-    expect(statusOf(await dig(k.port, 'blocked.kalkan.test'))).toBe('NXDOMAIN');
+    expect(await dig(k.port, 'blocked.kalkan.test')).toMatch(BLOCKED_BY_KALKAN);
     const allowed = await dig(k.port, 'allowed.test');
     expect(statusOf(allowed)).toBe('NOERROR');
     expect(allowed).toContain('192.0.2.10');
@@ -138,7 +139,7 @@ describe('kalkan serve with an rpz: section', () => {
     );
     await writeList(list, 3, ['listed.test']);
     await waitFor(async () => (await serial()) === 3, 10_000);
-    expect(statusOf(await dig(k.port, 'blocked.kalkan.test'))).toBe('NXDOMAIN');
+    expect(await dig(k.port, 'blocked.kalkan.test')).toMatch(BLOCKED_BY_KALKAN);
   });
 
   it('publishes the RPZ counters on /metrics', async () => {

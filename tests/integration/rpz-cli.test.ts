@@ -1,45 +1,26 @@
 /**
  * `kalkan rpz serve` as an operator runs it: serves the list, follows a changed file and a
- * SIGHUP, keeps the last good zone when a bad file arrives, and refuses a hashed-only list.
+ * SIGHUP, keeps the last good zone when a bad file arrives, and refuses a hashed-only list;
+ * the built CLI (build/resolver/bundle/kalkan.js), as installed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodePublicKey } from '../../blocklists/keys.js';
 import { testKey } from '../helpers/bundles.js';
+import { type LongRunning, runKalkan, startKalkan } from '../helpers/kalkan-process.js';
 import { freePort } from '../helpers/ports.js';
 import { waitFor } from '../helpers/resolver.js';
 import { writeList } from '../helpers/rpz-lists.js';
 import { dig } from '../helpers/rpz-secondaries.js';
 
 const ZONE = 'rpz.kalkan.test';
-const CLI = ['--import', 'tsx', 'resolver/cli/kalkan.ts', 'rpz', 'serve'];
-
-function start(args: string[]): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let text = '';
-  child.stdout?.on('data', (d) => {
-    text += d;
-  });
-  child.stderr?.on('data', (d) => {
-    text += d;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, output: () => text, exited };
-}
 
 describe('kalkan rpz serve', () => {
   let dir: string;
   let pub: string;
-  let server: ReturnType<typeof start> | undefined;
+  let server: LongRunning | undefined;
   let port: number;
 
   const serial = async () => Number((await dig(port, ZONE, 'SOA')).answers[0]?.split(' ')[2]);
@@ -51,10 +32,7 @@ describe('kalkan rpz serve', () => {
   });
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null) {
-      server.child.kill('SIGTERM');
-      await server.exited;
-    }
+    await server?.stop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
@@ -62,7 +40,9 @@ describe('kalkan rpz serve', () => {
     const list = join(dir, 'list.klb');
     await writeList(list, 1, ['one.test']);
     port = await freePort();
-    server = start([
+    server = startKalkan([
+      'rpz',
+      'serve',
       '--listen',
       `127.0.0.1:${port}`,
       '--zone',
@@ -89,14 +69,16 @@ describe('kalkan rpz serve', () => {
 
     const axfr = await dig(port, ZONE, 'AXFR');
     expect(axfr.answers).toContain('.');
-    server.child.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    await server.stop();
+    expect(server.child.exitCode).toBe(0);
   });
 
   it('refuses a hashed-only list with a clear message', async () => {
     const list = join(dir, 'hashed.klb');
     await writeList(list, 1, ['one.test'], { plaintext: false });
-    const run = start([
+    const run = await runKalkan([
+      'rpz',
+      'serve',
       '--listen',
       `127.0.0.1:${await freePort()}`,
       '--zone',
@@ -106,13 +88,24 @@ describe('kalkan rpz serve', () => {
       '--trust',
       pub,
     ]);
-    expect(await run.exited).toBe(1);
-    expect(run.output()).toMatch(/hashed-only.*cannot be served as an RPZ zone/);
+    expect(run.code).toBe(1);
+    expect(run.stderr + run.stdout).toMatch(/hashed-only.*cannot be served as an RPZ zone/);
   });
 
   it('rejects bad flags with usage errors', async () => {
-    const run = start(['--listen', 'nowhere', '--zone', ZONE, '--list', 'x', '--trust', pub]);
-    expect(await run.exited).toBe(2);
-    expect(run.output()).toMatch(/--listen must be HOST:PORT/);
+    const run = await runKalkan([
+      'rpz',
+      'serve',
+      '--listen',
+      'nowhere',
+      '--zone',
+      ZONE,
+      '--list',
+      'x',
+      '--trust',
+      pub,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/--listen must be HOST:PORT/);
   });
 });
