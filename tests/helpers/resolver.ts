@@ -150,8 +150,15 @@ export interface Kalkan {
   stop: () => Promise<void>;
 }
 
-/** Starts `kalkan serve` on a free loopback port with `config` (merged over test defaults). */
-export async function startKalkan(dir: string, config: Record<string, unknown>): Promise<Kalkan> {
+/**
+ * Starts `kalkan serve` on a free loopback port with `config` (merged over test defaults);
+ * ready when it logs so, or when `ready` says so (for configs that silence the log).
+ */
+export async function startKalkan(
+  dir: string,
+  config: Record<string, unknown>,
+  ready?: (port: number) => Promise<boolean>,
+): Promise<Kalkan> {
   const port = await freePort();
   const statusPort = await freePort();
   const configPath = join(dir, `kalkan-${port}.yaml`);
@@ -192,7 +199,7 @@ export async function startKalkan(dir: string, config: Record<string, unknown>):
   try {
     await waitFor(async () => {
       if (child.exitCode !== null) throw new Error(`kalkan exited: ${err}${out}`);
-      return out.includes('kalkan serve ready');
+      return ready ? ready(port) : out.includes('kalkan serve ready');
     });
   } catch (error) {
     await k.stop();
