@@ -139,9 +139,10 @@ export class FastPath {
     const hash = NameTable.hash(msg, 12, nameLength, policy);
     let known = this.table.get(hash, msg, 12, nameLength, policy);
     if (known === undefined) {
+      parts.stats.nameTableMisses++;
       known = this.classify(msg, nameLength, parts.allPolicies[policy] as Policy);
       this.table.set(hash, msg, 12, nameLength, policy, known);
-    }
+    } else parts.stats.nameTableHits++;
     if (known === SLOW) return undefined;
 
     const ctx = this.ctx;

@@ -37,6 +37,16 @@ export function createMetrics(stats: Stats, lists: () => ListManager | undefined
     () => stats.rateLimited,
   );
   counter('kalkan_refused_total', 'Queries refused by the ACL', () => stats.refused);
+  counter(
+    'kalkan_name_table_hits_total',
+    "UDP queries whose name the fast path's name table knew",
+    () => stats.nameTableHits,
+  );
+  counter(
+    'kalkan_name_table_misses_total',
+    'UDP queries whose name the fast path had to classify (and then remembered)',
+    () => stats.nameTableMisses,
+  );
   counter('kalkan_servfail_total', 'SERVFAIL answers (no upstream answered)', () => stats.servfail);
   new Counter({
     name: 'kalkan_blocked_total',

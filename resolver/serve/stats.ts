@@ -14,6 +14,9 @@ export class Stats {
   rateLimited = 0;
   refused = 0;
   servfail = 0;
+  /** The UDP fast path's name table: names found there, and names it had to classify. */
+  nameTableHits = 0;
+  nameTableMisses = 0;
   readonly blocked = new Map<string, number>();
   /** day (YYYY-MM-DD, UTC) → category → blocked count; "queries" holds the day's total. */
   private readonly daily = new Map<string, Map<string, number>>();

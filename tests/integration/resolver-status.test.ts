@@ -73,6 +73,8 @@ describe('/metrics', () => {
     expect(text).toMatch(/^kalkan_blocked_total\{category="abuse"\} 2$/m);
     expect(text).toMatch(/^kalkan_blocked_total\{category="adult"\} 1$/m);
     expect(text).toMatch(/^kalkan_cache_hits_total 1$/m);
+    expect(text).toMatch(/^kalkan_name_table_misses_total [1-9]\d*$/m);
+    expect(text).toMatch(/^kalkan_name_table_hits_total \d+$/m);
     expect(text).toMatch(/^kalkan_rate_limited_total 0$/m);
     expect(text).toMatch(/^kalkan_refused_total 0$/m);
     expect(text).toMatch(
