@@ -1,7 +1,10 @@
 /**
- * `npm run bench` (issue 7): Kalkan beside Unbound, dnsmasq and a Node UDP echo server, same
- * list, same upstream, same dnsperf load, one session. `-- --quick` for a short run.
- * `-- --only=unbound,echo` runs a subset. Writes tests/bench/results/latest.json and latest.md.
+ * `npm run bench` (issues 7, 18): Kalkan beside Unbound, dnsmasq and a node:dgram echo server,
+ * same list, same upstream, same dnsperf load, one session; every server a child process
+ * started from its CLI, Kalkan's list built from the same text by `kalkan lists build` (timed
+ * as part of its start-up). Mixes of repeated names (what the tables and caches are for) and
+ * wide mixes of 1,000,000 distinct names (what they cannot hold). `-- --quick` for a short run,
+ * `-- --only=unbound,echo` for a subset. Writes tests/bench/results/latest.json and latest.md.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,8 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
 import { type LatencyResult, type LoadResult, latency, load } from './lib/dnsperf.js';
-import { type KalkanSetup, kalkanServer, prepareKalkan } from './lib/kalkan.js';
-import { dnsmasq, echoServer, filteringUnbound, upstreamUnbound } from './lib/peers.js';
+import { type KalkanSetup, kalkanServer, nameTableCounts, prepareKalkan } from './lib/kalkan.js';
+import { dnsmasq, echoServer, filteringUnbound, upstreamUnbound, WIDE_ZONE } from './lib/peers.js';
 import { type Launch, type ServerProcess, startServer } from './lib/server-process.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -22,6 +25,11 @@ const ONLY = process.argv
   ?.slice('--only='.length)
   .split(',');
 const ENTRIES = QUICK ? 100_000 : 1_000_000;
+/**
+ * Distinct names in each wide mix, quick or not: far more than the fast path's name table
+ * (131,072), the matcher's verdict cache or any server's answer cache.
+ */
+const WIDE_NAMES = 1_000_000;
 const SECONDS = QUICK ? 3 : 10;
 const LATENCY_SECONDS = QUICK ? 2 : 5;
 /** Latency is compared at the same offered load for every server. */
@@ -29,13 +37,29 @@ const LATENCY_QPS = 20_000;
 const NXDOMAIN = 3;
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 
-type Workload = 'blocked' | 'cached' | 'mix';
-const WORKLOADS: Workload[] = ['blocked', 'cached', 'mix'];
+/**
+ * blocked: 100,000 distinct listed names, repeated; cached: 1,000 allowed names, repeated;
+ * mix: half of each; blocked_wide: 1,000,000 distinct listed names (or names under them);
+ * wide_mix: 1,000,000 distinct names, half under listed names, half unlisted ones the upstream
+ * answers (each one a cache miss, forwarded).
+ */
+type Workload = 'blocked' | 'cached' | 'mix' | 'blocked_wide' | 'wide_mix';
+const WORKLOADS: Workload[] = ['blocked', 'cached', 'mix', 'blocked_wide', 'wide_mix'];
+const WIDE: Workload[] = ['blocked_wide', 'wide_mix'];
 
 interface ServerFigures {
+  /** Process start to the first filtered answer. */
   startup_ms?: number;
+  /** Kalkan only: `kalkan lists build` from the text list (the peers parse their text at start). */
+  list_build_ms?: number;
+  /** From the text list to the first filtered answer: build (Kalkan) + start. */
+  startup_from_text_ms?: number;
   rss_loaded_mb?: number;
   rss_after_mb?: number;
+  /** VmHWM: the most resident memory the process (and each worker) ever had. */
+  rss_peak_mb?: number;
+  /** Kalkan, one worker: share of UDP queries the fast path's name table answered from. */
+  name_table_hit_rate: Partial<Record<Workload, number>>;
   load: Partial<Record<Workload, LoadResult>>;
   /**
    * Server CPU time per answered query in the full-speed runs: unlike QPS, barely moved by
@@ -57,7 +81,18 @@ function version(command: string, args: string[]): string {
   }
 }
 
-async function writeQueries(dir: string, blocked: string[], allowed: string[]) {
+interface QueryFiles {
+  /** The file each load run reads. */
+  load: Record<Workload, string>;
+  /** The latency runs of the wide mixes read the names in reverse: none the load run sent. */
+  latency: Record<Workload, string>;
+}
+
+async function writeQueries(
+  dir: string,
+  blocked: string[],
+  allowed: string[],
+): Promise<QueryFiles> {
   const pick = (list: string[], i: number) => list[(i * 7919) % list.length] as string;
   const blockedLines = Array.from(
     { length: 100_000 },
@@ -65,14 +100,30 @@ async function writeQueries(dir: string, blocked: string[], allowed: string[]) {
   );
   const cachedLines = Array.from({ length: 100_000 }, (_, i) => `${pick(allowed, i)} A`);
   const mixLines = blockedLines.map((b, i) => (i % 2 ? b : (cachedLines[i] as string)));
-  const files = {
-    blocked: join(dir, 'blocked.txt'),
-    cached: join(dir, 'cached.txt'),
-    mix: join(dir, 'mix.txt'),
+  // Distinct names under listed ones (a0.x, a1.x, …): none of them in the repeated mixes.
+  const listedWide = (i: number) =>
+    `a${Math.floor(i / blocked.length)}.${blocked[i % blocked.length] as string}`;
+  const blockedWide = Array.from({ length: WIDE_NAMES }, (_, i) => `${listedWide(i)} A`);
+  const wideMix = Array.from({ length: WIDE_NAMES }, (_, i) =>
+    i % 2 ? `${listedWide(i)} A` : `u${i}.${WIDE_ZONE} A`,
+  );
+  const lines: Record<Workload, string[]> = {
+    blocked: blockedLines,
+    cached: cachedLines,
+    mix: mixLines,
+    blocked_wide: blockedWide,
+    wide_mix: wideMix,
   };
-  await writeFile(files.blocked, `${blockedLines.join('\n')}\n`);
-  await writeFile(files.cached, `${cachedLines.join('\n')}\n`);
-  await writeFile(files.mix, `${mixLines.join('\n')}\n`);
+  const files = { load: {}, latency: {} } as QueryFiles;
+  for (const w of WORKLOADS) {
+    files.load[w] = join(dir, `${w}.txt`);
+    await writeFile(files.load[w], `${lines[w].join('\n')}\n`);
+    files.latency[w] = files.load[w];
+    if (WIDE.includes(w)) {
+      files.latency[w] = join(dir, `${w}-reversed.txt`);
+      await writeFile(files.latency[w], `${[...lines[w]].reverse().join('\n')}\n`);
+    }
+  }
   return files;
 }
 
@@ -81,35 +132,48 @@ const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 async function measure(
   server: ServerProcess,
   port: number,
-  files: Record<Workload, string>,
+  files: QueryFiles,
   workloads: Workload[],
+  extra: { listBuildMs?: number; statusPort?: number },
 ): Promise<ServerFigures> {
   const figures: ServerFigures = {
     startup_ms: Math.round(server.startupMs),
+    ...(extra.listBuildMs !== undefined && { list_build_ms: Math.round(extra.listBuildMs) }),
+    startup_from_text_ms: Math.round(server.startupMs + (extra.listBuildMs ?? 0)),
     rss_loaded_mb: mb(server.rssBytes()),
+    name_table_hit_rate: {},
     load: {},
     cpu_us_per_query: {},
     latency: {},
   };
   // Warm every cache with the allowed names before measuring.
-  await load({ port, queryFile: files.cached, seconds: 2 });
+  await load({ port, queryFile: files.load.cached, seconds: 2 });
   for (const w of workloads) {
     const cpuBefore = server.cpuSeconds();
-    const result = await load({ port, queryFile: files[w], seconds: SECONDS });
+    const tableBefore = extra.statusPort ? await nameTableCounts(extra.statusPort) : undefined;
+    const result = await load({ port, queryFile: files.load[w], seconds: SECONDS });
     figures.load[w] = result;
     figures.cpu_us_per_query[w] =
       Math.round(((server.cpuSeconds() - cpuBefore) / result.completed) * 1e7) / 10;
+    if (extra.statusPort && tableBefore) {
+      const after = await nameTableCounts(extra.statusPort);
+      const hits = after.hits - tableBefore.hits;
+      const misses = after.misses - tableBefore.misses;
+      figures.name_table_hit_rate[w] = Math.round((hits / (hits + misses)) * 1000) / 1000;
+    }
     figures.latency[w] = await latency({
       port,
-      queryFile: files[w],
+      queryFile: files.latency[w],
       seconds: LATENCY_SECONDS,
       maxQps: LATENCY_QPS,
     });
+    const table = figures.name_table_hit_rate[w];
     console.log(
-      `  ${server.name} ${w}: ${figures.load[w]?.qps.toFixed(0)} QPS, ${figures.cpu_us_per_query[w]} µs CPU/query, lost ${figures.load[w]?.lost}, p50 ${figures.latency[w]?.p50Ms.toFixed(3)} ms, p99 ${figures.latency[w]?.p99Ms.toFixed(3)} ms`,
+      `  ${server.name} ${w}: ${figures.load[w]?.qps.toFixed(0)} QPS, ${figures.cpu_us_per_query[w]} µs CPU/query, lost ${figures.load[w]?.lost}, p50 ${figures.latency[w]?.p50Ms.toFixed(3)} ms, p99 ${figures.latency[w]?.p99Ms.toFixed(3)} ms${table === undefined ? '' : `, name-table hit rate ${table}`}`,
     );
   }
   figures.rss_after_mb = mb(server.rssBytes());
+  figures.rss_peak_mb = mb(server.peakRssBytes());
   return figures;
 }
 
@@ -140,66 +204,123 @@ async function main() {
     const servers: Record<string, ServerFigures> = {};
     const run = async (
       name: string,
-      launch: (port: number) => Promise<Launch> | Launch,
+      launch: (port: number) => Promise<Launch & { statusPort?: number }> | Launch,
       workloads = WORKLOADS,
+      extra: { listBuildMs?: number; tableHitRate?: boolean } = {},
     ) => {
       if (ONLY && !ONLY.includes(name)) return;
       const port = await freePort();
       console.log(`${name}: starting`);
+      const launched: Launch & { statusPort?: number } = await launch(port);
       const server = await startServer(
         name,
-        await launch(port),
+        launched,
         port,
-        name === 'echo' ? { name: 'x.test', rcode: 0 } : probe,
+        name === 'dgram-echo' ? { name: 'x.test', rcode: 0 } : probe,
       );
       started.push(server);
-      servers[name] = await measure(server, port, files, workloads);
+      servers[name] = await measure(server, port, files, workloads, {
+        ...(extra.listBuildMs !== undefined && { listBuildMs: extra.listBuildMs }),
+        ...(extra.tableHitRate && launched.statusPort && { statusPort: launched.statusPort }),
+      });
       await server.stop();
     };
-    await run('kalkan', (port) => kalkanServer(kalkan, port, upstreamPort, 1));
-    await run('kalkan-2-workers', (port) => kalkanServer(kalkan, port, upstreamPort, 2), [
-      'blocked',
-      'cached',
-    ]);
+    console.log(`kalkan lists build from the text list: ${Math.round(kalkan.buildMs)} ms`);
+    await run('kalkan', (port) => kalkanServer(kalkan, port, upstreamPort, 1), WORKLOADS, {
+      listBuildMs: kalkan.buildMs,
+      tableHitRate: true,
+    });
+    await run(
+      'kalkan-2-workers',
+      (port) => kalkanServer(kalkan, port, upstreamPort, 2),
+      ['blocked', 'cached', 'blocked_wide'],
+      { listBuildMs: kalkan.buildMs },
+    );
     await run('unbound', (port) => filteringUnbound(dir, port, upstreamPort, blocked));
     await run('dnsmasq', (port) => dnsmasq(dir, port, upstreamPort, blocked));
-    await run('echo', (port) => echoServer(port), ['blocked']);
+    await run('dgram-echo', (port) => echoServer(port), ['blocked']);
     const reloadLost =
       !ONLY || ONLY.includes('kalkan')
-        ? await kalkan.reloadUnderLoad(upstreamPort, files.mix, SECONDS, LATENCY_QPS)
+        ? await kalkan.reloadUnderLoad(upstreamPort, files.load.mix, SECONDS, LATENCY_QPS)
         : Number.NaN;
 
     const qps = (s: string, w: Workload) => servers[s]?.load[w]?.qps ?? Number.NaN;
     const cpu = (s: string, w: Workload) => servers[s]?.cpu_us_per_query[w] ?? Number.NaN;
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
-    const ratios = {
-      blocked_qps_vs_unbound: ratio(qps('kalkan', 'blocked'), qps('unbound', 'blocked')),
-      blocked_qps_vs_dnsmasq: ratio(qps('kalkan', 'blocked'), qps('dnsmasq', 'blocked')),
-      blocked_qps_vs_echo: ratio(qps('kalkan', 'blocked'), qps('echo', 'blocked')),
+    const fig = (
+      s: string,
+      key: 'rss_loaded_mb' | 'rss_after_mb' | 'rss_peak_mb' | 'startup_ms' | 'startup_from_text_ms',
+    ) => servers[s]?.[key] ?? Number.NaN;
+    const p99 = (s: string, w: Workload) => servers[s]?.latency[w]?.p99Ms ?? Number.NaN;
+    /**
+     * `old_*`: the ratios as issue 7 published them (repeated names, memory right after the first
+     * answer, start-up from a prebuilt bundle), beside the ones a sceptic would take.
+     */
+    const ratios: Record<string, number> = {
+      old_blocked_qps_vs_unbound: ratio(qps('kalkan', 'blocked'), qps('unbound', 'blocked')),
+      old_blocked_qps_vs_dnsmasq: ratio(qps('kalkan', 'blocked'), qps('dnsmasq', 'blocked')),
+      blocked_wide_qps_vs_unbound: ratio(
+        qps('kalkan', 'blocked_wide'),
+        qps('unbound', 'blocked_wide'),
+      ),
+      blocked_wide_qps_vs_dnsmasq: ratio(
+        qps('kalkan', 'blocked_wide'),
+        qps('dnsmasq', 'blocked_wide'),
+      ),
       cached_qps_vs_unbound: ratio(qps('kalkan', 'cached'), qps('unbound', 'cached')),
       cached_qps_vs_dnsmasq: ratio(qps('kalkan', 'cached'), qps('dnsmasq', 'cached')),
-      cached_qps_vs_echo: ratio(qps('kalkan', 'cached'), qps('echo', 'blocked')),
-      blocked_cpu_per_query_vs_echo: ratio(cpu('kalkan', 'blocked'), cpu('echo', 'blocked')),
-      cached_cpu_per_query_vs_echo: ratio(cpu('kalkan', 'cached'), cpu('echo', 'blocked')),
+      wide_mix_qps_vs_unbound: ratio(qps('kalkan', 'wide_mix'), qps('unbound', 'wide_mix')),
+      wide_mix_qps_vs_dnsmasq: ratio(qps('kalkan', 'wide_mix'), qps('dnsmasq', 'wide_mix')),
+      blocked_qps_vs_dgram_echo: ratio(qps('kalkan', 'blocked'), qps('dgram-echo', 'blocked')),
       blocked_cpu_per_query_vs_unbound: ratio(cpu('kalkan', 'blocked'), cpu('unbound', 'blocked')),
+      blocked_wide_cpu_per_query_vs_unbound: ratio(
+        cpu('kalkan', 'blocked_wide'),
+        cpu('unbound', 'blocked_wide'),
+      ),
       blocked_cpu_per_query_vs_dnsmasq: ratio(cpu('kalkan', 'blocked'), cpu('dnsmasq', 'blocked')),
-      p99_blocked_vs_unbound: ratio(
-        servers.kalkan?.latency.blocked?.p99Ms ?? 0,
-        servers.unbound?.latency.blocked?.p99Ms ?? 0,
+      old_p99_blocked_vs_unbound: ratio(p99('kalkan', 'blocked'), p99('unbound', 'blocked')),
+      p99_blocked_wide_vs_unbound: ratio(
+        p99('kalkan', 'blocked_wide'),
+        p99('unbound', 'blocked_wide'),
       ),
-      rss_vs_unbound: ratio(
-        servers.kalkan?.rss_loaded_mb ?? 0,
-        servers.unbound?.rss_loaded_mb ?? 0,
+      p99_wide_mix_vs_unbound: ratio(p99('kalkan', 'wide_mix'), p99('unbound', 'wide_mix')),
+      old_rss_loaded_vs_unbound: ratio(
+        fig('kalkan', 'rss_loaded_mb'),
+        fig('unbound', 'rss_loaded_mb'),
       ),
-      rss_vs_dnsmasq: ratio(
-        servers.kalkan?.rss_loaded_mb ?? 0,
-        servers.dnsmasq?.rss_loaded_mb ?? 0,
+      old_rss_loaded_vs_dnsmasq: ratio(
+        fig('kalkan', 'rss_loaded_mb'),
+        fig('dnsmasq', 'rss_loaded_mb'),
       ),
-      startup_vs_dnsmasq: ratio(servers.kalkan?.startup_ms ?? 0, servers.dnsmasq?.startup_ms ?? 0),
-      startup_vs_unbound: ratio(servers.kalkan?.startup_ms ?? 0, servers.unbound?.startup_ms ?? 0),
-      two_workers_blocked_qps_vs_one: ratio(
-        qps('kalkan-2-workers', 'blocked'),
-        qps('kalkan', 'blocked'),
+      rss_after_load_vs_unbound: ratio(
+        fig('kalkan', 'rss_after_mb'),
+        fig('unbound', 'rss_after_mb'),
+      ),
+      rss_after_load_vs_dnsmasq: ratio(
+        fig('kalkan', 'rss_after_mb'),
+        fig('dnsmasq', 'rss_after_mb'),
+      ),
+      rss_peak_vs_unbound: ratio(fig('kalkan', 'rss_peak_mb'), fig('unbound', 'rss_peak_mb')),
+      rss_peak_vs_dnsmasq: ratio(fig('kalkan', 'rss_peak_mb'), fig('dnsmasq', 'rss_peak_mb')),
+      old_startup_prebuilt_vs_dnsmasq: ratio(
+        fig('kalkan', 'startup_ms'),
+        fig('dnsmasq', 'startup_ms'),
+      ),
+      old_startup_prebuilt_vs_unbound: ratio(
+        fig('kalkan', 'startup_ms'),
+        fig('unbound', 'startup_ms'),
+      ),
+      startup_from_text_vs_dnsmasq: ratio(
+        fig('kalkan', 'startup_from_text_ms'),
+        fig('dnsmasq', 'startup_from_text_ms'),
+      ),
+      startup_from_text_vs_unbound: ratio(
+        fig('kalkan', 'startup_from_text_ms'),
+        fig('unbound', 'startup_from_text_ms'),
+      ),
+      two_workers_blocked_wide_qps_vs_one: ratio(
+        qps('kalkan-2-workers', 'blocked_wide'),
+        qps('kalkan', 'blocked_wide'),
       ),
       reload_lost_queries: reloadLost,
     };
@@ -218,6 +339,7 @@ async function main() {
         dnsperf: version('dnsperf', ['-h']).replace(/.*Version/s, 'dnsperf'),
       },
       list_entries: ENTRIES,
+      wide_distinct_names: WIDE_NAMES,
       load_seconds: SECONDS,
       latency_offered_qps: LATENCY_QPS,
       servers,
@@ -237,23 +359,25 @@ async function main() {
 function markdown(servers: Record<string, ServerFigures>, ratios: Record<string, number>): string {
   const cell = (v: number | undefined, digits = 0) =>
     v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
+  const pair = (a: number | undefined, b: number | undefined, digits = 0) =>
+    `${cell(a, digits)} / ${cell(b, digits)}`;
   const rows = Object.entries(servers).map(([name, f]) =>
     [
       name,
-      cell(f.load.blocked?.qps),
-      cell(f.load.cached?.qps),
+      pair(f.load.blocked?.qps, f.load.blocked_wide?.qps),
+      pair(f.load.cached?.qps, f.load.wide_mix?.qps),
       cell(f.load.mix?.qps),
-      `${cell(f.cpu_us_per_query.blocked, 1)} / ${cell(f.cpu_us_per_query.cached, 1)}`,
-      `${cell(f.latency.blocked?.p50Ms, 3)} / ${cell(f.latency.blocked?.p99Ms, 3)}`,
-      `${cell(f.latency.cached?.p50Ms, 3)} / ${cell(f.latency.cached?.p99Ms, 3)}`,
+      pair(f.cpu_us_per_query.blocked, f.cpu_us_per_query.blocked_wide, 1),
+      pair(f.latency.blocked?.p99Ms, f.latency.blocked_wide?.p99Ms, 3),
+      pair(f.latency.cached?.p99Ms, f.latency.wide_mix?.p99Ms, 3),
+      pair(f.name_table_hit_rate.blocked, f.name_table_hit_rate.blocked_wide, 3),
       String(Object.values(f.load).reduce((n, r) => n + (r?.lost ?? 0), 0)),
-      cell(f.rss_loaded_mb, 1),
-      cell(f.rss_after_mb, 1),
-      cell(f.startup_ms),
+      `${cell(f.rss_loaded_mb, 1)} / ${cell(f.rss_after_mb, 1)} / ${cell(f.rss_peak_mb, 1)}`,
+      `${cell(f.startup_ms)} / ${cell(f.startup_from_text_ms)}`,
     ].join(' | '),
   );
   return [
-    '| server | blocked QPS | cached QPS | mix QPS | CPU µs/query blocked / cached | blocked p50/p99 ms | cached p50/p99 ms | lost | RSS loaded MB | RSS after MB | start to first answer ms |',
+    '| server | blocked QPS repeated / wide | cached QPS / wide-mix QPS | mix QPS | CPU µs/query blocked repeated / wide | blocked p99 ms repeated / wide | cached / wide-mix p99 ms | name-table hit rate blocked repeated / wide | lost | RSS MB loaded / after load / peak | start ms: prebuilt / from text |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
     '',

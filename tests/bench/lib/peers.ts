@@ -1,7 +1,10 @@
 /**
- * The servers compared with Kalkan, each given the same list: Unbound (`local-zone …
- * always_nxdomain`, one thread), dnsmasq (`address=/name/`), and a Node UDP echo server as the
- * ceiling no Node DNS server can pass. Plus the shared upstream: Unbound with local-data.
+ * The servers compared with Kalkan, each from its Debian binary and given the same list as
+ * text it parses at start-up: Unbound (`local-zone … always_nxdomain`, one thread), dnsmasq
+ * (`address=/name/`), and a node:dgram echo server (a reference for Node's plain UDP I/O; not a
+ * ceiling, since Kalkan reads and answers through its batched addon instead). Plus the shared
+ * upstream: Unbound with local-data for the repeated allowed names and a redirect zone that
+ * answers every other name under it (the wide mixes' unlisted names).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,6 +34,9 @@ function unboundServerBlock(dir: string, port: number): string[] {
   ];
 }
 
+/** Every name under this zone gets an answer from the upstream (a redirect zone). */
+export const WIDE_ZONE = 'wide.bench.test';
+
 /** The upstream every filter forwards to: authoritative-looking answers for allowed names. */
 export async function upstreamUnbound(
   dir: string,
@@ -42,6 +48,8 @@ export async function upstreamUnbound(
     ...unboundServerBlock(dir, port),
     '  local-zone: "bench.test." static',
     ...allowedNames.map((n, i) => `  local-data: "${n}. 300 IN A 192.0.2.${(i % 250) + 1}"`),
+    `  local-zone: "${WIDE_ZONE}." redirect`,
+    `  local-data: "${WIDE_ZONE}. 300 IN A 192.0.2.251"`,
   ];
   await writeFile(file, `${lines.join('\n')}\n`);
   return { command: 'unbound', args: ['-d', '-c', file] };
@@ -91,10 +99,10 @@ export async function dnsmasq(
 }
 
 /**
- * The ceiling: a Node UDP server that answers each query with its own bytes, QR bit set. No DNS
- * server written in Node on this machine can answer faster than this. Plain JavaScript run by a
- * bare `node` (not through tsx, whose loader and esbuild service added 33–45 MB of RSS and
- * 0.5–1 s of start-up to the ceiling, flattering every Node server measured against it).
+ * A node:dgram UDP server that answers each query with its own bytes, QR bit set: what Node's
+ * plain datagram I/O costs, one message per call. Not a ceiling for Kalkan, which uses the
+ * batched recvmmsg/sendmmsg addon instead. Plain JavaScript run by a bare `node` (not through
+ * tsx, whose loader added 33–45 MB of RSS and 0.5–1 s of start-up).
  */
 const ECHO_SERVER = `
 import { createSocket } from 'node:dgram';

@@ -1,4 +1,7 @@
-/** A DNS server under test as a child process: its RSS, its start-up time, and stopping it. */
+/**
+ * A DNS server under test as a child process: its memory (resident now and at its peak, from
+ * /proc), its start-up time, its CPU time, and stopping it.
+ */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
@@ -16,6 +19,8 @@ export interface ServerProcess {
   startupMs: number;
   /** Resident memory of the process and its children (cluster workers). */
   rssBytes(): number;
+  /** Peak resident memory (VmHWM) of the process plus that of each child. */
+  peakRssBytes(): number;
   /** CPU seconds (user + system) the process and its children have used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -90,6 +95,7 @@ export async function startServer(
     child,
     startupMs,
     rssBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid), 0),
+    peakRssBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid, 'VmHWM'), 0),
     cpuSeconds: () => processTree(child.pid).reduce((n, pid) => n + cpuOf(pid), 0),
     stop: () =>
       new Promise((resolve) => {
@@ -103,9 +109,10 @@ export async function startServer(
   };
 }
 
-export function rssOf(pid: number | undefined): number {
+/** VmRSS (resident now) or VmHWM (the peak so far) of one process, from /proc. */
+export function rssOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
   return kb ? Number(kb) * 1024 : Number.NaN;
 }
 
