@@ -64,6 +64,10 @@ export async function filteringUnbound(
   const file = join(dir, 'unbound-filter.conf');
   const body = [
     ...unboundServerBlock(dir, port),
+    // Unbound answers RFC 6761's test. and invalid. NXDOMAIN itself by default: without these
+    // lines every allowed name would be "answered" without being forwarded (as in issue 7's runs).
+    '  local-zone: "test." nodefault',
+    '  local-zone: "invalid." nodefault',
     ...blocked.map((d) => `  local-zone: "${d}." always_nxdomain`),
     'forward-zone:',
     '  name: "."',
