@@ -65,9 +65,9 @@ function listenersOf(config: Config, problems: string[]): Listener[] {
       problems.push(`${key}: ${value}: ${(error as Error).message}`);
     }
   };
-  config.listen.forEach((v, i) => add(`listen[${i}]`, v, ['udp', 'tcp']));
+  for (const [i, v] of config.listen.entries()) add(`listen[${i}]`, v, ['udp', 'tcp']);
   if (config.status) add('status', config.status, ['tcp']);
-  config.rpz.forEach((r, i) => add(`rpz[${i}].listen`, r.listen, ['udp', 'tcp']));
+  for (const [i, r] of config.rpz.entries()) add(`rpz[${i}].listen`, r.listen, ['udp', 'tcp']);
   return out;
 }
 
