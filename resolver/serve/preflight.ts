@@ -80,16 +80,15 @@ function checkUpstreams(config: Config, problems: string[]): void {
       problems.push(`upstreams[${i}]: ${(error as Error).message}`);
     }
   });
-  config.rpz.forEach((r, i) =>
-    r.notify.forEach((n, j) => {
+  for (const [i, r] of config.rpz.entries())
+    for (const [j, n] of r.notify.entries()) {
       try {
         const { host, port } = splitHostPort(n);
         if (port < 1 || isIP(host) === 0) throw new Error('expected IP:PORT');
       } catch (error) {
         problems.push(`rpz[${i}].notify[${j}]: ${n}: ${(error as Error).message}`);
       }
-    }),
-  );
+    }
 }
 
 function checkCidrs(config: Config, problems: string[]): void {
@@ -102,7 +101,7 @@ function checkCidrs(config: Config, problems: string[]): void {
       }
     });
   check('acl', config.acl);
-  config.policies.forEach((p, i) => check(`policies[${i}].subnets`, p.subnets));
+  for (const [i, p] of config.policies.entries()) check(`policies[${i}].subnets`, p.subnets);
   config.rpz.forEach((r, i) => {
     check(`rpz[${i}].allow-transfer`, r['allow-transfer']);
     check(`rpz[${i}].allow-unsigned`, r['allow-unsigned']);
