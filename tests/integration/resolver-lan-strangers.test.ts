@@ -72,7 +72,7 @@ function queryOver(socket: Socket, name: string): Promise<string> {
       buffered = Buffer.concat([buffered, chunk]);
       if (buffered.length < 2 || buffered.length < 2 + buffered.readUInt16BE(0)) return;
       cleanup();
-      resolve(dnsPacket.decode(buffered.subarray(2)).rcode ?? '');
+      resolve((dnsPacket.decode(buffered.subarray(2)) as { rcode?: string }).rcode ?? '');
     };
     const onClose = () => {
       cleanup();

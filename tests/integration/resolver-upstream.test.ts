@@ -51,7 +51,9 @@ async function fakeUpstream(
 }
 
 /** One UDP question to Kalkan from this process; resolves with the answer and the time taken. */
-function ask(port: number, name: string): Promise<{ answer: dnsPacket.Packet; ms: number }> {
+type Answer = dnsPacket.Packet & { rcode?: string };
+
+function ask(port: number, name: string): Promise<{ answer: Answer; ms: number }> {
   const socket = createSocket('udp4');
   const started = performance.now();
   const query = dnsPacket.encode({
@@ -69,7 +71,7 @@ function ask(port: number, name: string): Promise<{ answer: dnsPacket.Packet; ms
     socket.on('message', (msg) => {
       clearTimeout(timer);
       socket.close();
-      resolve({ answer: dnsPacket.decode(msg), ms: performance.now() - started });
+      resolve({ answer: dnsPacket.decode(msg) as Answer, ms: performance.now() - started });
     });
     socket.send(query, port, '127.0.0.1');
   });
