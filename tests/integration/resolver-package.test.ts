@@ -126,6 +126,25 @@ describe('the release tarball', () => {
     await stopChild(listener);
   });
 
+  it('has a Debian package with the same files, the unit and the config as a conffile', async () => {
+    const deb = join(
+      ROOT,
+      `dist/kalkan_${VERSION}_${process.arch === 'x64' ? 'amd64' : process.arch}.deb`,
+    );
+    const contents = (await run('dpkg-deb', ['-c', deb])).stdout;
+    for (const path of [
+      './opt/kalkan/bin/kalkan',
+      './opt/kalkan/build/resolver/bundle/kalkan.js',
+      './opt/kalkan/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      './lib/systemd/system/kalkan-resolver.service',
+      './etc/kalkan/resolver.yaml',
+    ])
+      expect(contents).toContain(path);
+    expect((await run('dpkg-deb', ['-f', deb, 'Package'])).stdout.trim()).toBe('kalkan');
+    const conffiles = (await run('dpkg-deb', ['--ctrl-tarfile', deb])).stdout;
+    expect(conffiles).toContain('conffiles');
+  });
+
   it('bin/kalkan says which Node it found when none is new enough', async () => {
     const fakeBin = join(tmp.dir, 'old-node-bin');
     await run('mkdir', ['-p', fakeBin]);
