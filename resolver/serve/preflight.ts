@@ -7,9 +7,10 @@
  * names the config key.
  */
 import { createSocket } from 'node:dgram';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { inspectBundle } from '../../blocklists/bundle/load.js';
 import { readBytes } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
@@ -38,7 +39,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   checkCidrs(config, problems);
   problems.push(...collisions(listeners));
   problems.push(...(await checkCategories(config)));
-  problems.push(...(await checkDirectories(config)));
+  problems.push(...(await checkDirectories(config, options.trialBind)));
   if (config.reports) problems.push(...(await checkSqlite()));
   if (options.trialBind && problems.length === 0)
     for (const l of listeners) problems.push(...(await trialBind(l)));
@@ -167,8 +168,12 @@ async function checkCategories(config: Config): Promise<string[]> {
     );
 }
 
-/** The data directories must be writable: the last good lists, counts, the report outbox. */
-async function checkDirectories(config: Config): Promise<string[]> {
+/**
+ * The data directories must be writable: the last good lists, counts, the report outbox.
+ * `serve` creates them and writes a file; `--check` creates nothing (it may run as another
+ * user than the service) and asks the nearest existing folder.
+ */
+async function checkDirectories(config: Config, create: boolean): Promise<string[]> {
   const dirs: [string, string][] = [['dataDir', config.dataDir as string]];
   if (config.reports?.dataDir) dirs.push(['reports.dataDir', config.reports.dataDir]);
   config.rpz.forEach((r, i) => {
@@ -178,9 +183,11 @@ async function checkDirectories(config: Config): Promise<string[]> {
   for (const [key, dir] of dirs) {
     const probe = join(dir, `.kalkan-write-test-${process.pid}`);
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(probe, '');
-      await rm(probe);
+      if (create) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(probe, '');
+        await rm(probe);
+      } else await access(await nearestExisting(dir), constants.W_OK);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
       problems.push(`${key}: ${dir} is not writable (${code})`);
@@ -190,6 +197,21 @@ async function checkDirectories(config: Config): Promise<string[]> {
 }
 
 /** `reports:` keeps its outbox in SQLite: the native module must load. */
+async function nearestExisting(dir: string): Promise<string> {
+  for (let at = dir; ; at = dirname(at)) {
+    const found = await stat(at).then(
+      (s) => s,
+      () => undefined,
+    );
+    if (found) {
+      if (!found.isDirectory())
+        throw Object.assign(new Error(`${at} is a file`), { code: 'ENOTDIR' });
+      return at;
+    }
+    if (dirname(at) === at) return at;
+  }
+}
+
 async function checkSqlite(): Promise<string[]> {
   try {
     const { default: Database } = await import('better-sqlite3');
