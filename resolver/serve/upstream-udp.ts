@@ -60,6 +60,7 @@ export function askUdp(
     socket.connect(address.port, address.host, () =>
       socket.send(packet, (error) => error && finish(error)),
     );
+    socket.unref(); // a question in flight does not keep a stopping process alive
   });
 }
 

@@ -1,6 +1,6 @@
 /**
  * Asking the upstream resolvers. Each UDP query goes out from its own socket, connected to the
- * upstream asked, on a fresh OS-chosen random port (udp-query.ts), with a fresh random ID (and,
+ * upstream asked, on a fresh OS-chosen random port (upstream-udp.ts), with a fresh random ID (and,
  * optionally, 0x20 random case); an answer is taken only with the same ID and question. A
  * truncated UDP answer is asked again over TCP. Attempts rotate over the upstreams that are up,
  * healthiest first (an upstream's SERVFAIL or REFUSED counts as a failure); when every attempt
@@ -68,7 +68,8 @@ const REFUSED = 5;
 /** Timeouts in a row (no answer in between) that mark an upstream down. */
 const TIMEOUTS_FOR_DOWN = 5;
 const PROBE_FIRST_MS = 500;
-const PROBE_MAX_MS = 30_000;
+// Short enough that service is back within seconds of the upstream.
+const PROBE_MAX_MS = 5000;
 /** The probe: ". IN NS", which any resolver answers. */
 const PROBE_QUESTION = Uint8Array.from([0, 0, 2, 0, 1]);
 
