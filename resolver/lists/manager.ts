@@ -99,7 +99,8 @@ export class ListManager {
 
   /**
    * Loads every source once. A subscription with a last good copy starts from it and is fetched
-   * in the background; one without is fetched now, so the server never starts unfiltered.
+   * in the background; one without is fetched now (waiting up to 5 s); until it loads the filter
+   * is not ready (missing()), so the server never answers unfiltered in the meantime.
    */
   async start(): Promise<void> {
     const loads = Promise.all(
