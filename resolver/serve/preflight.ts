@@ -12,7 +12,7 @@ import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { inspectBundle } from '../../blocklists/bundle/load.js';
-import { readBytes } from '../lists/files.js';
+import { readBytes, readPublicKeys } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
 import { AddressSet } from '../net/address-set.js';
 import type { Config } from './config.js';
@@ -38,6 +38,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   checkUpstreams(config, problems);
   checkCidrs(config, problems);
   problems.push(...collisions(listeners));
+  problems.push(...(await checkKeys(config)));
   problems.push(...(await checkCategories(config)));
   problems.push(...(await checkDirectories(config, options.trialBind)));
   if (config.reports) problems.push(...(await checkSqlite()));
@@ -124,6 +125,24 @@ function collisions(listeners: Listener[]): string[] {
           `${b.key}: ${b.host}:${b.port} collides with ${a.key} (${a.host}:${a.port}, ${a.protocols.filter((p) => b.protocols.includes(p)).join('+')})`,
         );
     }
+  return problems;
+}
+
+/** The publisher keys and the unit's key must read: named by key, not only by path. */
+async function checkKeys(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, path] of config.trust.entries())
+    await readPublicKeys([path]).catch((error: Error) =>
+      problems.push(`trust[${i}]: ${error.message}`),
+    );
+  if (config.reports) {
+    const { readUnitPublicKey } = await import('../reports/settings.js');
+    await readUnitPublicKey(config.reports.unitKey).catch((error: NodeJS.ErrnoException) =>
+      problems.push(
+        `reports.unitKey: ${error.code ? `${config.reports?.unitKey}: cannot read: ${error.code}` : error.message}`,
+      ),
+    );
+  }
   return problems;
 }
 

@@ -104,6 +104,18 @@ const bad: [string, () => Promise<Record<string, unknown>>, RegExp][] = [
     /status: 127\.0\.0\.1:\d+ collides with listen\[0\]/,
   ],
   [
+    'a publisher key that does not read',
+    async () => ({ trust: [join(tmp.dir, 'no-such.pub')] }),
+    /trust\[0\]: .*no-such\.pub: cannot read: ENOENT/,
+  ],
+  [
+    'a unit key that does not read',
+    async () => ({
+      reports: { intake: 'http://127.0.0.1:9/', unitKey: join(tmp.dir, 'no-such-unit.pub') },
+    }),
+    /reports\.unitKey: .*no-such-unit\.pub: cannot read: ENOENT/,
+  ],
+  [
     'an upstream that is not an address',
     async () => ({ upstreams: ['resolver.example:53'] }),
     /upstreams\[0\]: .*must be an IP address/,
