@@ -11,6 +11,10 @@ declare -A needed=(
   [dnsmasq]=dnsmasq-base
   [named]=bind9
   [chromium]=chromium
+  # the release package test: the .deb, systemd's readiness client and a NOTIFY_SOCKET listener
+  [dpkg-deb]=dpkg
+  [systemd-notify]=systemd
+  [python3]=python3
 )
 missing=()
 for cmd in "${!needed[@]}"; do

@@ -7,7 +7,8 @@ export type BundleErrorCode =
   | 'unknown-key'
   | 'bad-signature'
   | 'expired'
-  | 'sequence-rollback';
+  | 'sequence-rollback'
+  | 'wrong-list';
 
 export class BundleError extends Error {
   constructor(

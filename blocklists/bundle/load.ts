@@ -36,6 +36,15 @@ export interface TrustOptions {
   trustedKeys: Uint8Array[];
   /** The sequence of the bundle with the same id already in force; a lower one is refused. */
   currentSequence?: number;
+  /** The list id the caller subscribed to: a bundle with another id is refused ('wrong-list'). */
+  expectedId?: string;
+  /** The category the caller expects: a bundle of another category is refused ('wrong-list'). */
+  expectedCategory?: string;
+  /**
+   * Keep an expired bundle rather than refuse it: a resolver restarting from its last good copy
+   * filters with it (and warns) instead of serving unfiltered.
+   */
+  acceptExpired?: boolean;
   now?: Date;
   /** An Ed25519 verifier to use instead of the pure-JS one (Node passes its native one). */
   verify?: (signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array) => boolean;
@@ -181,9 +190,21 @@ export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promis
       `list "${meta.id}" has a bad signature: it was changed after signing or is damaged`,
     );
   }
+  if (trust.expectedId !== undefined && meta.id !== trust.expectedId) {
+    throw new BundleError(
+      'wrong-list',
+      `the bundle is list "${meta.id}" (${meta.category}), not the subscribed list "${trust.expectedId}"`,
+    );
+  }
+  if (trust.expectedCategory !== undefined && meta.category !== trust.expectedCategory) {
+    throw new BundleError(
+      'wrong-list',
+      `list "${meta.id}" has category "${meta.category}", not the expected "${trust.expectedCategory}"`,
+    );
+  }
   const now = trust.now ?? new Date();
   const expires = Date.parse(meta.expires);
-  if (!(expires > now.getTime())) {
+  if (!trust.acceptExpired && !(expires > now.getTime())) {
     throw new BundleError(
       'expired',
       `list "${meta.id}" sequence ${meta.sequence} expired at ${meta.expires}`,

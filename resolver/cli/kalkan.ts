@@ -24,7 +24,21 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   intake: async (args) => (await import('./intake.js')).intakeCommand(args),
 };
 
+/** The oldest Node this runs on (package.json "engines"): checked first, said plainly. */
+const NODE_NEEDED: [number, number] = [20, 19];
+
+function nodeTooOld(): boolean {
+  const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+  return major < NODE_NEEDED[0] || (major === NODE_NEEDED[0] && minor < NODE_NEEDED[1]);
+}
+
 async function main(argv: string[]): Promise<number> {
+  if (nodeTooOld()) {
+    console.error(
+      `kalkan needs Node.js ${NODE_NEEDED.join('.')} or newer; ${process.execPath} is ${process.version}. Install a newer Node or set NODE= (see docs/operating-the-resolver.md, "Install").`,
+    );
+    return 1;
+  }
   const [name, ...rest] = argv;
   const command = name === undefined ? undefined : commands[name];
   if (!command) {

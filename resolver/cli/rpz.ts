@@ -1,4 +1,5 @@
 /** `kalkan rpz serve`: the RPZ primary ISPs' DNS fleets pull the list from. */
+import { readFile } from 'node:fs/promises';
 import { readPublicKeys } from '../lists/files.js';
 import type { NotifyTarget } from '../rpz/notify.js';
 import { startRpzPrimary } from '../rpz/server.js';
@@ -7,7 +8,7 @@ import { integer, parse, required, runSubcommand, UsageError } from './usage.js'
 
 const USAGE = `Usage:
   kalkan rpz serve --listen HOST:PORT --zone NAME --list FILE.klb --trust PUB...
-                   [--tsig NAME:ALG:SECRET]... [--notify HOST:PORT]...
+                   [--tsig-file FILE]... [--tsig NAME:ALG:SECRET]... [--notify HOST:PORT]...
                    [--allow-transfer CIDR]... [--allow-unsigned CIDR]...
                    [--ttl SECONDS] [--history N] [--data-dir DIR]
 
@@ -15,7 +16,8 @@ const USAGE = `Usage:
   IXFR over TCP, NOTIFY to each --notify secondary when a new sequence loads. The list is
   loaded again on SIGHUP and when the file changes.
   --allow-transfer  networks that may ask at all (default: loopback only)
-  --tsig            require this TSIG key (hmac-sha256/384/512, base64 secret) for transfers
+  --tsig-file       require the TSIG key in FILE (one line NAME:ALG:SECRET; keep it mode 0600)
+  --tsig            the same on the command line (the secret then shows in ps: prefer --tsig-file)
   --allow-unsigned  networks that may transfer without TSIG even so (secondaries without TSIG,
                     such as Unbound 1.17); NOTIFYs to them go unsigned
   --data-dir        keep the IXFR history here, so IXFR still works after a restart`;
@@ -42,6 +44,7 @@ async function serve(args: string[]): Promise<number> {
       list: { type: 'string' },
       trust: { type: 'string', multiple: true },
       tsig: { type: 'string', multiple: true },
+      'tsig-file': { type: 'string', multiple: true },
       notify: { type: 'string', multiple: true },
       'allow-transfer': { type: 'string', multiple: true },
       'allow-unsigned': { type: 'string', multiple: true },
@@ -59,6 +62,7 @@ async function serve(args: string[]): Promise<number> {
   } catch (error) {
     throw new UsageError(`--tsig: ${(error as Error).message}`);
   }
+  for (const file of values['tsig-file'] ?? []) tsigKeys.push(await readTsigFile(file));
   const primary = await startRpzPrimary({
     listen,
     zone: required(values.zone, '--zone NAME', USAGE),
@@ -91,4 +95,21 @@ async function serve(args: string[]): Promise<number> {
   });
   await primary.close();
   return 0;
+}
+
+/** A TSIG key from a file, so the secret stays out of argv (and out of `ps`). */
+async function readTsigFile(file: string): Promise<ReturnType<typeof parseTsigKey>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--tsig-file ${file}: cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  try {
+    return parseTsigKey(text.trim());
+  } catch (error) {
+    throw new UsageError(`--tsig-file ${file}: ${(error as Error).message}`);
+  }
 }

@@ -4,13 +4,19 @@
  *   kalkan serve [--config FILE] [--listen HOST:PORT]... [--upstream HOST:PORT]...
  *                [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
  *   kalkan serve --check --config FILE
+ *   kalkan serve lists reset ID|SOURCE [--config FILE]
  *
  * Without --config the embedded default applies. Flags replace the config's values.
- * SIGHUP reloads the lists; SIGINT/SIGTERM stop gracefully.
+ * SIGHUP reloads the lists; SIGINT/SIGTERM stop gracefully. Any problem that stops it from
+ * serving (a bad key, a port taken, an address not up, a directory it cannot write) ends the
+ * process with exit code 1 and one line naming the key, so a supervisor restarts or reports it.
+ * Under systemd (Type=notify) it says READY=1 once it answers.
  */
-import { resolve } from 'node:path';
+import cluster from 'node:cluster';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
+import { LastGoodStore } from '../lists/store.js';
 import { isClusterPrimary, runPrimary } from '../serve/cluster.js';
 import {
   type Config,
@@ -20,14 +26,18 @@ import {
   systemUpstreams,
 } from '../serve/config.js';
 import { defaultConfig } from '../serve/default-config.js';
+import { keyOfAddress, preflight, why } from '../serve/preflight.js';
 import { ResolverServer } from '../serve/server.js';
+import { notifyReady } from '../serve/systemd-notify.js';
 import { parse, UsageError } from './usage.js';
 
 const USAGE = `Usage: kalkan serve [--config FILE] [--listen HOST:PORT]... [--upstream HOST:PORT]...
                     [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
-       kalkan serve --check --config FILE`;
+       kalkan serve --check --config FILE
+       kalkan serve lists reset ID|SOURCE [--config FILE]`;
 
 export async function serveCommand(args: string[]): Promise<number> {
+  if (args[0] === 'lists') return listsReset(args.slice(1));
   const { values } = parse(
     args,
     {
@@ -63,12 +73,33 @@ export async function serveCommand(args: string[]): Promise<number> {
     const own = new Set(config.listen);
     config.upstreams = (await systemUpstreams()).filter((u) => !own.has(u));
   }
-  if (values.check) return check(config);
+  // Workers were checked by the primary, which forked them only if all was well.
+  const problems = cluster.isWorker
+    ? []
+    : await preflight(config, { trialBind: values.check !== true });
+  if (values.check) return check(config, problems);
+  for (const line of problems) console.error(`kalkan serve: ${line}`);
+  if (problems.length > 0) return 1;
   if (isClusterPrimary(config.workers)) return runPrimary(config.workers);
 
   const log = pino({ level: config.logLevel, base: { service: 'kalkan-serve' } });
-  const server = await ResolverServer.create(config, log);
-  await server.start();
+  const fatal = (error: unknown): never => {
+    // One line a supervisor shows, then out: a half-started server must not look alive.
+    console.error(`kalkan serve: ${describe(config, error)}`);
+    log.fatal({ error: (error as Error).message }, 'stopping on a fatal error');
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal);
+  process.on('unhandledRejection', fatal);
+  let server: ResolverServer;
+  try {
+    server = await ResolverServer.create(config, log);
+    await server.start();
+  } catch (error) {
+    return fatal(error);
+  }
+  if (cluster.isWorker) process.send?.({ kalkan: 'ready' });
+  else notifyReady(log);
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading lists');
     void server.reload('SIGHUP');
@@ -113,17 +144,59 @@ function withFlags(
   return { ...result.data, dataDir: config.dataDir };
 }
 
-/** --check: the config is valid, the keys read, every list file verifies, the rpz: zones build. */
-async function check(config: Config): Promise<number> {
-  const trustedKeys = await readPublicKeys(config.trust);
-  let failed = 0;
+/** A start error as one line naming the key: a bind error names the listener's key. */
+function describe(config: Config, error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (e.syscall === 'bind' || e.syscall === 'listen') {
+    const key = e.address && e.port ? keyOfAddress(config, e.address, e.port) : undefined;
+    return `${key ?? 'listen'}: cannot listen on ${e.address}:${e.port}: ${why(e)}`;
+  }
+  return (e as Error).message ?? String(error);
+}
+
+/** `kalkan serve lists reset ID`: forget a list's last good copy (by list id, path or URL). */
+async function listsReset(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { config: { type: 'string' } },
+    `${USAGE}\n\nlists reset: deletes the last good copy of the list with that id (or path or URL)\nin the data directory; restart kalkan serve afterwards to load it afresh.`,
+  );
+  if (positionals[0] !== 'reset' || positionals.length !== 2)
+    throw new UsageError(`expected: kalkan serve lists reset ID|SOURCE [--config FILE]\n${USAGE}`);
+  const which = positionals[1] as string;
+  const config = values.config ? await readConfigFile(values.config) : defaultConfig();
+  const dir = join(config.dataDir as string, 'lists');
+  const removed = await new LastGoodStore(dir).reset(which);
+  if (removed.length === 0) {
+    console.error(`no last good copy of ${which} in ${dir}`);
+    return 1;
+  }
+  for (const source of removed) console.log(`removed the last good copy of ${source}`);
+  console.log('restart kalkan serve (systemctl restart kalkan-resolver) to load it afresh');
+  return 0;
+}
+
+/**
+ * --check: every check `serve` makes before it starts (preflight, but no trial bind: a running
+ * server holds its ports), then the keys read, every list file verifies as the list its entry
+ * expects, the rpz: zones build, the unit key reads.
+ */
+async function check(config: Config, problems: readonly string[]): Promise<number> {
+  let failed = problems.length;
+  for (const line of problems) console.error(line);
+  // A key that does not read is among the problems already.
+  const trustedKeys = await readPublicKeys(config.trust).catch(() => [] as Uint8Array[]);
   for (const list of config.lists) {
     if (!('file' in list)) {
       console.log(`list ${list.url}: subscription (fetched when serving)`);
       continue;
     }
     try {
-      const b = await loadBundleFile(list.file, { trustedKeys });
+      const b = await loadBundleFile(list.file, {
+        trustedKeys,
+        ...(list.id && { expectedId: list.id }),
+        ...(list.category && { expectedCategory: list.category }),
+      });
       console.log(
         `list ${list.file}: ok (${b.meta.id}, ${b.meta.category}, sequence ${b.meta.sequence})`,
       );
@@ -141,16 +214,8 @@ async function check(config: Config): Promise<number> {
       console.error(`rpz ${section.zone}: ${(error as Error).message}`);
     }
   }
-  if (config.reports) {
-    const { readUnitPublicKey } = await import('../reports/settings.js');
-    try {
-      await readUnitPublicKey(config.reports.unitKey);
-      console.log(`reports: to ${config.reports.intake} (unit key ok)`);
-    } catch (error) {
-      failed++;
-      console.error(`reports: ${(error as Error).message}`);
-    }
-  }
+  if (config.reports && !problems.some((p) => p.startsWith('reports.unitKey:')))
+    console.log(`reports: to ${config.reports.intake} (unit key ok)`);
   if (config.upstreams.length === 0)
     console.error('warning: no upstreams (none configured, none in /etc/resolv.conf)');
   console.log(failed ? 'config has problems' : 'config ok');

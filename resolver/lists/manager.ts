@@ -4,6 +4,9 @@
  * new matchers and swaps them in one assignment, so queries see the old lists or the new ones,
  * never none. A bundle that fails verification is logged with its reason and changes nothing.
  * Good bundles are copied to the data dir; a source that cannot be read falls back to its copy.
+ * Never silently unfiltered: an expired copy stays in force (with a warning at every refresh),
+ * a bundle of another list than the one subscribed is refused, and a required source with no
+ * usable copy at all is reported by missing() so the server answers "not ready".
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -18,10 +21,18 @@ import { fetchBundle } from './subscription.js';
 export interface ListSource {
   /** A file path or an http(s) URL. */
   location: string;
+  /** The list id and category expected here (from the config entry); others are refused. */
+  id?: string | undefined;
+  category?: string | undefined;
+  /** Without a usable copy of a required source the filter is not ready. */
+  required?: boolean;
 }
 
 export interface SourceState {
   location: string;
+  expectedId: string | undefined;
+  expectedCategory: string | undefined;
+  required: boolean;
   bundle: LoadedBundle | undefined;
   loadedAt: Date | undefined;
   /** Where the bundle in force came from. */
@@ -44,23 +55,34 @@ export interface ListManagerOptions {
   logger: ListLogger;
   fetchTimeoutMs?: number;
   matcherCacheSize?: number;
+  /** While a required source has no copy it is tried again this often (default 10 s). */
+  retryMissingMs?: number;
 }
 
 const WATCH_DEBOUNCE_MS = 250;
+/** start() waits this long for sources with no copy, then answers "not ready" until they load. */
+const START_WAIT_MS = 5000;
+const DAY_MS = 86_400_000;
 
 export class ListManager {
   readonly sources: SourceState[];
   /** Bumped on every swap; exported as a metric. */
   generation = 0;
+  /** False while a required source has no usable copy (kept up to date by every swap). */
+  ready = false;
   private matchers = new Map<string, Matcher>();
   private readonly store: LastGoodStore;
   private readonly watchers: FSWatcher[] = [];
   private refreshing: Promise<void> | undefined;
   private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ListManagerOptions) {
     this.sources = options.sources.map((s) => ({
       location: s.location,
+      expectedId: s.id,
+      expectedCategory: s.category,
+      required: s.required ?? true,
       bundle: undefined,
       loadedAt: undefined,
       origin: undefined,
@@ -77,18 +99,76 @@ export class ListManager {
 
   /**
    * Loads every source once. A subscription with a last good copy starts from it and is fetched
-   * in the background; one without is fetched now, so the server never starts unfiltered.
+   * in the background; one without is fetched now (waiting up to 5 s); until it loads the filter
+   * is not ready (missing()), so the server never answers unfiltered in the meantime.
    */
   async start(): Promise<void> {
-    await Promise.all(
+    const loads = Promise.all(
       this.sources.map(async (s) => {
         if (isUrl(s.location) && (await this.useLastGood(s, 'starting from the last good copy')))
           return;
         await this.loadSource(s);
       }),
     );
+    // A list server that does not answer must not hold the DNS port closed: after a while the
+    // server starts "not ready" and the loads finish in the background.
+    let waiting: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      loads.then(() => false),
+      new Promise<boolean>((r) => {
+        waiting = setTimeout(() => r(true), START_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(waiting);
     this.swap();
-    if (this.sources.some((s) => isUrl(s.location))) void this.refresh('start');
+    const afterStart = timedOut ? loads.then(() => this.swap()) : Promise.resolve();
+    void afterStart.then(() => {
+      if (this.sources.some((s) => isUrl(s.location))) void this.refresh('start');
+    });
+    this.checkHealth('start');
+  }
+
+  /** Required sources with no usable copy: while any is missing the filter is not ready. */
+  missing(): SourceState[] {
+    return this.sources.filter((s) => s.required && !s.bundle);
+  }
+
+  /** Sources whose bundle in force has expired (still in force: better than unfiltered). */
+  expired(now = Date.now()): SourceState[] {
+    return this.sources.filter((s) => s.bundle && expiresAt(s.bundle) <= now);
+  }
+
+  /** Problems an operator must see, one line each (status page, /healthz, the log). */
+  problems(): { notReady: string[]; warnings: string[] } {
+    return {
+      notReady: this.missing().map(
+        (s) =>
+          `list ${s.expectedId ?? s.location} has no usable copy: ${s.lastError ?? 'not loaded yet'}`,
+      ),
+      warnings: this.expired().map(
+        (s) =>
+          `list ${s.bundle?.meta.id} expired at ${s.bundle?.meta.expires} and is still in force: no newer copy from ${s.location}`,
+      ),
+    };
+  }
+
+  /** Logs what is wrong, and keeps trying sources that are missing until they load. */
+  private checkHealth(when: string): void {
+    const { notReady, warnings } = this.problems();
+    for (const line of warnings) this.options.logger.warn({ when }, line);
+    for (const line of notReady)
+      this.options.logger.error({ when }, `${line}: the filter is not ready`);
+    if (notReady.length > 0 && !this.retryTimer) {
+      this.retryTimer = setInterval(
+        () => void this.refresh('retrying a missing list'),
+        this.options.retryMissingMs ?? 10_000,
+      );
+      this.retryTimer.unref();
+    } else if (notReady.length === 0 && this.retryTimer) {
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+      this.options.logger.info({ when }, 'every required list is loaded: filter ready');
+    }
   }
 
   /** Loads every source again; concurrent calls coalesce into one more pass. */
@@ -109,6 +189,7 @@ export class ListManager {
           );
         }
       } while (this.again);
+      this.checkHealth(reason);
     })().finally(() => {
       this.refreshing = undefined;
     });
@@ -142,18 +223,32 @@ export class ListManager {
 
   close(): void {
     for (const w of this.watchers) w.close();
+    clearInterval(this.retryTimer);
   }
 
-  summary() {
-    return this.sources.map((s) => ({
-      location: s.location,
-      id: s.bundle?.meta.id,
-      category: s.bundle?.meta.category,
-      sequence: s.bundle?.meta.sequence,
-      entries: s.bundle ? (s.bundle.blockHashes.length + s.bundle.allowHashes.length) / 2 : 0,
-      origin: s.origin,
-      error: s.lastError,
-    }));
+  summary(now = Date.now()) {
+    return this.sources.map((s) => {
+      const expires = s.bundle ? expiresAt(s.bundle) : undefined;
+      return {
+        location: s.location,
+        id: s.bundle?.meta.id ?? s.expectedId,
+        category: s.bundle?.meta.category ?? s.expectedCategory,
+        sequence: s.bundle?.meta.sequence,
+        entries: s.bundle ? (s.bundle.blockHashes.length + s.bundle.allowHashes.length) / 2 : 0,
+        origin: s.origin,
+        error: s.lastError,
+        expires: s.bundle?.meta.expires,
+        /** Whole days left (negative once expired). */
+        expiresInDays: expires === undefined ? undefined : Math.floor((expires - now) / DAY_MS),
+        state: !s.bundle
+          ? s.required
+            ? ('missing' as const)
+            : ('not loaded' as const)
+          : expires !== undefined && expires <= now
+            ? ('expired' as const)
+            : ('ok' as const),
+      };
+    });
   }
 
   /** True when the source's bundle in force changed. */
@@ -184,6 +279,9 @@ export class ListManager {
         digest: nativeSha256Bytes,
         // The bytes were read for this load alone: the matcher searches them in place.
         adoptBytes: true,
+        // A source is one list: once it holds one, another id is refused, so sequences are
+        // only ever compared within one list.
+        ...pinOf(s),
         currentSequence: s.bundle?.meta.sequence,
       });
       if (s.bundle && sameBundle(s.bundle, bundle)) return false;
@@ -191,8 +289,9 @@ export class ListManager {
       s.origin = 'source';
       s.loadedAt = new Date();
       s.lastError = undefined;
+      const { id, category, sequence } = bundle.meta;
       const kept = this.store
-        .write(s.location, bytes, meta)
+        .write(s.location, bytes, { ...meta, id, category, sequence })
         .catch((error: Error) =>
           this.options.logger.warn({ error: error.message }, 'cannot keep last good list copy'),
         );
@@ -203,9 +302,12 @@ export class ListManager {
       return true;
     } catch (error) {
       s.lastError = (error as Error).message;
+      const code = (error as { code?: string }).code;
       this.options.logger.error(
-        { list: s.location, reason: s.lastError, code: (error as { code?: string }).code },
-        'list refused; the lists in force are unchanged',
+        { list: s.location, reason: s.lastError, code },
+        code === 'wrong-list'
+          ? 'list refused: the source sent another list than the one subscribed; the lists in force are unchanged'
+          : 'list refused; the lists in force are unchanged',
       );
       return s.bundle ? false : this.useLastGood(s, s.lastError);
     }
@@ -220,6 +322,9 @@ export class ListManager {
         verify: nativeEd25519Verify,
         digest: nativeSha256Bytes,
         adoptBytes: true,
+        ...pinOf(s),
+        // An expired copy still filters; checkHealth warns about it.
+        acceptExpired: true,
       });
       s.origin = 'last-good';
       s.loadedAt = new Date();
@@ -251,7 +356,20 @@ export class ListManager {
     }
     this.matchers = next; // the swap: one assignment
     this.generation++;
+    this.ready = this.missing().length === 0;
   }
+}
+
+function pinOf(s: SourceState): { expectedId?: string; expectedCategory?: string } {
+  const id = s.expectedId ?? s.bundle?.meta.id;
+  return {
+    ...(id !== undefined && { expectedId: id }),
+    ...(s.expectedCategory !== undefined && { expectedCategory: s.expectedCategory }),
+  };
+}
+
+function expiresAt(bundle: LoadedBundle): number {
+  return Date.parse(bundle.meta.expires);
 }
 
 function keyOf(categories: ReadonlySet<string> | undefined): string {

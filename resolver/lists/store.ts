@@ -3,12 +3,16 @@
  * after a bad file replaced a good one) still filters. Writes are atomic (temp file + rename).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface StoredMeta {
   etag?: string;
   lastModified?: string;
+  /** The list the copy holds, so an operator can find and reset it by id. */
+  id?: string;
+  category?: string;
+  sequence?: number;
 }
 
 export class LastGoodStore {
@@ -48,6 +52,29 @@ export class LastGoodStore {
     });
     this.queue = job.catch(() => {});
     return job;
+  }
+
+  /**
+   * Deletes the copies whose list id or source (path or URL) is `which`; returns the sources
+   * removed. The next start fetches or reads those lists afresh.
+   */
+  async reset(which: string): Promise<string[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const removed: string[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const path = join(this.dir, name);
+      let meta: StoredMeta & { source?: string };
+      try {
+        meta = JSON.parse(await readFile(path, 'utf8')) as StoredMeta & { source?: string };
+      } catch {
+        continue;
+      }
+      if (meta.id !== which && meta.source !== which) continue;
+      await rm(path.replace(/\.json$/, '.klb'), { force: true });
+      await rm(path, { force: true });
+      removed.push(meta.source ?? name);
+    }
+    return removed;
   }
 
   private path(source: string, ext: string): string {

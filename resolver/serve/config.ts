@@ -30,6 +30,14 @@ const cidr = z.string().refine((s) => {
 }, 'expected an address or ADDRESS/BITS');
 const seconds = z.number().int().min(0);
 
+/** What a `lists:` entry expects: a bundle with another id or category is refused. */
+const listPin = {
+  id: z.string().min(1).optional(),
+  category: z.string().min(1).optional(),
+  /** Without a usable copy of a required list the resolver is not ready (whenListsMissing). */
+  required: z.boolean().default(true),
+};
+
 const policy = z.strictObject({
   name: z.string().min(1),
   subnets: z.array(cidr).min(1),
@@ -81,8 +89,18 @@ export const configSchema = z.strictObject({
   upstreamTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
   upstreamAttempts: z.number().int().min(1).max(10).default(3),
   lists: z
-    .array(z.union([z.strictObject({ file: z.string().min(1) }), z.strictObject({ url: z.url() })]))
+    .array(
+      z.union([
+        z.strictObject({ file: z.string().min(1), ...listPin }),
+        z.strictObject({ url: z.url(), ...listPin }),
+      ]),
+    )
     .default([]),
+  /**
+   * A required list with no usable copy (first start, list server down): `servfail` answers
+   * every query SERVFAIL with EDE 14 Not Ready until it loads; `serve` answers unfiltered, warning.
+   */
+  whenListsMissing: z.enum(['servfail', 'serve']).default('servfail'),
   trust: z.array(z.string().min(1)).default([]),
   refreshSeconds: seconds.min(60).default(3600),
   dataDir: z.string().min(1).optional(),
@@ -131,10 +149,21 @@ export const configSchema = z.strictObject({
       idleTimeoutMs: z.number().int().min(100).default(10_000),
       maxConnections: z.number().int().min(1).default(256),
       maxInFlightPerConnection: z.number().int().min(1).default(16),
+      /** One client address cannot hold more, so it cannot take the others' slots. */
+      maxConnectionsPerClient: z.number().int().min(1).default(8),
+      /** A connection is closed after this long however busy, so no client holds one forever. */
+      maxConnectionMs: z.number().int().min(1000).default(120_000),
     })
     .prefault({}),
   /** HOST:PORT of the status page and /metrics; null turns it off. */
   status: hostPort.nullable().default('127.0.0.1:8053'),
+  /**
+   * Host names the status page answers to besides IP addresses and localhost (e.g. a LAN name
+   * like kalkan.lan); any other Host is refused, so a DNS-rebinding page cannot read it.
+   */
+  statusHosts: z.array(z.string().min(1)).default([]),
+  /** Randomise the case of names sent upstream (0x20) and accept only answers that keep it. */
+  upstream0x20: z.boolean().default(false),
   queryLog: z.boolean().default(false),
   /**
    * How UDP datagrams are read and answered: `batched` through the native recvmmsg/sendmmsg
@@ -147,6 +176,14 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   /** Where the status page's report form sends reports (issue 5); no form when omitted. */
   reports: reportsConfigSchema.optional(),
+  /** Limits on the status page's report form, so anyone on the LAN cannot spend the quota. */
+  reportForm: z
+    .strictObject({
+      perClientPerHour: z.number().int().min(1).default(10),
+      /** Reports waiting for delivery; beyond this the form says the outbox is full. */
+      maxQueued: z.number().int().min(1).default(100),
+    })
+    .prefault({}),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
 });
@@ -215,7 +252,7 @@ export function resolvePaths(config: Config, base: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   return {
     ...config,
-    lists: config.lists.map((l) => ('file' in l ? { file: abs(l.file) } : l)),
+    lists: config.lists.map((l) => ('file' in l ? { ...l, file: abs(l.file) } : l)),
     trust: config.trust.map(abs),
     dataDir: abs(config.dataDir ?? defaultDataDir()),
     ...(config.reports && {

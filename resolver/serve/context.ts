@@ -20,6 +20,8 @@ export interface QueryContext {
   policy?: Policy;
   /** CNAME targets in the answer, set by whichever stage produced it (cache or forward). */
   cnames?: readonly string[];
+  /** Set when a list blocked the query: the query log names the category. */
+  blockedCategory?: string;
 }
 
 export type Reply = Uint8Array | Promise<Uint8Array>;

@@ -5,6 +5,7 @@
  */
 import { type Next, type QueryContext, thenReply } from './context.js';
 import { fitTransport } from './edns.js';
+import { queryLogFields } from './query-log.js';
 import type { Stats } from './stats.js';
 import { headerOnlyReply, parseQuery, Rcode, reply } from './wire.js';
 
@@ -33,10 +34,7 @@ export function makeHandler(chain: Next, stats: Stats, queryLog?: QueryLog): Han
     }
     if (queryLog) {
       answer = thenReply(answer, (bytes) => {
-        queryLog.info(
-          { client, name: ctx.q.name, qtype: ctx.q.qtype, rcode: (bytes[3] as number) & 0x0f },
-          'query',
-        );
+        queryLog.info(queryLogFields(ctx, bytes), 'query');
         return bytes;
       });
     }

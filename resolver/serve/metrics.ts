@@ -6,13 +6,18 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ListManager } from '../lists/manager.js';
 import type { Stats } from './stats.js';
+import type { UpstreamHealth } from './upstream.js';
 
 export interface Metrics {
   registry: Registry;
   observeUpstream(upstream: string, seconds: number): void;
 }
 
-export function createMetrics(stats: Stats, lists: () => ListManager | undefined): Metrics {
+export function createMetrics(
+  stats: Stats,
+  lists: () => ListManager | undefined,
+  upstreams: readonly UpstreamHealth[] = [],
+): Metrics {
   const registry = new Registry();
   const counter = (name: string, help: string, read: () => number) =>
     new Counter({
@@ -85,6 +90,57 @@ export function createMetrics(stats: Stats, lists: () => ListManager | undefined
     registers: [registry],
     collect() {
       this.set(lists()?.generation ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_expiry_timestamp_seconds',
+    help: 'When each list in force expires (Unix time); an expired list stays in force',
+    labelNames: ['list', 'category'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of lists()?.summary() ?? [])
+        if (s.id && s.expires)
+          this.set({ list: s.id, category: s.category ?? '' }, Date.parse(s.expires) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_expires_in_days',
+    help: 'Whole days until each list in force expires (negative: expired, still in force)',
+    labelNames: ['list'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of lists()?.summary() ?? [])
+        if (s.id && s.expiresInDays !== undefined) this.set({ list: s.id }, s.expiresInDays);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_list_missing',
+    help: 'Required lists with no usable copy (1): the filter is not ready',
+    labelNames: ['source'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of lists()?.missing() ?? []) this.set({ source: s.location }, 1);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_filter_ready',
+    help: '1 when every required list has a usable copy',
+    registers: [registry],
+    collect() {
+      this.set(lists()?.ready ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'kalkan_upstream_up',
+    help: '1 while an upstream is not marked down (refused, unreachable)',
+    labelNames: ['upstream'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const u of upstreams) this.set({ upstream: u.label }, u.down ? 0 : 1);
     },
   });
   const latency = new Histogram({

@@ -36,6 +36,8 @@ export interface FormText {
   notSentAgain: string;
   notSent: string;
   tooLarge: string;
+  tooMany: string;
+  outboxFull: string;
   categories: Record<(typeof CATEGORIES)[number], string>;
   whereFound: Record<(typeof WHERE_FOUND)[number], string>;
 }
@@ -70,6 +72,10 @@ const en: FormText = {
   notSentAgain: 'Not sent again',
   notSent: 'Not sent',
   tooLarge: 'Not sent: the form is too large.',
+  tooMany:
+    'Not sent: too many reports from this computer in the last hour. Try again later, or from the staff computer.',
+  outboxFull:
+    'Not sent: too many reports are waiting to be delivered. Check the list below and the connection to the unit, then try again.',
   categories: {
     csam_suspected: 'Sexual abuse of a child (suspected)',
     csem: 'Sexualised images of children',
@@ -117,6 +123,10 @@ const ru: FormText = {
   notSentAgain: 'Не отправлено снова',
   notSent: 'Не отправлено',
   tooLarge: 'Не отправлено: форма слишком большая.',
+  tooMany:
+    'Не отправлено: слишком много сообщений с этого компьютера за последний час. Попробуйте позже или с компьютера персонала.',
+  outboxFull:
+    'Не отправлено: слишком много сообщений ждут отправки. Проверьте список ниже и связь с подразделением, затем повторите.',
   categories: {
     csam_suspected: 'Сексуальные изображения детей',
     csem: 'Сексуальная эксплуатация детей',
@@ -164,6 +174,10 @@ const ky: FormText = {
   notSentAgain: 'Кайра жөнөтүлгөн жок',
   notSent: 'Жөнөтүлгөн жок',
   tooLarge: 'Жөнөтүлгөн жок: форма өтө чоң.',
+  tooMany:
+    'Жөнөтүлгөн жок: акыркы саатта бул компьютерден өтө көп билдирүү келди. Кийинчерээк же кызматкердин компьютеринен кайталаңыз.',
+  outboxFull:
+    'Жөнөтүлгөн жок: жөнөтүлүүнү күткөн билдирүүлөр өтө көп. Төмөнкү тизмени жана бөлүм менен байланышты текшерип, кайталаңыз.',
   categories: {
     csam_suspected: 'Балдардын сексуалдык сүрөттөрү',
     csem: 'Балдарды сексуалдык эксплуатациялоо',

@@ -3,13 +3,16 @@
  * made here, and the POST that queues one through the ReportService. The status port is
  * reachable from any page a local browser opens, so a POST must carry this process's token and
  * an Origin equal to the page's own; a Host that is a name other than localhost is refused
- * outright, so a DNS-rebinding page cannot read the token either.
+ * outright, so a DNS-rebinding page cannot read the token either. Anyone on the LAN can open
+ * the page, so reports are limited per client address and by how many wait in the outbox: a
+ * flood from one computer stops at its limit while staff elsewhere can still report.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { type OutboxEntry, OutboxStateError } from '../../reporting/outbox.js';
 import { type ReportDraft, ReportError } from '../../reporting/schema.js';
+import { RateLimiter } from '../intake/rate-limit.js';
 import type { ReportService } from '../reports/service.js';
 import { type FormText, formText } from './report-form-text.js';
 
@@ -37,11 +40,23 @@ export function queuedNotice(req: IncomingMessage): FormNotice {
   return { ok: true, message: textFor(req).queued };
 }
 
+export interface ReportFormLimits {
+  perClientPerHour: number;
+  /** Reports waiting for delivery beyond which the form refuses new ones. */
+  maxQueued: number;
+}
+
 export class ReportForm {
   private readonly token = randomBytes(32).toString('hex');
+  private readonly perClient: RateLimiter;
 
   /** `service` undefined: no `reports:` section, the page says how to set one up. */
-  constructor(private readonly service: ReportService | undefined) {}
+  constructor(
+    private readonly service: ReportService | undefined,
+    private readonly limits: ReportFormLimits = { perClientPerHour: 10, maxQueued: 100 },
+  ) {
+    this.perClient = new RateLimiter(limits.perClientPerHour / 60, limits.perClientPerHour);
+  }
 
   /** Host is an address or localhost: refuses pages that reach us through a rebound name. */
   static hostAllowed(req: IncomingMessage): boolean {
@@ -126,6 +141,11 @@ ${reportTable(await this.service.entries(), this.token, t)}
       }
       return { status: 303, notice: queuedNotice(req) };
     }
+    const waiting = (await this.service.entries()).filter((e) => e.state === 'queued').length;
+    if (waiting >= this.limits.maxQueued)
+      return { status: 503, notice: { ok: false, message: t.outboxFull } };
+    if (this.perClient.take(req.socket.remoteAddress ?? '') > 0)
+      return { status: 429, notice: { ok: false, message: t.tooMany } };
     const draft = {
       url: fields.get('url') ?? '',
       category: fields.get('category') ?? '',

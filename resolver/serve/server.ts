@@ -25,6 +25,7 @@ import { Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js'
 import { CacheStage } from './stages/cache.js';
 import { CnameCloakStage } from './stages/cname-cloak.js';
 import { ForwardStage } from './stages/forward.js';
+import { ListsReadyStage } from './stages/lists-ready.js';
 import { PolicyStage } from './stages/policy.js';
 import { RateLimitStage } from './stages/rate-limit.js';
 import { SpecialNamesStage } from './stages/special-names.js';
@@ -79,7 +80,12 @@ export class ResolverServer {
       },
     }));
     this.lists = new ListManager({
-      sources: config.lists.map((l) => ({ location: 'file' in l ? l.file : l.url })),
+      sources: config.lists.map((l) => ({
+        location: 'file' in l ? l.file : l.url,
+        id: l.id,
+        category: l.category,
+        required: l.required,
+      })),
       trustedKeys,
       dataDir: join(config.dataDir as string, 'lists'),
       categorySets: this.policies.map((p) => p.policy.categories),
@@ -90,6 +96,14 @@ export class ResolverServer {
       timeoutMs: config.upstreamTimeoutMs,
       attempts: config.upstreamAttempts,
       onLatency: (upstream, seconds) => this.metrics?.observeUpstream(upstream, seconds),
+      onStateChange: (upstream, up, reason) =>
+        up
+          ? log.info({ upstream: upstream.label }, 'upstream is answering again')
+          : log.error(
+              { upstream: upstream.label, reason },
+              'upstream down; retrying it in the background',
+            ),
+      randomCase: config.upstream0x20,
     });
     this.cache = new CacheStage(config.cache, this.stats);
   }
@@ -150,6 +164,7 @@ export class ResolverServer {
       aclStage,
       rateLimit,
       policyStage,
+      ...(config.whenListsMissing === 'servfail' ? [new ListsReadyStage(this.lists, stats)] : []),
       new SpecialNamesStage(),
       new BlocklistStage(lookup, blocker),
       new CnameCloakStage(lookup, blocker),
@@ -185,6 +200,8 @@ export class ResolverServer {
           idleTimeoutMs: config.tcp.idleTimeoutMs,
           maxConnections: config.tcp.maxConnections,
           maxInFlight: config.tcp.maxInFlightPerConnection,
+          maxPerClient: config.tcp.maxConnectionsPerClient,
+          maxConnectionMs: config.tcp.maxConnectionMs,
         }),
       );
     }
@@ -193,7 +210,7 @@ export class ResolverServer {
       const { createMetrics } = await import('./metrics.js');
       const { listenStatus } = await import('./status-server.js');
       const { ReportForm } = await import('./report-form.js');
-      this.metrics = createMetrics(stats, () => this.lists);
+      this.metrics = createMetrics(stats, () => this.lists, this.forwarder.health);
       if (this.rpz.length > 0)
         (await import('./rpz-metrics.js')).registerRpzMetrics(this.metrics.registry, this.rpz);
       const { host, port } = splitHostPort(config.status);
@@ -206,6 +223,7 @@ export class ResolverServer {
           lists: this.lists.summary(),
           sources: this.lists.sources,
           upstreams: this.forwarder.health,
+          problems: this.problems(),
           listen: config.listen,
           cacheEntries: this.cache.size,
           rpz: this.rpz.map(({ zone, primary }) => ({
@@ -216,7 +234,8 @@ export class ResolverServer {
           })),
         }),
         this.metrics,
-        new ReportForm(this.reports),
+        new ReportForm(this.reports, config.reportForm),
+        config.statusHosts,
       );
     }
     this.timers.push(
@@ -240,6 +259,16 @@ export class ResolverServer {
       },
       'kalkan serve ready',
     );
+  }
+
+  /** What /healthz and the status page report: not ready (no filter) or degraded. */
+  problems(): { notReady: string[]; warnings: string[] } {
+    const { notReady, warnings } = this.lists.problems();
+    if (this.config.whenListsMissing === 'serve')
+      for (const line of notReady.splice(0)) warnings.push(`${line}: serving UNFILTERED`);
+    for (const u of this.forwarder.health)
+      if (u.down) warnings.push(`upstream ${u.label} is down: ${u.lastError ?? ''}`);
+    return { notReady, warnings };
   }
 
   async reload(reason: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface StatusView {
   upstreams: readonly UpstreamHealth[];
   listen: readonly string[];
   cacheEntries: number;
+  /** Why the filter is not ready (no list) or degraded (expired list, upstream down). */
+  problems: { notReady: string[]; warnings: string[] };
   /** The `rpz:` zones this process serves (issue 6). */
   rpz?: { zone: string; listen: string; serial: number; counters: RpzCounters }[];
   /** The report form's section (issue 5), rendered by ReportForm. */
@@ -38,16 +40,34 @@ function table(id: string, headers: string[], rows: unknown[][]): string {
 function listsSection(v: StatusView): string {
   return `<section><h2>Lists</h2>${table(
     'lists',
-    ['List', 'Category', 'Sequence', 'Entries', 'From', 'Problem'],
+    ['List', 'Category', 'Sequence', 'Entries', 'From', 'Expires', 'Problem'],
     v.lists.map((l) => [
       l.id ?? l.location,
       l.category ?? '',
       l.sequence ?? '',
       l.entries,
       l.origin === 'last-good' ? 'last good copy' : l.origin ? 'source' : 'not loaded',
+      expiry(l.expires, l.expiresInDays),
       l.error ?? '',
     ]),
   )}</section>`;
+}
+
+function expiry(expires: string | undefined, days: number | undefined): string {
+  if (!expires || days === undefined) return '';
+  if (days < 0) return `EXPIRED ${expires} (still in force)`;
+  return `${expires} (expires in ${days} day${days === 1 ? '' : 's'})`;
+}
+
+/** Not ready or degraded: said first, in words an operator acts on. */
+function problemsSection(v: StatusView): string {
+  const { notReady, warnings } = v.problems;
+  if (notReady.length + warnings.length === 0) return '';
+  const items = [
+    ...notReady.map((l) => `<li><strong>Not ready:</strong> ${escapeHtml(l)}</li>`),
+    ...warnings.map((l) => `<li><strong>Warning:</strong> ${escapeHtml(l)}</li>`),
+  ];
+  return `<section id="problems" role="alert"><h2>Needs attention</h2><ul>${items.join('')}</ul></section>`;
 }
 
 function countsSection(v: StatusView): string {
@@ -84,11 +104,13 @@ function upstreamsSection(v: StatusView): string {
     ['Upstream', 'State', 'Answered', 'Failed', 'Last RTT', 'Last error'],
     v.upstreams.map((u) => [
       u.label,
-      u.consecutiveFailures === 0
-        ? u.answered
-          ? 'up'
-          : 'not asked yet'
-        : `failing (${u.consecutiveFailures})`,
+      u.down
+        ? 'DOWN (retrying)'
+        : u.consecutiveFailures === 0
+          ? u.answered
+            ? 'up'
+            : 'not asked yet'
+          : `failing (${u.consecutiveFailures})`,
       u.answered,
       u.failed,
       u.lastRttMs === undefined ? '' : `${u.lastRttMs.toFixed(1)} ms`,
@@ -124,6 +146,7 @@ function rpzSection(v: StatusView): string {
 
 export function renderStatusPage(v: StatusView): string {
   const sections = [
+    problemsSection(v),
     listsSection(v),
     countsSection(v),
     upstreamsSection(v),

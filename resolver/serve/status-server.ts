@@ -1,8 +1,11 @@
 /**
  * The status port: the HTML page at /, the report form's POST /report, Prometheus at /metrics,
- * a liveness probe at /healthz.
+ * a health probe at /healthz (200 "ok", or 503 "not ready" / "degraded" with the reasons).
+ * Every route answers only to a Host that is an IP address, localhost or a configured name:
+ * a page on a name rebound to this address (DNS rebinding) gets 421 and reads nothing.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
@@ -20,7 +23,9 @@ export function listenStatus(
   view: () => StatusView,
   metrics: Metrics,
   reportForm?: ReportForm,
+  extraHosts: readonly string[] = [],
 ): Promise<Server> {
+  const allowedNames = new Set(['localhost', ...extraHosts.map((h) => h.toLowerCase())]);
   const page = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -31,6 +36,12 @@ export function listenStatus(
     res.writeHead(status, HTML_HEADERS).end(renderStatusPage({ ...view(), reports }));
   };
   const server = createServer((req, res) => {
+    if (!hostAllowed(req.headers.host, allowedNames)) {
+      res
+        .writeHead(421, { 'content-type': 'text/plain' })
+        .end('this status page answers only to its address, localhost or statusHosts\n');
+      return;
+    }
     const [path, query] = (req.url ?? '/').split('?');
     if (req.method === 'POST' && path === REPORT_PATH && reportForm) {
       reportForm.handle(req).then(
@@ -59,7 +70,14 @@ export function listenStatus(
         () => res.writeHead(500).end(),
       );
     } else if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      const { notReady, warnings } = view().problems;
+      const lines = [
+        ...notReady.map((l) => `not ready: ${l}`),
+        ...warnings.map((l) => `degraded: ${l}`),
+      ];
+      res
+        .writeHead(lines.length ? 503 : 200, { 'content-type': 'text/plain' })
+        .end(lines.length ? `${lines.join('\n')}\n` : 'ok\n');
     } else res.writeHead(404).end();
   });
   return new Promise((resolve, reject) => {
@@ -69,4 +87,11 @@ export function listenStatus(
       resolve(server);
     });
   });
+}
+
+/** An IP literal (not a name a rebinding attacker controls), localhost, or a configured name. */
+function hostAllowed(host: string | undefined, names: ReadonlySet<string>): boolean {
+  if (!host) return false;
+  const name = /^\[([^\]]+)\](?::\d+)?$/.exec(host)?.[1] ?? host.replace(/:\d+$/, '');
+  return isIP(name) !== 0 || names.has(name.toLowerCase().replace(/\.$/, ''));
 }

@@ -1,14 +1,17 @@
 /**
- * Asking the upstream resolvers. Each query goes out with a fresh random ID from one of a small
- * pool of UDP sockets on OS-chosen random ports (sockets are replaced after a while, so the
- * source port keeps changing), and an answer is taken only from the upstream asked, with the same
- * ID and the same question. A truncated UDP answer is asked again over TCP. Attempts rotate over
- * the upstreams, healthiest first (an upstream's SERVFAIL or REFUSED counts as a failure); when
- * every attempt fails the caller gets the last such answer, or an error.
+ * Asking the upstream resolvers. Each UDP query goes out from its own socket, connected to the
+ * upstream asked, on a fresh OS-chosen random port (upstream-udp.ts), with a fresh random ID (and,
+ * optionally, 0x20 random case); an answer is taken only with the same ID and question. A
+ * truncated UDP answer is asked again over TCP. Attempts rotate over the upstreams that are up,
+ * healthiest first (an upstream's SERVFAIL or REFUSED counts as a failure); when every attempt
+ * fails the caller gets the last such answer, or an UpstreamError carrying the Extended DNS
+ * Error to answer with. An upstream that refuses (ICMP port unreachable on the connected socket)
+ * or cannot be reached is marked down at once, skipped, and probed in the background until it
+ * answers again.
  */
 import { randomFillSync } from 'node:crypto';
-import { createSocket, type Socket } from 'node:dgram';
 import { connect, isIPv6 } from 'node:net';
+import { askUdp, isNetworkError, randomizeCase, sameQuestion } from './upstream-udp.js';
 import { CD_BIT, OUR_UDP_PAYLOAD, type Question, RrType } from './wire.js';
 
 export interface UpstreamAddress {
@@ -25,6 +28,8 @@ export interface UpstreamHealth {
   consecutiveFailures: number;
   lastRttMs: number | undefined;
   lastError: string | undefined;
+  /** Refused or unreachable: skipped until a background probe gets an answer. */
+  down: boolean;
 }
 
 export interface ForwarderOptions {
@@ -35,62 +40,42 @@ export interface ForwarderOptions {
   /** Upstream queries outstanding at once; beyond that a query fails at once (SERVFAIL). */
   maxOutstanding?: number;
   onLatency?: (upstream: string, seconds: number) => void;
+  /** Called when an upstream is marked down and when it answers again. */
+  onStateChange?: (upstream: UpstreamHealth, up: boolean, reason: string) => void;
+  /** 0x20: random letter case in the names sent upstream; answers must keep it. */
+  randomCase?: boolean;
 }
 
-const POOL_SIZE = 4;
-const QUERIES_PER_SOCKET = 2_000;
+/** RFC 8914: no upstream could be asked / the network said no. */
+export const EDE_NO_REACHABLE_AUTHORITY = 22;
+export const EDE_NETWORK_ERROR = 23;
+
+/** Why no upstream answered, with the Extended DNS Error the client gets. */
+export class UpstreamError extends Error {
+  constructor(
+    message: string,
+    readonly ede: number,
+  ) {
+    super(message);
+    this.name = 'UpstreamError';
+  }
+}
+
 const MAX_TCP_ANSWER = 65_535;
 const DEFAULT_MAX_OUTSTANDING = 4096;
 const SERVFAIL = 2;
 const REFUSED = 5;
-
-interface Pending {
-  resolve: (bytes: Uint8Array) => void;
-  reject: (error: Error) => void;
-  question: Uint8Array;
-  host: string;
-  port: number;
-  timer: NodeJS.Timeout;
-}
-
-class PooledSocket {
-  readonly pending = new Map<number, Pending>();
-  used = 0;
-  retired = false;
-  readonly socket: Socket;
-
-  constructor(
-    family: 'udp4' | 'udp6',
-    private readonly onIdleRetired: (s: PooledSocket) => void,
-  ) {
-    this.socket = createSocket(family);
-    this.socket.on('message', (msg, rinfo) => this.receive(msg, rinfo.address, rinfo.port));
-    this.socket.on('error', () => {}); // ICMP errors etc.: the attempt times out instead
-    // exclusive: in a cluster worker a shared port-0 socket would hand answers to other workers.
-    this.socket.bind({ port: 0, exclusive: true });
-    this.socket.unref();
-  }
-
-  private receive(msg: Buffer, host: string, port: number): void {
-    if (msg.length < 12) return;
-    const id = msg.readUInt16BE(0);
-    const p = this.pending.get(id);
-    if (!p || p.port !== port || !sameAddress(p.host, host)) return;
-    if (!sameQuestion(msg, p.question)) return; // a spoof or a late answer: keep waiting
-    this.settle(id, p);
-    p.resolve(msg);
-  }
-
-  settle(id: number, p: Pending): void {
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    if (this.retired && this.pending.size === 0) this.onIdleRetired(this);
-  }
-}
+/** Timeouts in a row (no answer in between) that mark an upstream down. */
+const TIMEOUTS_FOR_DOWN = 5;
+const PROBE_FIRST_MS = 500;
+// Short enough that service is back within seconds of the upstream.
+const PROBE_MAX_MS = 5000;
+/** The probe: ". IN NS", which any resolver answers. */
+const PROBE_QUESTION = Uint8Array.from([0, 0, 2, 0, 1]);
 
 export class Forwarder {
   readonly health: UpstreamHealth[];
-  private readonly pools = new Map<'udp4' | 'udp6', PooledSocket[]>();
+  private readonly probes = new Map<UpstreamHealth, NodeJS.Timeout>();
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
   private closed = false;
@@ -105,6 +90,7 @@ export class Forwarder {
       consecutiveFailures: 0,
       lastRttMs: undefined,
       lastError: undefined,
+      down: false,
     }));
   }
 
@@ -122,14 +108,22 @@ export class Forwarder {
   }
 
   private async tryUpstreams(query: Uint8Array, q: Question): Promise<Uint8Array> {
-    const order = [...this.health].sort(
-      (a, b) =>
-        a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
+    const order = this.health
+      .filter((u) => !u.down)
+      .sort(
+        (a, b) =>
+          a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
+      );
+    let lastError: Error = new UpstreamError(
+      `no upstream reachable (${this.health.map((u) => `${u.label}: ${u.lastError}`).join('; ')})`,
+      EDE_NO_REACHABLE_AUTHORITY,
     );
-    let lastError: Error = new Error('no attempt made');
     let refusal: Uint8Array | undefined;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
-      const upstream = order[attempt % order.length] as UpstreamHealth;
+      // An upstream marked down by an earlier attempt (this query's or another's) is skipped.
+      const live = order.filter((u) => !u.down);
+      const upstream = live[attempt % live.length];
+      if (!upstream) break;
       const started = performance.now();
       try {
         const answer = await this.ask(upstream.address, query, q);
@@ -146,10 +140,17 @@ export class Forwarder {
         upstream.consecutiveFailures = 0;
         return answer;
       } catch (error) {
-        lastError = error as Error;
+        const failure = error as Error;
         upstream.failed++;
         upstream.consecutiveFailures++;
-        upstream.lastError = lastError.message;
+        upstream.lastError = failure.message;
+        const network = isNetworkError(failure);
+        lastError = new UpstreamError(
+          `${upstream.label}: ${failure.message}`,
+          network ? EDE_NETWORK_ERROR : EDE_NO_REACHABLE_AUTHORITY,
+        );
+        if (network || (!refusal && upstream.consecutiveFailures >= TIMEOUTS_FOR_DOWN))
+          this.markDown(upstream, failure.message);
         if (this.closed) break;
       }
     }
@@ -157,53 +158,56 @@ export class Forwarder {
     throw lastError;
   }
 
+  private markDown(upstream: UpstreamHealth, reason: string): void {
+    if (upstream.down || this.closed) return;
+    upstream.down = true;
+    this.options.onStateChange?.(upstream, false, reason);
+    this.probe(upstream, PROBE_FIRST_MS);
+  }
+
+  /** Asks a down upstream ". NS" now and then (backing off); any answer brings it back. */
+  private probe(upstream: UpstreamHealth, delayMs: number): void {
+    const timer = setTimeout(() => {
+      const query = Buffer.alloc(12 + PROBE_QUESTION.length);
+      query.writeUInt16BE(1, 4);
+      query.set(PROBE_QUESTION, 12);
+      const q = { questionEnd: query.length, dnssecOk: false } as Question;
+      this.ask(upstream.address, query, q).then(
+        () => {
+          this.probes.delete(upstream);
+          upstream.down = false;
+          upstream.consecutiveFailures = 0;
+          upstream.lastError = undefined;
+          this.options.onStateChange?.(upstream, true, 'answered a probe');
+        },
+        (error: Error) => {
+          upstream.lastError = error.message;
+          if (!this.closed) this.probe(upstream, Math.min(delayMs * 2, PROBE_MAX_MS));
+        },
+      );
+    }, delayMs);
+    timer.unref();
+    this.probes.set(upstream, timer);
+  }
+
   close(): void {
     this.closed = true;
-    for (const pool of this.pools.values())
-      for (const s of pool) {
-        for (const [id, p] of s.pending) {
-          s.settle(id, p);
-          p.reject(new Error('shutting down'));
-        }
-        s.socket.close();
-      }
-    this.pools.clear();
+    for (const timer of this.probes.values()) clearTimeout(timer);
+    this.probes.clear();
   }
 
   private async ask(address: UpstreamAddress, query: Uint8Array, q: Question): Promise<Uint8Array> {
     const id = this.nextId();
     const packet = upstreamQuery(query, q, id);
-    if (address.protocol === 'tcp') return this.askTcp(address, packet);
-    const answer = await this.askUdp(address, packet, id);
-    return (answer[2] as number) & 0x02 ? this.askTcp(address, packet) : answer;
-  }
-
-  private askUdp(address: UpstreamAddress, packet: Buffer, id: number): Promise<Uint8Array> {
-    const pooled = this.socketFor(isIPv6(address.host) ? 'udp6' : 'udp4');
-    let chosenId = id;
-    while (pooled.pending.has(chosenId)) chosenId = this.nextId();
-    packet.writeUInt16BE(chosenId, 0);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const p = pooled.pending.get(chosenId);
-        if (p) pooled.settle(chosenId, p);
-        reject(new Error(`timed out after ${this.options.timeoutMs} ms`));
-      }, this.options.timeoutMs);
-      pooled.pending.set(chosenId, {
-        resolve,
-        reject,
-        question: packet.subarray(12, packet.length - 11),
-        host: address.host,
-        port: address.port,
-        timer,
-      });
-      pooled.socket.send(packet, address.port, address.host, (error) => {
-        if (!error) return;
-        const p = pooled.pending.get(chosenId);
-        if (p) pooled.settle(chosenId, p);
-        reject(error);
-      });
-    });
+    if (this.options.randomCase) randomizeCase(packet, q.questionEnd, () => this.nextId());
+    const answer =
+      address.protocol === 'tcp'
+        ? await this.askTcp(address, packet)
+        : await askUdp(address, packet, this.options.timeoutMs, this.options.randomCase === true);
+    const final = (answer[2] as number) & 0x02 ? await this.askTcp(address, packet) : answer;
+    // The client gets its question back in its own letter case.
+    if (this.options.randomCase) final.set(query.subarray(12, q.questionEnd), 12);
+    return final;
   }
 
   private askTcp(address: UpstreamAddress, packet: Buffer): Promise<Uint8Array> {
@@ -240,27 +244,6 @@ export class Forwarder {
     });
   }
 
-  private socketFor(family: 'udp4' | 'udp6'): PooledSocket {
-    let pool = this.pools.get(family);
-    if (!pool) {
-      pool = [];
-      this.pools.set(family, pool);
-    }
-    while (pool.length < POOL_SIZE) pool.push(this.newSocket(family));
-    const index = this.nextId() % pool.length;
-    const pooled = pool[index] as PooledSocket;
-    if (++pooled.used >= QUERIES_PER_SOCKET) {
-      // Retire it: a fresh random port from now on; close it once its answers are in.
-      pooled.retired = true;
-      pool[index] = this.newSocket(family);
-    }
-    return pooled;
-  }
-
-  private newSocket(family: 'udp4' | 'udp6'): PooledSocket {
-    return new PooledSocket(family, (s) => s.socket.close());
-  }
-
   private nextId(): number {
     if (this.randomAt >= this.random.length) {
       randomFillSync(this.random);
@@ -285,21 +268,4 @@ function upstreamQuery(query: Uint8Array, q: Question, id: number): Buffer {
   out.writeUInt16BE(OUR_UDP_PAYLOAD, opt + 3);
   if (q.dnssecOk) out[opt + 7] = 0x80;
   return out;
-}
-
-/** Same question section (names compared without case). */
-function sameQuestion(answer: Uint8Array, question: Uint8Array): boolean {
-  if (answer.length < 12 + question.length || answer[4] !== 0 || answer[5] !== 1) return false;
-  for (let i = 0; i < question.length; i++) {
-    let a = answer[12 + i] as number;
-    let b = question[i] as number;
-    if (a >= 65 && a <= 90) a += 32;
-    if (b >= 65 && b <= 90) b += 32;
-    if (a !== b) return false;
-  }
-  return true;
-}
-
-function sameAddress(expected: string, got: string): boolean {
-  return expected === got || got === `::ffff:${expected}`;
 }

@@ -283,7 +283,7 @@ export async function rssOf(pid: number): Promise<number> {
 /** A bundle signed with the demo publisher key (trusted by every test server). */
 export async function demoSignedBundle(
   names: string[],
-  meta: { id: string; category: string; sequence: number },
+  meta: { id: string; category: string; sequence: number; expires?: string },
 ): Promise<Uint8Array> {
   const { buildBundle, expressionsOf } = await import('../../blocklists/bundle/build.js');
   const { parseSource } = await import('../../blocklists/sources/parse.js');
@@ -295,7 +295,7 @@ export async function demoSignedBundle(
       ...meta,
       name: meta.id,
       created: new Date().toISOString(),
-      expires: new Date(Date.now() + 86_400_000).toISOString(),
+      expires: meta.expires ?? new Date(Date.now() + 86_400_000).toISOString(),
       licence: 'test',
     },
     secretKey,

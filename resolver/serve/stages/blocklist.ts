@@ -50,6 +50,7 @@ export class Blocker {
 
   blocked(ctx: QueryContext, verdict: BlockedVerdict): Uint8Array {
     this.stats.block(verdict.category);
+    ctx.blockedCategory = verdict.category;
     const { q, query } = ctx;
     const opt = q.edns ? this.opt(verdict, q.dnssecOk) : undefined;
     if (this.answer.mode === 'nxdomain') return reply(query, q, Rcode.NxDomain, [], opt);

@@ -28,6 +28,8 @@ export interface CachedAnswer {
   storedAt: number;
   expiresAt: number;
   cnames: readonly string[] | undefined;
+  /** A SERVFAIL's own OPT, passed on so its Extended DNS Error (why it failed) reaches the client. */
+  errorOpt?: Buffer;
 }
 
 export class CacheStage implements Stage {
@@ -117,6 +119,8 @@ export class CacheStage implements Stage {
       storedAt: now,
       expiresAt: now + lifetime * 1000,
       cnames: shape?.hasCname ? cnamesOf(bytes) : undefined,
+      ...(shape?.rcode === 2 &&
+        shape.optOffset >= 0 && { errorOpt: Buffer.from(response.subarray(shape.optOffset)) }),
     };
   }
 }
@@ -133,7 +137,7 @@ function clamp(value: number, min: number, max: number): number {
 export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number): Uint8Array {
   const { q, query } = ctx;
   const src = entry.bytes;
-  const opt = q.edns ? (q.dnssecOk ? OPT_DO : OPT_PLAIN) : undefined;
+  const opt = q.edns ? (entry.errorOpt ?? (q.dnssecOk ? OPT_DO : OPT_PLAIN)) : undefined;
   const out = Buffer.allocUnsafe(src.length + (opt ? opt.length : 0));
   src.copy(out);
   out[0] = query[0] as number;

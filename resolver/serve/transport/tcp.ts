@@ -3,7 +3,9 @@
  * answered as they complete (out of order is allowed), 2-byte length framing. Bounded: a
  * connection that completes no query within the idle timeout is closed (slow-loris), at most
  * `maxInFlight` queries per connection are worked on at once (reading pauses beyond that), a
- * client that does not read its answers is dropped, and the connection count is capped.
+ * client that does not read its answers is dropped, and the connection count is capped, in
+ * all and per client address (so one client cannot take the others' slots). However busy, a
+ * connection is closed after `maxConnectionMs`: a query every few seconds cannot hold it forever.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Handler } from '../handler.js';
@@ -14,6 +16,8 @@ export interface TcpOptions {
   idleTimeoutMs: number;
   maxConnections: number;
   maxInFlight: number;
+  maxPerClient: number;
+  maxConnectionMs: number;
 }
 
 const MAX_UNREAD_OUTPUT = 1024 * 1024;
@@ -24,9 +28,22 @@ export function listenTcp(
   handle: Handler,
   options: TcpOptions,
 ): Promise<Server> {
-  const server = createServer({ noDelay: true }, (socket) =>
-    serveConnection(socket, handle, options),
-  );
+  const perClient = new Map<string, number>();
+  const server = createServer({ noDelay: true }, (socket) => {
+    const client = socket.remoteAddress ?? '';
+    const held = perClient.get(client) ?? 0;
+    if (held >= options.maxPerClient) {
+      socket.destroy();
+      return;
+    }
+    perClient.set(client, held + 1);
+    socket.once('close', () => {
+      const n = (perClient.get(client) ?? 1) - 1;
+      if (n > 0) perClient.set(client, n);
+      else perClient.delete(client);
+    });
+    serveConnection(socket, handle, options);
+  });
   server.maxConnections = options.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -52,8 +69,18 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     idle = setTimeout(() => socket.destroy(), options.idleTimeoutMs);
   };
   armIdle();
+  // At the end of its life the connection takes no new query, answers those in flight, closes.
+  const lifetime = setTimeout(() => {
+    ended = true;
+    buffered = Buffer.alloc(0);
+    if (inFlight === 0) socket.end();
+    setTimeout(() => socket.destroy(), options.idleTimeoutMs).unref();
+  }, options.maxConnectionMs);
   socket.on('error', () => {});
-  socket.on('close', () => clearTimeout(idle));
+  socket.on('close', () => {
+    clearTimeout(idle);
+    clearTimeout(lifetime);
+  });
 
   const send = (answer: Uint8Array) => {
     if (socket.destroyed) return;
@@ -94,6 +121,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     if (inFlight >= options.maxInFlight) socket.pause();
   };
   socket.on('data', (chunk: Buffer) => {
+    if (ended) return;
     buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
     drain();
   });

@@ -1,0 +1,290 @@
+/**
+ * Everything `kalkan serve` can check before it answers, run by `serve` (which then exits 1 on
+ * any problem, within a second, so a supervisor sees the failure) and by `serve --check`:
+ * addresses and ports, CIDRs, categories the lists know, writable directories, listeners that
+ * collide, the modules `reports:` needs; and, for `serve` only, a trial bind of every listener
+ * (a port taken, an address not up yet) before the lists load. Each problem is one line that
+ * names the config key.
+ */
+import { createSocket } from 'node:dgram';
+import { constants } from 'node:fs';
+import { access, mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, isIP } from 'node:net';
+import { dirname, join } from 'node:path';
+import { inspectBundle } from '../../blocklists/bundle/load.js';
+import { readBytes, readPublicKeys } from '../lists/files.js';
+import { LastGoodStore } from '../lists/store.js';
+import { AddressSet } from '../net/address-set.js';
+import type { Config } from './config.js';
+import { parseUpstream, splitHostPort } from './server.js';
+
+export interface PreflightOptions {
+  /** Bind every listener for a moment (serve, not --check: a running server holds them). */
+  trialBind: boolean;
+}
+
+type Protocol = 'udp' | 'tcp';
+interface Listener {
+  key: string;
+  host: string;
+  port: number;
+  protocols: Protocol[];
+}
+
+/** The problems found, each "key: what is wrong"; empty when the config can be served. */
+export async function preflight(config: Config, options: PreflightOptions): Promise<string[]> {
+  const problems: string[] = [];
+  const listeners = listenersOf(config, problems);
+  checkUpstreams(config, problems);
+  checkCidrs(config, problems);
+  problems.push(...collisions(listeners));
+  problems.push(...(await checkKeys(config)));
+  problems.push(...(await checkCategories(config)));
+  problems.push(...(await checkDirectories(config, options.trialBind)));
+  if (config.reports) problems.push(...(await checkSqlite()));
+  if (options.trialBind && problems.length === 0)
+    for (const l of listeners) problems.push(...(await trialBind(l)));
+  return problems;
+}
+
+/** The key an address belongs to, for an error raised later by a real bind. */
+export function keyOfAddress(config: Config, host: string, port: number): string | undefined {
+  const found = listenersOf(config, []).find((l) => l.port === port && l.host === host);
+  return found?.key;
+}
+
+function listenersOf(config: Config, problems: string[]): Listener[] {
+  const out: Listener[] = [];
+  const add = (key: string, value: string, protocols: Protocol[]) => {
+    try {
+      const given = Number(/:(\d+)$/.exec(value)?.[1]);
+      if (given < 1 || given > 65_535) throw new Error(`port ${given} is not 1-65535`);
+      const { host, port } = splitHostPort(value);
+      if (isIP(host) === 0 && host !== 'localhost')
+        throw new Error(`"${host}" is not an IP address`);
+      out.push({ key, host, port, protocols });
+    } catch (error) {
+      problems.push(`${key}: ${value}: ${(error as Error).message}`);
+    }
+  };
+  for (const [i, v] of config.listen.entries()) add(`listen[${i}]`, v, ['udp', 'tcp']);
+  if (config.status) add('status', config.status, ['tcp']);
+  for (const [i, r] of config.rpz.entries()) add(`rpz[${i}].listen`, r.listen, ['udp', 'tcp']);
+  return out;
+}
+
+function checkUpstreams(config: Config, problems: string[]): void {
+  config.upstreams.forEach((u, i) => {
+    try {
+      const { port } = parseUpstream(u);
+      if (port < 1) throw new Error(`${u}: port 0 is not 1-65535`);
+    } catch (error) {
+      problems.push(`upstreams[${i}]: ${(error as Error).message}`);
+    }
+  });
+  for (const [i, r] of config.rpz.entries())
+    for (const [j, n] of r.notify.entries()) {
+      try {
+        const { host, port } = splitHostPort(n);
+        if (port < 1 || isIP(host) === 0) throw new Error('expected IP:PORT');
+      } catch (error) {
+        problems.push(`rpz[${i}].notify[${j}]: ${n}: ${(error as Error).message}`);
+      }
+    }
+}
+
+function checkCidrs(config: Config, problems: string[]): void {
+  const check = (key: string, cidrs: readonly string[] | undefined) =>
+    cidrs?.forEach((cidr, i) => {
+      try {
+        new AddressSet([cidr]);
+      } catch (error) {
+        problems.push(`${key}[${i}]: ${(error as Error).message}`);
+      }
+    });
+  check('acl', config.acl);
+  for (const [i, p] of config.policies.entries()) check(`policies[${i}].subnets`, p.subnets);
+  config.rpz.forEach((r, i) => {
+    check(`rpz[${i}].allow-transfer`, r['allow-transfer']);
+    check(`rpz[${i}].allow-unsigned`, r['allow-unsigned']);
+  });
+}
+
+/** Two listeners on one port and protocol, on the same address or a wildcard of it. */
+function collisions(listeners: Listener[]): string[] {
+  const problems: string[] = [];
+  const wildcard = (h: string) => h === '0.0.0.0' || h === '::';
+  for (let i = 0; i < listeners.length; i++)
+    for (let j = i + 1; j < listeners.length; j++) {
+      const a = listeners[i] as Listener;
+      const b = listeners[j] as Listener;
+      if (a.port !== b.port || !a.protocols.some((p) => b.protocols.includes(p))) continue;
+      const sameFamily = a.host.includes(':') === b.host.includes(':');
+      if (a.host === b.host || (sameFamily && (wildcard(a.host) || wildcard(b.host))))
+        problems.push(
+          `${b.key}: ${b.host}:${b.port} collides with ${a.key} (${a.host}:${a.port}, ${a.protocols.filter((p) => b.protocols.includes(p)).join('+')})`,
+        );
+    }
+  return problems;
+}
+
+/** The publisher keys and the unit's key must read: named by key, not only by path. */
+async function checkKeys(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  for (const [i, path] of config.trust.entries())
+    await readPublicKeys([path]).catch((error: Error) =>
+      problems.push(`trust[${i}]: ${error.message}`),
+    );
+  if (config.reports) {
+    const { readUnitPublicKey } = await import('../reports/settings.js');
+    await readUnitPublicKey(config.reports.unitKey).catch((error: NodeJS.ErrnoException) =>
+      problems.push(
+        `reports.unitKey: ${error.code ? `${config.reports?.unitKey}: cannot read: ${error.code}` : error.message}`,
+      ),
+    );
+  }
+  return problems;
+}
+
+/**
+ * A policy naming a category no list has blocks nothing for it (`adlt` for `adult`): refused.
+ * The lists' categories come from the list files, the `category:` pinned on entries and the
+ * last good copies of subscriptions.
+ */
+async function checkCategories(config: Config): Promise<string[]> {
+  const wanted = config.policies.flatMap((p, i) =>
+    (p.categories ?? []).map((c, j) => ({ key: `policies[${i}].categories[${j}]`, c })),
+  );
+  if (wanted.length === 0) return [];
+  const known = new Set<string>();
+  let unknownSubscriptions = 0;
+  const store = new LastGoodStore(join(config.dataDir as string, 'lists'));
+  for (const list of config.lists) {
+    if (list.category) {
+      known.add(list.category);
+      continue;
+    }
+    if ('file' in list) {
+      try {
+        known.add(inspectBundle(await readBytes(list.file)).meta.category);
+        continue;
+      } catch {
+        // an unreadable file is reported by the list check; its copy may still say
+      }
+    }
+    const copy = await store.readMeta('file' in list ? list.file : list.url);
+    if (copy.category) known.add(copy.category);
+    else unknownSubscriptions++;
+  }
+  const hint = unknownSubscriptions
+    ? ' (pin `category:` on each subscription in lists: so it can be checked)'
+    : '';
+  return wanted
+    .filter(({ c }) => !known.has(c))
+    .map(
+      ({ key, c }) =>
+        `${key}: "${c}" is not a category of any list (known: ${[...known].sort().join(', ') || 'none'})${hint}`,
+    );
+}
+
+/**
+ * The data directories must be writable: the last good lists, counts, the report outbox.
+ * `serve` creates them and writes a file; `--check` creates nothing (it may run as another
+ * user than the service) and asks the nearest existing folder.
+ */
+async function checkDirectories(config: Config, create: boolean): Promise<string[]> {
+  const dirs: [string, string][] = [['dataDir', config.dataDir as string]];
+  if (config.reports?.dataDir) dirs.push(['reports.dataDir', config.reports.dataDir]);
+  config.rpz.forEach((r, i) => {
+    if (r['data-dir']) dirs.push([`rpz[${i}].data-dir`, r['data-dir']]);
+  });
+  const problems: string[] = [];
+  for (const [key, dir] of dirs) {
+    const probe = join(dir, `.kalkan-write-test-${process.pid}`);
+    try {
+      if (create) {
+        await mkdir(dir, { recursive: true });
+        await writeFile(probe, '');
+        await rm(probe);
+      } else await access(await nearestExisting(dir), constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      problems.push(`${key}: ${dir} is not writable (${code})`);
+    }
+  }
+  return problems;
+}
+
+/** `reports:` keeps its outbox in SQLite: the native module must load. */
+async function nearestExisting(dir: string): Promise<string> {
+  for (let at = dir; ; at = dirname(at)) {
+    const found = await stat(at).then(
+      (s) => s,
+      () => undefined,
+    );
+    if (found) {
+      if (!found.isDirectory())
+        throw Object.assign(new Error(`${at} is a file`), { code: 'ENOTDIR' });
+      return at;
+    }
+    if (dirname(at) === at) return at;
+  }
+}
+
+async function checkSqlite(): Promise<string[]> {
+  try {
+    const { default: Database } = await import('better-sqlite3');
+    new Database(':memory:').close();
+    return [];
+  } catch (error) {
+    return [
+      `reports: the SQLite module (better-sqlite3) cannot be loaded: ${(error as Error).message.split('\n')[0]}`,
+    ];
+  }
+}
+
+async function trialBind(l: Listener): Promise<string[]> {
+  const problems: string[] = [];
+  for (const protocol of l.protocols) {
+    try {
+      await (protocol === 'tcp' ? bindTcp(l.host, l.port) : bindUdp(l.host, l.port));
+    } catch (error) {
+      problems.push(`${l.key}: cannot listen on ${l.host}:${l.port}/${protocol}: ${why(error)}`);
+    }
+  }
+  return problems;
+}
+
+function bindTcp(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port, ipv6Only: host.includes(':'), exclusive: true }, () =>
+      server.close(() => resolve()),
+    );
+  });
+}
+
+function bindUdp(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = host.includes(':')
+      ? createSocket({ type: 'udp6', ipv6Only: true })
+      : createSocket('udp4');
+    socket.once('error', (error) => {
+      socket.close();
+      reject(error);
+    });
+    socket.bind({ address: host, port, exclusive: true }, () => socket.close(() => resolve()));
+  });
+}
+
+/** A bind error in words, with its code. */
+export function why(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EADDRINUSE: 'the port is already in use (another server, or kalkan already running?)',
+    EADDRNOTAVAIL: 'no such address on this machine (not up yet, or mistyped)',
+    EACCES: 'permission denied (ports below 1024 need CAP_NET_BIND_SERVICE or root)',
+  };
+  return code && words[code] ? `${words[code]} (${code})` : (error as Error).message;
+}

@@ -1,0 +1,107 @@
+/**
+ * One UDP question to one upstream, from a socket of its own: the socket is connected to the
+ * upstream, so the kernel picks a fresh random source port (Linux: ~28,000 ephemeral ports,
+ * ~14.8 bits, beside the 16-bit random ID: the per-query entropy Unbound gets from its own
+ * random ports), drops datagrams from any other address, and reports an ICMP port or host
+ * unreachable as ECONNREFUSED / EHOSTUNREACH at once instead of a timeout.
+ */
+import { createSocket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+
+/** The errors that say the upstream cannot be reached at all (as opposed to a slow answer). */
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+]);
+
+export function isNetworkError(error: Error): boolean {
+  return NETWORK_ERRORS.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
+export function askUdp(
+  address: { host: string; port: number },
+  packet: Buffer,
+  timeoutMs: number,
+  exactCase: boolean,
+): Promise<Buffer> {
+  const id = packet.readUInt16BE(0);
+  const question = packet.subarray(12, packet.length - 11);
+  const socket = createSocket(isIPv6(address.host) ? 'udp6' : 'udp4');
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error: Error | undefined, answer?: Buffer) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.close();
+      if (error) reject(error);
+      else resolve(answer as Buffer);
+    };
+    const timer = setTimeout(() => finish(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+    socket.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      finish(
+        Object.assign(new Error(code === 'ECONNREFUSED' ? 'connection refused' : error.message), {
+          code,
+        }),
+      );
+    });
+    socket.on('message', (msg) => {
+      // A late answer to another query or a spoof: keep waiting for ours.
+      if (msg.length < 12 || msg.readUInt16BE(0) !== id) return;
+      if (!sameQuestion(msg, question, exactCase)) return;
+      finish(undefined, msg);
+    });
+    // connect() binds to port 0 exclusively: in a cluster worker the socket stays its own.
+    socket.connect(address.port, address.host, () =>
+      socket.send(packet, (error) => error && finish(error)),
+    );
+    socket.unref(); // a question in flight does not keep a stopping process alive
+  });
+}
+
+/** Same question section (names compared without case unless 0x20 is on). */
+export function sameQuestion(answer: Uint8Array, question: Uint8Array, exactCase = false): boolean {
+  if (answer.length < 12 + question.length || answer[4] !== 0 || answer[5] !== 1) return false;
+  for (let i = 0; i < question.length; i++) {
+    let a = answer[12 + i] as number;
+    let b = question[i] as number;
+    if (!exactCase) {
+      if (a >= 65 && a <= 90) a += 32;
+      if (b >= 65 && b <= 90) b += 32;
+    }
+    if (a !== b) return false;
+  }
+  return true;
+}
+
+/**
+ * 0x20 (draft-vixie-dnsext-dns0x20): flips the case of each letter of the question name at
+ * random, a bit of entropy per letter a spoofer must also guess. Label length bytes are skipped.
+ */
+export function randomizeCase(packet: Buffer, questionEnd: number, random16: () => number): void {
+  let bits = 0;
+  let left = 0;
+  let at = 12;
+  while (at < questionEnd) {
+    const length = packet[at] as number;
+    if (length === 0 || length > 63) return;
+    for (let i = at + 1; i <= at + length; i++) {
+      const c = packet[i] as number;
+      const lower = c | 0x20;
+      if (lower < 97 || lower > 122) continue;
+      if (left === 0) {
+        bits = random16();
+        left = 16;
+      }
+      packet[i] = bits & 1 ? lower & ~0x20 : lower;
+      bits >>= 1;
+      left--;
+    }
+    at += length + 1;
+  }
+}
