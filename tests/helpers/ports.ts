@@ -2,7 +2,13 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
 
-/** A port free for both TCP and UDP on `host` at the time of asking. */
+/** Ports this process has handed out: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>();
+
+/**
+ * A port free for both TCP and UDP on `host` at the time of asking, and never one this process
+ * handed out before (two calls in a row must not give one test's two listeners the same port).
+ */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   for (;;) {
     const port = await new Promise<number>((resolve, reject) => {
@@ -18,6 +24,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       socket.once('error', () => resolve(false));
       socket.bind(port, host, () => socket.close(() => resolve(true)));
     });
-    if (udpFree) return port;
+    if (udpFree && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
 }

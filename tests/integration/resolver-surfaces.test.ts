@@ -128,9 +128,17 @@ describe('queryLog', () => {
       .filter((l) => l.includes('"kind":"query-log"'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toContainEqual(
-      expect.objectContaining({ client: '127.0.0.1', name: 'logged.abuse-demo.test', rcode: 3 }),
+      expect.objectContaining({
+        client: '127.0.0.1',
+        name: 'logged.abuse-demo.test',
+        type: 'A',
+        rcode: 'NXDOMAIN',
+        category: 'abuse',
+      }),
     );
-    expect(lines).toContainEqual(expect.objectContaining({ name: 'allowed.test', rcode: 0 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ name: 'allowed.test', rcode: 'NOERROR' }),
+    );
 
     // By default nothing of a child's browsing reaches the log: the same queries, answered,
     // leave no name behind.
