@@ -2,8 +2,13 @@
  * RPZ (draft-vixie-dnsop-dns-rpz): `name CNAME .` answers NXDOMAIN for the name, `*.name`
  * covers its subdomains, `CNAME rpz-passthru.` exempts. The records are shared with the RPZ
  * primary, which serves the same zone over AXFR/IXFR.
+ *
+ * Resolvers apply the most specific trigger of a zone: an exact owner before a wildcard, a
+ * longer wildcard before a shorter one. The readable list has no block entry equal to or under
+ * an allow entry (effective.ts), so no owner gets two CNAMEs and the most specific trigger is
+ * always the matcher's verdict.
  */
-import { banner, droppedUrlsNote, type ReadableList } from './readable.js';
+import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
 export interface RpzRecord {
   /** Owner name relative to the zone origin. */
@@ -16,6 +21,12 @@ export interface RpzZoneOptions {
   ttl?: number;
 }
 
+/**
+ * The apex NS. A policy zone is never asked for by name, but BIND refuses to load a zone whose
+ * NS has no address; `localhost.` is what BIND's own RPZ examples use.
+ */
+export const RPZ_NS = 'localhost';
+
 export function rpzRecords(list: ReadableList): RpzRecord[] {
   const records: RpzRecord[] = [];
   for (const d of list.blockDomains)
@@ -24,6 +35,20 @@ export function rpzRecords(list: ReadableList): RpzRecord[] {
     records.push({ name: d, target: 'rpz-passthru.' }, { name: `*.${d}`, target: 'rpz-passthru.' });
   }
   return records;
+}
+
+/** The list without the domains for which `*.name.zone` would be longer than a DNS name may be. */
+export function fitRpzZone(
+  list: ReadableList,
+  zone: string,
+): { list: ReadableList; tooLong: number } {
+  // 255 wire bytes: `*.` + name + `.` + origin + root.
+  const fits = (d: string) => d.length + zone.length + 5 <= 255;
+  const blockDomains = list.blockDomains.filter(fits);
+  const allowDomains = list.allowDomains.filter(fits);
+  const tooLong =
+    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
+  return { list: tooLong ? { ...list, blockDomains, allowDomains } : list, tooLong };
 }
 
 /** SOA fields: serial is the bundle sequence so secondaries see every new list. */
@@ -39,18 +64,22 @@ export function rpzSoa(zone: string, serial: number) {
   };
 }
 
-export function rpzZoneFile(list: ReadableList, options: RpzZoneOptions): string {
-  const zone = options.zone.replace(/\.$/, '');
+export function rpzZoneFile(readable: ReadableList, options: RpzZoneOptions): string {
+  const zone = options.zone.replace(/\.$/, '').toLowerCase();
   const ttl = options.ttl ?? 300;
+  const { list, tooLong } = fitRpzZone(readable, zone);
   const soa = rpzSoa(zone, list.sequence);
   const lines = [
     ...banner(list, ';'),
     ...droppedUrlsNote(list, ';'),
+    ...shadowedNote(list, ';'),
+    ...(tooLong ? [`; ${tooLong} names too long for the zone left out.`] : []),
     `$ORIGIN ${zone}.`,
     `$TTL ${ttl}`,
     `@ SOA ${soa.mname}. ${soa.rname}. ${soa.serial} ${soa.refresh} ${soa.retry} ${soa.expire} ${soa.minimum}`,
-    `@ NS ${soa.mname}.`,
-    ...rpzRecords(list).map((r) => `${r.name} CNAME ${r.target}`),
+    `@ NS ${RPZ_NS}.`,
   ];
+  // Records one by one: a spread of millions of records would overflow the call stack.
+  for (const r of rpzRecords(list)) lines.push(`${r.name} CNAME ${r.target}`);
   return `${lines.join('\n')}\n`;
 }

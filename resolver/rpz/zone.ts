@@ -5,7 +5,7 @@
  */
 import type { LoadedBundle } from '../../blocklists/bundle/load.js';
 import { ExportError, type ReadableList, readableList } from '../../blocklists/exports/readable.js';
-import { type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
+import { fitRpzZone, type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
 import { nameToWire } from './wire.js';
 
 export class RpzError extends Error {
@@ -49,13 +49,7 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
       `zone name "${origin}" is not a valid DNS name: ${(error as Error).message}`,
     );
   }
-  // 255 wire bytes: `*.` + name + `.` + origin + root.
-  const fits = (d: string) => d.length + zone.length + 5 <= 255;
-  const blockDomains = list.blockDomains.filter(fits);
-  const allowDomains = list.allowDomains.filter(fits);
-  const tooLong =
-    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
-  const kept = { ...list, blockDomains, allowDomains };
+  const { list: kept, tooLong } = fitRpzZone(list, zone);
   // Serials are 32-bit; sequence arithmetic (RFC 1982) handles the wrap.
   const serial = bundle.meta.sequence % 2 ** 32;
   let records: RpzRecord[] | undefined;
@@ -69,7 +63,7 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
       records ??= rpzRecords(kept);
       return records;
     },
-    recordCount: 2 * (blockDomains.length + allowDomains.length),
+    recordCount: 2 * (kept.blockDomains.length + kept.allowDomains.length),
     tooLong,
   };
 }
