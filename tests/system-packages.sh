@@ -11,6 +11,9 @@ declare -A needed=(
   [dnsmasq]=dnsmasq-base
   [named]=bind9
   [chromium]=chromium
+  [pdns_recursor]=pdns-recursor
+  [kresd]=knot-resolver
+  [rndc]=bind9-utils
 )
 missing=()
 for cmd in "${!needed[@]}"; do
@@ -26,5 +29,16 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 echo "Installing Debian packages: ${missing[*]}"
+# The tests run every daemon as their own child process on free loopback ports: keep the
+# packages' system services (named, unbound, pdns-recursor, kresd, dnsmasq) from starting.
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=yes
+fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+[ "$own_policy" = yes ] && rm -f "$policy"
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now named unbound pdns-recursor kresd@1 dnsmasq >/dev/null 2>&1 || true
+fi
