@@ -2,7 +2,7 @@
 import type { LoadedBundle } from '../bundle/load.js';
 import { dnrRules, URL_FILTER_SPECIAL } from './dnr.js';
 import { type ReadableList, readableList } from './readable.js';
-import { fitRpzZone, rpzZoneFile } from './rpz.js';
+import { fitRpzZone, rpzPolicy, rpzZoneFile } from './rpz.js';
 import { adblockFile, dnsmasqFile, hostsFile, unboundFile } from './text-formats.js';
 
 export const EXPORT_FORMATS = ['rpz', 'hosts', 'dnsmasq', 'unbound', 'adblock', 'dnr'] as const;
@@ -60,7 +60,7 @@ function exportWarnings(list: ReadableList, format: ExportFormat, zone: string):
       `${list.blockDomains.length} blocked domains are blocked by exact name only: hosts files cannot cover subdomains`,
     );
   if (format === 'rpz') {
-    const { tooLong } = fitRpzZone(list, zone.replace(/\.$/, '').toLowerCase());
+    const { tooLong } = fitRpzZone(rpzPolicy(list).list, zone.replace(/\.$/, '').toLowerCase());
     if (tooLong) warnings.push(`${tooLong} names too long for the zone "${zone}" left out`);
   }
   if (format === 'dnr') {

@@ -5,8 +5,11 @@
  *
  * Resolvers apply the most specific trigger of a zone: an exact owner before a wildcard, a
  * longer wildcard before a shorter one. The readable list has no block entry equal to or under
- * an allow entry (effective.ts), so no owner gets two CNAMEs and the most specific trigger is
- * always the matcher's verdict.
+ * an allow entry (effective.ts), so no owner gets two CNAMEs. One more rule matters: BIND looks
+ * a name up in the policy zone as DNS does, and a wildcard never matches a name that exists in
+ * the zone, even only as the parent of a deeper owner (an empty non-terminal). So `rpzPolicy`
+ * drops block entries under a blocked name (they add nothing) and gives every name between a
+ * blocked name and an allowed one below it records of its own.
  */
 import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
@@ -35,6 +38,39 @@ export function rpzRecords(list: ReadableList): RpzRecord[] {
     records.push({ name: d, target: 'rpz-passthru.' }, { name: `*.${d}`, target: 'rpz-passthru.' });
   }
   return records;
+}
+
+/**
+ * The domains the zone names: block entries without a blocked parent, plus the names between a
+ * blocked domain and an allowed domain below it (`filled`), which then block like their parent;
+ * allow entries as they are.
+ */
+export function rpzPolicy(list: ReadableList): { list: ReadableList; filled: number } {
+  const blocked = new Set(list.blockDomains);
+  const allowed = new Set(list.allowDomains);
+  const blockDomains = list.blockDomains.filter((d) => !someParent(d, (p) => blocked.has(p)));
+  const filled = new Set<string>();
+  for (const domain of list.allowDomains) {
+    const between: string[] = [];
+    someParent(domain, (parent) => {
+      if (allowed.has(parent)) return true;
+      if (blocked.has(parent)) {
+        for (const name of between) filled.add(name);
+        return true;
+      }
+      between.push(parent);
+      return false;
+    });
+  }
+  for (const name of filled) blockDomains.push(name);
+  return { list: { ...list, blockDomains }, filled: filled.size };
+}
+
+/** Visits the parents of `domain`, nearest first, until `visit` returns true. */
+function someParent(domain: string, visit: (parent: string) => boolean): boolean {
+  for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1))
+    if (visit(domain.slice(dot + 1))) return true;
+  return false;
 }
 
 /** The list without the domains for which `*.name.zone` would be longer than a DNS name may be. */
@@ -67,12 +103,18 @@ export function rpzSoa(zone: string, serial: number) {
 export function rpzZoneFile(readable: ReadableList, options: RpzZoneOptions): string {
   const zone = options.zone.replace(/\.$/, '').toLowerCase();
   const ttl = options.ttl ?? 300;
-  const { list, tooLong } = fitRpzZone(readable, zone);
+  const policy = rpzPolicy(readable);
+  const { list, tooLong } = fitRpzZone(policy.list, zone);
   const soa = rpzSoa(zone, list.sequence);
   const lines = [
     ...banner(list, ';'),
     ...droppedUrlsNote(list, ';'),
     ...shadowedNote(list, ';'),
+    ...(policy.filled
+      ? [
+          `; ${policy.filled} names between a blocked name and an allowed one below it are named, so DNS wildcard rules block them too.`,
+        ]
+      : []),
     ...(tooLong ? [`; ${tooLong} names too long for the zone left out.`] : []),
     `$ORIGIN ${zone}.`,
     `$TTL ${ttl}`,

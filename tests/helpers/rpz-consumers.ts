@@ -309,7 +309,6 @@ async function spawnDnsmasq(port: number, options: { confFile: string; upstreamP
   const started = spawnLogged('dnsmasq', [
     '--keep-in-foreground',
     '--no-daemon',
-    '--conf-file=/dev/null',
     `--conf-file=${options.confFile}`,
     '--no-resolv',
     '--no-hosts',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allResourceTypes, dnrRules } from '../../blocklists/exports/dnr.js';
 import { exportList } from '../../blocklists/exports/index.js';
 import { ExportError, readableList } from '../../blocklists/exports/readable.js';
+import { rpzPolicy } from '../../blocklists/exports/rpz.js';
 import { type ListEntry, parseSource, type SourceFormat } from '../../blocklists/sources/parse.js';
 import { loadedFromSource } from '../helpers/bundles.js';
 
@@ -163,6 +164,23 @@ describe('exports', () => {
       /"(both|a\.open)\.test\." always_nxdomain/,
     );
     expect(exportList(bundle, 'dnsmasq').text).not.toMatch(/^address=\/(both|a\.open)\.test\/$/m);
+  });
+
+  it('names every RPZ owner between a blocked name and an allowed one below it, once', async () => {
+    const bundle = await loadedFromSource(
+      '[Adblock Plus 2.0]\n||top.test^\n||x.c.top.test^\n@@||a.b.c.top.test^\n@@||d.a.b.c.top.test^\n',
+      'l.txt',
+      { plaintext: true },
+    );
+    const { list, filled } = rpzPolicy(readableList(bundle));
+    // x.c.top.test adds nothing under top.test; b.c and c are empty non-terminals otherwise,
+    // which a wildcard never matches in BIND.
+    expect(list.blockDomains.sort()).toEqual(['b.c.top.test', 'c.top.test', 'top.test']);
+    expect(list.allowDomains).toEqual(['a.b.c.top.test', 'd.a.b.c.top.test']);
+    expect(filled).toBe(2);
+    const text = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' }).text;
+    expect(text).toMatch(/^\*\.c\.top\.test CNAME \.$/m);
+    expect(text).not.toMatch(/^x\.c\.top\.test /m);
   });
 
   it('refuses to export a hashed-only list, saying why', async () => {
