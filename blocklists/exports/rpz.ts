@@ -49,12 +49,15 @@ export function rpzPolicy(list: ReadableList): { list: ReadableList; filled: num
   const blocked = new Set(list.blockDomains);
   const allowed = new Set(list.allowDomains);
   const blockDomains = list.blockDomains.filter((d) => !someParent(d, (p) => blocked.has(p)));
+  // Walk up from each allowed domain to the nearest named domain: if that blocks, so must
+  // every name on the way. (Only allow entries can sit below a block entry now.)
+  const named = new Set(blockDomains);
   const filled = new Set<string>();
   for (const domain of list.allowDomains) {
     const between: string[] = [];
     someParent(domain, (parent) => {
       if (allowed.has(parent)) return true;
-      if (blocked.has(parent)) {
+      if (named.has(parent)) {
         for (const name of between) filled.add(name);
         return true;
       }

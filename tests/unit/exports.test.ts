@@ -168,13 +168,13 @@ describe('exports', () => {
 
   it('names every RPZ owner between a blocked name and an allowed one below it, once', async () => {
     const bundle = await loadedFromSource(
-      '[Adblock Plus 2.0]\n||top.test^\n||x.c.top.test^\n@@||a.b.c.top.test^\n@@||d.a.b.c.top.test^\n',
+      '[Adblock Plus 2.0]\n||top.test^\n||x.c.top.test^\n||b.c.top.test^\n@@||a.b.c.top.test^\n@@||d.a.b.c.top.test^\n',
       'l.txt',
       { plaintext: true },
     );
     const { list, filled } = rpzPolicy(readableList(bundle));
-    // x.c.top.test adds nothing under top.test; b.c and c are empty non-terminals otherwise,
-    // which a wildcard never matches in BIND.
+    // x.c and b.c add nothing under top.test; but b.c and c would be empty non-terminals,
+    // which a wildcard never matches in BIND, so they are named again.
     expect(list.blockDomains.sort()).toEqual(['b.c.top.test', 'c.top.test', 'top.test']);
     expect(list.allowDomains).toEqual(['a.b.c.top.test', 'd.a.b.c.top.test']);
     expect(filled).toBe(2);
