@@ -100,12 +100,17 @@ export async function startPdnsRecursor(options: {
   port?: number;
   refreshSeconds: number;
   edeText: string;
+  /** hmac-sha256 key the transfers are signed with. */
+  tsig?: { name: string; secret: string };
 }): Promise<Running> {
   const port = options.port ?? (await freePort());
   const lua = join(options.dir, 'rpz.lua');
+  const tsig = options.tsig
+    ? `, tsigname = "${options.tsig.name}", tsigalgo = "hmac-sha256", tsigsecret = "${options.tsig.secret}"`
+    : '';
   await writeFile(
     lua,
-    `rpzPrimary("127.0.0.1:${options.primaryPort}", "${options.zone}", { refresh = ${options.refreshSeconds}, policyName = "kalkan", extendedErrorCode = 15, extendedErrorExtra = "${options.edeText}" })\n`,
+    `rpzPrimary("127.0.0.1:${options.primaryPort}", "${options.zone}", { refresh = ${options.refreshSeconds}, policyName = "kalkan", extendedErrorCode = 15, extendedErrorExtra = "${options.edeText}"${tsig} })\n`,
   );
   await writeFile(
     join(options.dir, 'recursor.conf'),

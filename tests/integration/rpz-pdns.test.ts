@@ -1,10 +1,11 @@
 /**
  * PowerDNS Recursor 4.8 as an RPZ consumer of `kalkan rpz serve` (rpzPrimary in its Lua
- * configuration): the first AXFR, a listed name and its subdomains refused with the policy's
+ * configuration, transfers signed with TSIG hmac-sha256): the first AXFR, a listed name and its subdomains refused with the policy's
  * EDE, an allowed name under a listed parent answered, and a new list version by IXFR. Recursor
  * 4.8 acknowledges the NOTIFY but transfers on its refresh timer (1 s here): NOTIFY-driven
  * transfers for RPZ arrived in Recursor 5.1.
  */
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import { type Running, startUpstream, UPSTREAM_ADDRESS } from '../helpers/rpz-se
 const ZONE = 'rpz.kalkan.test';
 const EDE_TEXT = 'kalkan rpz';
 const BLOCKED = 15;
+const TSIG = { name: 'kalkan-xfr', secret: randomBytes(32).toString('base64') };
 
 describe('RPZ primary with PowerDNS Recursor', () => {
   let dir: string;
@@ -53,6 +55,8 @@ describe('RPZ primary with PowerDNS Recursor', () => {
       publisher.publicKey,
       '--notify',
       `127.0.0.1:${recursorPort}`,
+      '--tsig',
+      `${TSIG.name}:hmac-sha256:${TSIG.secret}`,
     ]);
     await primary.waitFor(/serving on/);
     recursor = await startPdnsRecursor({
@@ -63,6 +67,7 @@ describe('RPZ primary with PowerDNS Recursor', () => {
       port: recursorPort,
       refreshSeconds: 1,
       edeText: EDE_TEXT,
+      tsig: TSIG,
     });
   });
 
@@ -83,6 +88,7 @@ describe('RPZ primary with PowerDNS Recursor', () => {
   it('loads the zone by AXFR, refuses listed names and their subdomains, answers the rest', async () => {
     await waitFor(() => refused('listed.test'), 15_000);
     expect(primary.output()).toMatch(/AXFR serial 1 to 127\.0\.0\.1/);
+    expect(primary.output()).not.toMatch(/TSIG|without TSIG/);
     for (const name of ['listed.test', 'www.listed.test', 'parent.test', 'deep.x.parent.test']) {
       const answer = await query(recursor.port, name);
       expect(answer.rcode, name).toBe('NXDOMAIN');
