@@ -1,16 +1,19 @@
 /**
  * Property: for random block/allow sets with overlapping names, parents and children, every
  * export format, loaded by its real consumer, gives each probed name the verdict
- * `kalkan lists lookup` gives it. The verdicts come from what `lookup` runs (loadBundleFile and
- * the Matcher, over the file the CLI built), in this process, since a process per name would
- * take minutes; each case also runs the CLI `lookup` on a few names and checks they agree. Consumers: BIND serving the exported RPZ file as its policy
+ * `kalkan lists lookup` gives it. Consumers: BIND serving the exported RPZ file as its policy
  * zone (after named-checkzone), BIND and Unbound as secondaries of `kalkan rpz serve` (NOTIFY,
- * IXFR), Unbound with the local-zone export (after unbound-checkconf), dnsmasq with its export.
+ * IXFR), PowerDNS Recursor pulling from it too, Knot Resolver with the exported RPZ file,
+ * Unbound with the local-zone export (after unbound-checkconf), dnsmasq with its export.
  * hosts, AdBlock and DNR have no consumer here, so their rules are read as their consumers
  * document them. Servers start once; each case is a new list version they all reload.
+ *
+ * The expected verdicts come from what `lookup` runs (loadBundleFile and the Matcher, over the
+ * file the CLI built), in this process: a process per name would take minutes. Each case also
+ * runs the CLI `lookup` on a few names and checks it agrees.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -27,7 +30,9 @@ import {
   query,
   type Reloadable,
   startDnsmasq,
+  startKresd,
   startNamedWithZoneFile,
+  startPdnsRecursor,
   startUnboundWithLocalZones,
 } from '../helpers/rpz-consumers.js';
 import {
@@ -140,6 +145,8 @@ describe('every export agrees with kalkan lists lookup', () => {
   let unboundSecondary: Running;
   let unboundLocal: Reloadable;
   let dnsmasq: Reloadable;
+  let pdns: Running;
+  let kresd: Running;
   let served: string;
   let caseNo = 0;
 
@@ -154,6 +161,7 @@ describe('every export agrees with kalkan lists lookup', () => {
     upstream = await startUpstream();
     const namedPort = await freePort();
     const unboundPort = await freePort();
+    const pdnsPort = await freePort();
     const primaryPort = await freePort();
     primary = startKalkan([
       'rpz',
@@ -170,6 +178,8 @@ describe('every export agrees with kalkan lists lookup', () => {
       `127.0.0.1:${namedPort}`,
       '--notify',
       `127.0.0.1:${unboundPort}`,
+      '--notify',
+      `127.0.0.1:${pdnsPort}`,
     ]);
     await primary.waitFor(/serving on/);
     const secondary = { zone: SERVED_ZONE, primaryPort, upstreamPort: upstream.port };
@@ -205,10 +215,32 @@ describe('every export agrees with kalkan lists lookup', () => {
       confFile: join(dir, 'dnsmasq.conf'),
       upstreamPort: upstream.port,
     });
+    pdns = await startPdnsRecursor({
+      ...secondary,
+      dir: await own('pdns'),
+      port: pdnsPort,
+      refreshSeconds: 1,
+      edeText: 'kalkan rpz',
+    });
+    await copyFile(join(dir, 'file.rpz'), join(dir, 'kresd.rpz'));
+    kresd = await startKresd({
+      dir: await own('kresd'),
+      rpzFile: join(dir, 'kresd.rpz'),
+      upstreamPort: upstream.port,
+      message: 'kalkan rpz',
+    });
   });
 
   afterAll(async () => {
-    for (const server of [namedFile, namedSecondary, unboundSecondary, unboundLocal, dnsmasq])
+    for (const server of [
+      namedFile,
+      namedSecondary,
+      unboundSecondary,
+      unboundLocal,
+      dnsmasq,
+      pdns,
+      kresd,
+    ])
       await server?.stop();
     await primary?.stop();
     await upstream?.stop();
@@ -261,6 +293,9 @@ describe('every export agrees with kalkan lists lookup', () => {
         await copyFile(file('unbound'), join(dir, 'local-zones.conf'));
         await copyFile(file('dnsmasq'), join(dir, 'dnsmasq.conf'));
         await copyFile(list, served);
+        // kresd reloads a watched file when a complete one is renamed over it.
+        await copyFile(file('rpz'), join(dir, 'kresd.rpz.tmp'));
+        await rename(join(dir, 'kresd.rpz.tmp'), join(dir, 'kresd.rpz'));
         await Promise.all([namedFile.reload(), unboundLocal.reload(), dnsmasq.reload()]);
 
         const trustedKeys = await readPublicKeys([publisher.publicKey]);
@@ -311,11 +346,14 @@ describe('every export agrees with kalkan lists lookup', () => {
             'Unbound secondary of kalkan rpz serve': dns(unboundSecondary),
             'Unbound, local-zone export': dns(unboundLocal),
             'dnsmasq export': dns(dnsmasq),
+            'PowerDNS Recursor, rpzPrimary of kalkan rpz serve': dns(pdns),
+            'Knot Resolver, exported RPZ file': dns(kresd),
             'AdBlock export': async (name) => adblock(name),
             'DNR export': async (name) => dnr(name),
           },
           expected,
-          5_000,
+          // PowerDNS Recursor 4.8 polls every second instead of following the NOTIFY.
+          10_000,
         );
         // hosts names exact hosts: a blocked child of a listed name is the documented gap.
         for (const [name, verdict] of expected) {
