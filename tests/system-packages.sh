@@ -15,6 +15,9 @@ declare -A needed=(
   [dpkg-deb]=dpkg
   [systemd-notify]=systemd
   [python3]=python3
+  [pdns_recursor]=pdns-recursor
+  [kresd]=knot-resolver
+  [rndc]=bind9-utils
 )
 missing=()
 for cmd in "${!needed[@]}"; do
@@ -30,5 +33,16 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 echo "Installing Debian packages: ${missing[*]}"
+# The tests run every daemon as their own child process on free loopback ports: keep the
+# packages' system services (named, unbound, pdns-recursor, kresd, dnsmasq) from starting.
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=yes
+fi
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+[ "$own_policy" = yes ] && rm -f "$policy"
+if command -v systemctl >/dev/null 2>&1; then
+  systemctl disable --now named unbound pdns-recursor kresd@1 dnsmasq >/dev/null 2>&1 || true
+fi

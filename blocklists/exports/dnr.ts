@@ -73,7 +73,7 @@ export function allResourceTypes(browser: DnrBrowser = 'chrome'): DnrResourceTyp
   return ['main_frame', ...subresourceTypes(browser)];
 }
 /** urlFilter gives these characters meaning; URL entries containing them are left out. */
-const URL_FILTER_SPECIAL = /[*|^]/;
+export const URL_FILTER_SPECIAL = /[*|^]/;
 
 function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

@@ -1,17 +1,22 @@
 /**
  * What an export can read of a bundle: its plaintext section, split into domain and URL-level
- * entries. A hashed-only bundle cannot be exported, by design.
+ * entries, without the block entries an allow entry overrides (effective.ts). A hashed-only
+ * bundle cannot be exported, by design.
  */
 import { isDomainExpression } from '../bundle/build.js';
 import type { LoadedBundle } from '../bundle/load.js';
 import { decodePlaintext } from '../bundle/plaintext.js';
+import { unshadowedBlocks } from './effective.js';
 
 export interface ReadableList {
   id: string;
   category: string;
   sequence: number;
+  /** Only those no allow entry overrides: none is equal to or under an allowed domain. */
   blockDomains: string[];
   allowDomains: string[];
+  /** Block domains left out because an allow entry for them or a parent wins. */
+  shadowedBlocks?: number;
   /** URL-level expressions `host/path`; DNS formats cannot express them. */
   blockUrls: string[];
   allowUrls: string[];
@@ -30,12 +35,18 @@ export function readableList(bundle: LoadedBundle): ReadableList {
   }
   const { block, allow } = decodePlaintext(bundle.plaintext);
   const host = (e: string) => e.slice(0, -1);
+  const allowDomains = allow.filter(isDomainExpression).map(host);
+  const { blockDomains, shadowed } = unshadowedBlocks(
+    block.filter(isDomainExpression).map(host),
+    allowDomains,
+  );
   return {
     id: bundle.meta.id,
     category: bundle.meta.category,
     sequence: bundle.meta.sequence,
-    blockDomains: block.filter(isDomainExpression).map(host),
-    allowDomains: allow.filter(isDomainExpression).map(host),
+    blockDomains,
+    allowDomains,
+    shadowedBlocks: shadowed,
     blockUrls: block.filter((e) => !isDomainExpression(e)),
     allowUrls: allow.filter((e) => !isDomainExpression(e)),
   };
@@ -45,6 +56,15 @@ export function readableList(bundle: LoadedBundle): ReadableList {
 export function droppedUrlsNote(list: ReadableList, comment: string): string[] {
   const dropped = list.blockUrls.length + list.allowUrls.length;
   return dropped ? [`${comment} ${dropped} URL-level entries left out: DNS cannot see paths.`] : [];
+}
+
+/** A comment line for every format when block entries were overridden by allow entries. */
+export function shadowedNote(list: ReadableList, comment: string): string[] {
+  return list.shadowedBlocks
+    ? [
+        `${comment} ${list.shadowedBlocks} block entries left out: an allow entry for the name or a parent wins.`,
+      ]
+    : [];
 }
 
 export function banner(list: ReadableList, comment: string): string[] {

@@ -2,8 +2,16 @@
  * RPZ (draft-vixie-dnsop-dns-rpz): `name CNAME .` answers NXDOMAIN for the name, `*.name`
  * covers its subdomains, `CNAME rpz-passthru.` exempts. The records are shared with the RPZ
  * primary, which serves the same zone over AXFR/IXFR.
+ *
+ * Resolvers apply the most specific trigger of a zone: an exact owner before a wildcard, a
+ * longer wildcard before a shorter one. The readable list has no block entry equal to or under
+ * an allow entry (effective.ts), so no owner gets two CNAMEs. One more rule matters: BIND looks
+ * a name up in the policy zone as DNS does, and a wildcard never matches a name that exists in
+ * the zone, even only as the parent of a deeper owner (an empty non-terminal). So `rpzPolicy`
+ * drops block entries under a blocked name (they add nothing) and gives every name between a
+ * blocked name and an allowed one below it records of its own.
  */
-import { banner, droppedUrlsNote, type ReadableList } from './readable.js';
+import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
 export interface RpzRecord {
   /** Owner name relative to the zone origin. */
@@ -16,6 +24,12 @@ export interface RpzZoneOptions {
   ttl?: number;
 }
 
+/**
+ * The apex NS. A policy zone is never asked for by name, but BIND refuses to load a zone whose
+ * NS has no address; `localhost.` is what BIND's own RPZ examples use.
+ */
+export const RPZ_NS = 'localhost';
+
 export function rpzRecords(list: ReadableList): RpzRecord[] {
   const records: RpzRecord[] = [];
   for (const d of list.blockDomains)
@@ -24,6 +38,56 @@ export function rpzRecords(list: ReadableList): RpzRecord[] {
     records.push({ name: d, target: 'rpz-passthru.' }, { name: `*.${d}`, target: 'rpz-passthru.' });
   }
   return records;
+}
+
+/**
+ * The domains the zone names: block entries without a blocked parent, plus the names between a
+ * blocked domain and an allowed domain below it (`filled`), which then block like their parent;
+ * allow entries as they are.
+ */
+export function rpzPolicy(list: ReadableList): { list: ReadableList; filled: number } {
+  const blocked = new Set(list.blockDomains);
+  const allowed = new Set(list.allowDomains);
+  const blockDomains = list.blockDomains.filter((d) => !someParent(d, (p) => blocked.has(p)));
+  // Walk up from each allowed domain to the nearest named domain: if that blocks, so must
+  // every name on the way. (Only allow entries can sit below a block entry now.)
+  const named = new Set(blockDomains);
+  const filled = new Set<string>();
+  for (const domain of list.allowDomains) {
+    const between: string[] = [];
+    someParent(domain, (parent) => {
+      if (allowed.has(parent)) return true;
+      if (named.has(parent)) {
+        for (const name of between) filled.add(name);
+        return true;
+      }
+      between.push(parent);
+      return false;
+    });
+  }
+  for (const name of filled) blockDomains.push(name);
+  return { list: { ...list, blockDomains }, filled: filled.size };
+}
+
+/** Visits the parents of `domain`, nearest first, until `visit` returns true. */
+function someParent(domain: string, visit: (parent: string) => boolean): boolean {
+  for (let dot = domain.indexOf('.'); dot >= 0; dot = domain.indexOf('.', dot + 1))
+    if (visit(domain.slice(dot + 1))) return true;
+  return false;
+}
+
+/** The list without the domains for which `*.name.zone` would be longer than a DNS name may be. */
+export function fitRpzZone(
+  list: ReadableList,
+  zone: string,
+): { list: ReadableList; tooLong: number } {
+  // 255 wire bytes: `*.` + name + `.` + origin + root.
+  const fits = (d: string) => d.length + zone.length + 5 <= 255;
+  const blockDomains = list.blockDomains.filter(fits);
+  const allowDomains = list.allowDomains.filter(fits);
+  const tooLong =
+    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
+  return { list: tooLong ? { ...list, blockDomains, allowDomains } : list, tooLong };
 }
 
 /** SOA fields: serial is the bundle sequence so secondaries see every new list. */
@@ -39,18 +103,28 @@ export function rpzSoa(zone: string, serial: number) {
   };
 }
 
-export function rpzZoneFile(list: ReadableList, options: RpzZoneOptions): string {
-  const zone = options.zone.replace(/\.$/, '');
+export function rpzZoneFile(readable: ReadableList, options: RpzZoneOptions): string {
+  const zone = options.zone.replace(/\.$/, '').toLowerCase();
   const ttl = options.ttl ?? 300;
+  const policy = rpzPolicy(readable);
+  const { list, tooLong } = fitRpzZone(policy.list, zone);
   const soa = rpzSoa(zone, list.sequence);
   const lines = [
     ...banner(list, ';'),
     ...droppedUrlsNote(list, ';'),
+    ...shadowedNote(list, ';'),
+    ...(policy.filled
+      ? [
+          `; ${policy.filled} names between a blocked name and an allowed one below it are named, so DNS wildcard rules block them too.`,
+        ]
+      : []),
+    ...(tooLong ? [`; ${tooLong} names too long for the zone left out.`] : []),
     `$ORIGIN ${zone}.`,
     `$TTL ${ttl}`,
     `@ SOA ${soa.mname}. ${soa.rname}. ${soa.serial} ${soa.refresh} ${soa.retry} ${soa.expire} ${soa.minimum}`,
-    `@ NS ${soa.mname}.`,
-    ...rpzRecords(list).map((r) => `${r.name} CNAME ${r.target}`),
+    `@ NS ${RPZ_NS}.`,
   ];
+  // Records one by one: a spread of millions of records would overflow the call stack.
+  for (const r of rpzRecords(list)) lines.push(`${r.name} CNAME ${r.target}`);
   return `${lines.join('\n')}\n`;
 }

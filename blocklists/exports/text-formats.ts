@@ -1,55 +1,68 @@
 /**
  * Line-per-domain formats other DNS software and blockers import: hosts, dnsmasq, Unbound and
- * AdBlock. Each is a few templates over the same readable list.
+ * AdBlock. Each is a few templates over the same readable list, which holds no block entry
+ * equal to or under an allow entry (effective.ts): "most specific entry wins" then agrees with
+ * the matcher.
  */
-import { banner, droppedUrlsNote, type ReadableList } from './readable.js';
+import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
-function lines(parts: string[]): string {
-  return `${parts.join('\n')}\n`;
+/** Header lines, then one line per item, pushed one by one (lists have millions of lines). */
+function lines<T>(header: string[], ...groups: [readonly T[], (item: T) => string][]): string {
+  const out = header.slice();
+  for (const [items, line] of groups) for (const item of items) out.push(line(item));
+  return `${out.join('\n')}\n`;
 }
 
-/** hosts files cannot exempt names nor cover subdomains; the header says so. */
+/**
+ * hosts files name exact hosts: each blocked domain is listed, its subdomains are not covered.
+ * Allow entries need no line: no listed domain is allowed, and nothing else is blocked.
+ */
 export function hostsFile(list: ReadableList): string {
-  return lines([
-    ...banner(list, '#'),
-    '# hosts entries block each name exactly; subdomains are not covered.',
-    ...(list.allowDomains.length
-      ? [`# ${list.allowDomains.length} allow entries left out: hosts files cannot exempt.`]
-      : []),
-    ...droppedUrlsNote(list, '#'),
-    ...list.blockDomains.map((d) => `0.0.0.0 ${d}`),
-  ]);
+  return lines(
+    [
+      ...banner(list, '#'),
+      '# hosts entries block each name exactly; subdomains are not covered.',
+      ...shadowedNote(list, '#'),
+      ...droppedUrlsNote(list, '#'),
+    ],
+    [list.blockDomains, (d: string) => `0.0.0.0 ${d}`],
+  );
 }
 
-/** dnsmasq: `address=/d/` answers NXDOMAIN for d and its subdomains; `server=/d/#` exempts. */
+/**
+ * dnsmasq: `address=/d/` answers NXDOMAIN for d and its subdomains; `server=/d/#` sends d and
+ * its subdomains to the usual upstreams. dnsmasq applies the longest matching domain.
+ */
 export function dnsmasqFile(list: ReadableList): string {
-  return lines([
-    ...banner(list, '#'),
-    ...droppedUrlsNote(list, '#'),
-    ...list.blockDomains.map((d) => `address=/${d}/`),
-    ...list.allowDomains.map((d) => `server=/${d}/#`),
-  ]);
+  return lines(
+    [...banner(list, '#'), ...shadowedNote(list, '#'), ...droppedUrlsNote(list, '#')],
+    [list.blockDomains, (d: string) => `address=/${d}/`],
+    [list.allowDomains, (d: string) => `server=/${d}/#`],
+  );
 }
 
-/** Unbound: an always_nxdomain local zone per name; allow entries become transparent zones. */
+/**
+ * Unbound: an always_nxdomain local zone per blocked domain, an always_transparent one per
+ * allowed domain; Unbound applies the closest enclosing local zone.
+ */
 export function unboundFile(list: ReadableList): string {
-  return lines([
-    ...banner(list, '#'),
-    ...droppedUrlsNote(list, '#'),
-    'server:',
-    ...list.blockDomains.map((d) => `  local-zone: "${d}." always_nxdomain`),
-    ...list.allowDomains.map((d) => `  local-zone: "${d}." always_transparent`),
-  ]);
+  return lines(
+    [...banner(list, '#'), ...shadowedNote(list, '#'), ...droppedUrlsNote(list, '#'), 'server:'],
+    [list.blockDomains, (d: string) => `  local-zone: "${d}." always_nxdomain`],
+    [list.allowDomains, (d: string) => `  local-zone: "${d}." always_transparent`],
+  );
 }
 
-/** AdBlock syntax keeps URL-level entries too: `||host/path`. */
+/**
+ * AdBlock syntax keeps URL-level entries too: `||host/path`. An `@@` exception beats every
+ * blocking rule, at any depth, as allow entries do in the matcher.
+ */
 export function adblockFile(list: ReadableList): string {
-  return lines([
-    '[Adblock Plus 2.0]',
-    ...banner(list, '!'),
-    ...list.blockDomains.map((d) => `||${d}^`),
-    ...list.blockUrls.map((u) => `||${u}`),
-    ...list.allowDomains.map((d) => `@@||${d}^`),
-    ...list.allowUrls.map((u) => `@@||${u}`),
-  ]);
+  return lines(
+    ['[Adblock Plus 2.0]', ...banner(list, '!'), ...shadowedNote(list, '!')],
+    [list.blockDomains, (d: string) => `||${d}^`],
+    [list.blockUrls, (u: string) => `||${u}`],
+    [list.allowDomains, (d: string) => `@@||${d}^`],
+    [list.allowUrls, (u: string) => `@@||${u}`],
+  );
 }

@@ -201,7 +201,9 @@ async function exportCommand(args: string[]): Promise<number> {
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
   const bundle = await loadBundleFile(file, { trustedKeys });
   const zone = values.zone;
-  await writeFile(output, exportList(bundle, format as ExportFormat, zone ? { zone } : {}));
+  const exported = exportList(bundle, format as ExportFormat, zone ? { zone } : {});
+  await writeFile(output, exported.text);
+  for (const warning of exported.warnings) console.error(`warning: ${warning}`);
   console.log(`wrote ${output} (${format})`);
   return 0;
 }

@@ -4,7 +4,7 @@
  * SOA and the added records, then the new SOA again. Records are packed into messages of at
  * most 16 KiB, where every compression pointer still reaches its target.
  */
-import type { RpzRecord } from '../../blocklists/exports/rpz.js';
+import { RPZ_NS, type RpzRecord } from '../../blocklists/exports/rpz.js';
 import type { ZoneDiff } from './history.js';
 import { FLAG, MessageWriter, TYPE } from './wire.js';
 import type { RpzZone } from './zone.js';
@@ -89,7 +89,7 @@ export class TransferPacker {
     else if ('ns' in item) {
       this.w.relativeName('');
       const rdata = this.w.recordHead(TYPE.NS, this.zone.ttl, 1);
-      this.w.name(this.zone.soa.mname);
+      this.w.name(RPZ_NS);
       this.w.endRecord(rdata);
     } else this.writeRecord(item.record);
     return true;

@@ -1,11 +1,17 @@
 /**
  * One version of the RPZ zone, built from a verified bundle: the records `rpzRecords` makes of
- * its plaintext, under an SOA whose serial is the bundle sequence. Hashed-only bundles are
- * refused: an RPZ zone has to name what it blocks.
+ * the domains `rpzPolicy` names for its plaintext, under an SOA whose serial is the bundle
+ * sequence. Hashed-only bundles are refused: an RPZ zone has to name what it blocks.
  */
 import type { LoadedBundle } from '../../blocklists/bundle/load.js';
 import { ExportError, type ReadableList, readableList } from '../../blocklists/exports/readable.js';
-import { type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
+import {
+  fitRpzZone,
+  type RpzRecord,
+  rpzPolicy,
+  rpzRecords,
+  rpzSoa,
+} from '../../blocklists/exports/rpz.js';
 import { nameToWire } from './wire.js';
 
 export class RpzError extends Error {
@@ -49,13 +55,7 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
       `zone name "${origin}" is not a valid DNS name: ${(error as Error).message}`,
     );
   }
-  // 255 wire bytes: `*.` + name + `.` + origin + root.
-  const fits = (d: string) => d.length + zone.length + 5 <= 255;
-  const blockDomains = list.blockDomains.filter(fits);
-  const allowDomains = list.allowDomains.filter(fits);
-  const tooLong =
-    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
-  const kept = { ...list, blockDomains, allowDomains };
+  const { list: kept, tooLong } = fitRpzZone(rpzPolicy(list).list, zone);
   // Serials are 32-bit; sequence arithmetic (RFC 1982) handles the wrap.
   const serial = bundle.meta.sequence % 2 ** 32;
   let records: RpzRecord[] | undefined;
@@ -69,7 +69,7 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
       records ??= rpzRecords(kept);
       return records;
     },
-    recordCount: 2 * (blockDomains.length + allowDomains.length),
+    recordCount: 2 * (kept.blockDomains.length + kept.allowDomains.length),
     tooLong,
   };
 }

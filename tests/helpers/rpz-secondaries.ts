@@ -58,7 +58,10 @@ export async function startUpstream(): Promise<Running> {
   };
 }
 
-function spawnLogged(command: string, args: string[]): { child: ChildProcess; log: () => string } {
+export function spawnLogged(
+  command: string,
+  args: string[],
+): { child: ChildProcess; log: () => string } {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (d) => {
@@ -186,7 +189,11 @@ zone "${options.zone}" {
   return { port, stop: () => stopChild(child), output: log };
 }
 
-async function waitForDns(port: number, child: ChildProcess, log: () => string): Promise<void> {
+export async function waitForDns(
+  port: number,
+  child: ChildProcess,
+  log: () => string,
+): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);

@@ -107,6 +107,7 @@ describe('RPZ primary with a BIND secondary over TSIG', () => {
     // The right key from inside: dig checks every message's TSIG and prints the records.
     const good = await dig(port, ZONE, 'AXFR', ['-y', `hmac-sha256:${KEY_NAME}:${SECRET}`]);
     expect(good.answers).toContain('.');
-    expect(good.answers.filter((a) => a.startsWith('ns.'))).toHaveLength(3);
+    expect(good.answers.filter((a) => a.startsWith('ns.'))).toHaveLength(2);
+    expect(good.answers).toContain('localhost.');
   });
 });

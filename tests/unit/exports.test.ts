@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { allResourceTypes, dnrRules } from '../../blocklists/exports/dnr.js';
 import { exportList } from '../../blocklists/exports/index.js';
 import { ExportError, readableList } from '../../blocklists/exports/readable.js';
+import { rpzPolicy } from '../../blocklists/exports/rpz.js';
 import { type ListEntry, parseSource, type SourceFormat } from '../../blocklists/sources/parse.js';
 import { loadedFromSource } from '../helpers/bundles.js';
 
@@ -61,7 +62,7 @@ describe('exports', () => {
       const original = parseSource(trip.source, trip.file);
       expect(original.problems).toEqual([]);
       const bundle = await loadedFromSource(trip.source, trip.file, { plaintext: true });
-      const exported = exportList(bundle, trip.via, { zone: 'rpz.test' });
+      const exported = exportList(bundle, trip.via, { zone: 'rpz.test' }).text;
       const back = parseSource(exported, `exported.${trip.via}`, trip.as);
       expect(back.problems).toEqual([]);
       expect(entrySet(back.entries)).toEqual(entrySet(original.entries));
@@ -72,8 +73,8 @@ describe('exports', () => {
     const bundle = await loadedFromSource('url\nhttp://host.test/gallery/\n', 'urls.csv', {
       plaintext: true,
     });
-    expect(exportList(bundle, 'adblock')).toContain('||host.test/gallery/');
-    expect(exportList(bundle, 'dnsmasq')).toContain('1 URL-level entries left out');
+    expect(exportList(bundle, 'adblock').text).toContain('||host.test/gallery/');
+    expect(exportList(bundle, 'dnsmasq').text).toContain('1 URL-level entries left out');
     const rules = dnrRules(readableList(bundle));
     expect(rules.map((r) => r.condition.urlFilter)).toContain('||host.test/gallery/');
   });
@@ -84,15 +85,15 @@ describe('exports', () => {
       'l.txt',
       { plaintext: true },
     );
-    expect(exportList(bundle, 'dnsmasq')).toMatch(/^address=\/one\.test\/$/m);
-    expect(exportList(bundle, 'dnsmasq')).toMatch(/^server=\/ok\.one\.test\/#$/m);
-    expect(exportList(bundle, 'unbound')).toMatch(
+    expect(exportList(bundle, 'dnsmasq').text).toMatch(/^address=\/one\.test\/$/m);
+    expect(exportList(bundle, 'dnsmasq').text).toMatch(/^server=\/ok\.one\.test\/#$/m);
+    expect(exportList(bundle, 'unbound').text).toMatch(
       /^ {2}local-zone: "one\.test\." always_nxdomain$/m,
     );
-    expect(exportList(bundle, 'unbound')).toMatch(
+    expect(exportList(bundle, 'unbound').text).toMatch(
       /^ {2}local-zone: "ok\.one\.test\." always_transparent$/m,
     );
-    const rpz = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' });
+    const rpz = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' }).text;
     expect(rpz).toMatch(/^\$ORIGIN kalkan\.rpz\.test\.$/m);
     expect(rpz).toMatch(/^@ SOA ns\.kalkan\.rpz\.test\. hostmaster\.kalkan\.rpz\.test\. 1 /m);
     expect(rpz).toMatch(/^\*\.one\.test CNAME \.$/m);
@@ -128,6 +129,58 @@ describe('exports', () => {
     expect(types('firefox')).not.toContain('webtransport');
     expect(types('firefox')).not.toContain('webbundle');
     expect([...types('firefox')].sort()).toEqual([...allResourceTypes('firefox')].sort());
+  });
+
+  it('leaves out block entries an allow entry for the name or a parent overrides, with a count', async () => {
+    const bundle = await loadedFromSource(
+      '[Adblock Plus 2.0]\n||both.test^\n@@||both.test^\n||a.open.test^\n@@||open.test^\n' +
+        '||blocked.test^\n@@||ok.blocked.test^\n||deep.ok.blocked.test^\n',
+      'l.txt',
+      { plaintext: true },
+    );
+    const list = readableList(bundle);
+    expect(list.blockDomains).toEqual(['blocked.test']);
+    expect(list.shadowedBlocks).toBe(3);
+    const rpz = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' });
+    // One CNAME per owner: BIND refuses a zone with two.
+    const owners = rpz.text
+      .split('\n')
+      .filter((l) => / CNAME /.test(l))
+      .map((l) => l.split(' ')[0]);
+    expect(new Set(owners).size).toBe(owners.length);
+    expect(rpz.text).toMatch(/^both\.test CNAME rpz-passthru\.$/m);
+    expect(rpz.text).toMatch(/^@ NS localhost\.$/m);
+    expect(rpz.warnings).toEqual([
+      '3 block entries left out: an allow entry for the name or a parent wins',
+    ]);
+    const hosts = exportList(bundle, 'hosts');
+    expect(hosts.text.split('\n').filter((l) => l.startsWith('0.0.0.0'))).toEqual([
+      '0.0.0.0 blocked.test',
+    ]);
+    expect(hosts.warnings).toContain(
+      '1 blocked domains are blocked by exact name only: hosts files cannot cover subdomains',
+    );
+    expect(exportList(bundle, 'unbound').text).not.toMatch(
+      /"(both|a\.open)\.test\." always_nxdomain/,
+    );
+    expect(exportList(bundle, 'dnsmasq').text).not.toMatch(/^address=\/(both|a\.open)\.test\/$/m);
+  });
+
+  it('names every RPZ owner between a blocked name and an allowed one below it, once', async () => {
+    const bundle = await loadedFromSource(
+      '[Adblock Plus 2.0]\n||top.test^\n||x.c.top.test^\n||b.c.top.test^\n@@||a.b.c.top.test^\n@@||d.a.b.c.top.test^\n',
+      'l.txt',
+      { plaintext: true },
+    );
+    const { list, filled } = rpzPolicy(readableList(bundle));
+    // x.c and b.c add nothing under top.test; but b.c and c would be empty non-terminals,
+    // which a wildcard never matches in BIND, so they are named again.
+    expect(list.blockDomains.sort()).toEqual(['b.c.top.test', 'c.top.test', 'top.test']);
+    expect(list.allowDomains).toEqual(['a.b.c.top.test', 'd.a.b.c.top.test']);
+    expect(filled).toBe(2);
+    const text = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' }).text;
+    expect(text).toMatch(/^\*\.c\.top\.test CNAME \.$/m);
+    expect(text).not.toMatch(/^x\.c\.top\.test /m);
   });
 
   it('refuses to export a hashed-only list, saying why', async () => {

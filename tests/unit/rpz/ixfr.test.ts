@@ -53,6 +53,23 @@ describe('diffs between list versions', () => {
     });
   });
 
+  it('applies to the zone the next version builds when a name turns from blocked to allowed', async () => {
+    const v1 = await zone(1, '||p.test^\n||a.b.p.test^\n||both.test^\n');
+    const v2 = await zone(2, '||p.test^\n@@||a.b.p.test^\n||both.test^\n@@||both.test^\n');
+    const key = (r: { name: string; target: string }) => `${r.name} ${r.target}`;
+    const applied = new Set(v1.records.map(key));
+    const diff = diffZones(v1, v2);
+    for (const r of diff.removed) expect(applied.delete(key(r)), key(r)).toBe(true);
+    for (const r of diff.added) applied.add(key(r));
+    expect([...applied].sort()).toEqual(v2.records.map(key).sort());
+    // One CNAME per owner, and b.p.test named so BIND's wildcard rules still block it.
+    const owners = v2.records.map((r) => r.name);
+    expect(new Set(owners).size).toBe(owners.length);
+    expect(applied).toContain('b.p.test .');
+    expect(applied).toContain('*.b.p.test .');
+    expect(applied).toContain('both.test rpz-passthru.');
+  });
+
   it('turns list changes into the RPZ records that changed, allow entries included', async () => {
     const v1 = await zone(1, '||gone.test^\n||kept.test^\n@@||ok.kept.test^\n');
     const v2 = await zone(2, '||kept.test^\n||new.test^\n');
@@ -132,7 +149,7 @@ describe('transfer messages', () => {
     const answers = decodeAll(transferMessages(z, 7, TYPE.AXFR, axfrItems(z)));
     expect(answers.map(show)).toEqual([
       'SOA 3',
-      `${ORIGIN} NS ns.${ORIGIN}`,
+      `${ORIGIN} NS localhost`,
       `one.test.${ORIGIN} CNAME .`,
       `*.one.test.${ORIGIN} CNAME .`,
       `two.example.${ORIGIN} CNAME .`,
