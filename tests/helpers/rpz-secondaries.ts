@@ -133,6 +133,14 @@ forward-zone:
   return { port, stop: () => stopChild(child), output: log };
 }
 
+/**
+ * Asks Unbound to transfer a zone now. Only for tests whose subject is the zone's content, not
+ * its transfer: a transfer test counts the primary's transfers instead of nudging.
+ */
+export async function requestUnboundTransfer(dir: string, zone: string): Promise<void> {
+  await run('unbound-control', ['-c', join(dir, 'unbound.conf'), 'auth_zone_transfer', zone]);
+}
+
 /** The serial Unbound holds for an auth zone (RPZ zones are auth zones inside Unbound). */
 export async function unboundZoneSerial(dir: string, zone: string): Promise<number | undefined> {
   try {
