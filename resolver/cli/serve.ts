@@ -11,6 +11,7 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
+import { formatHostPort } from '../net/host-port.js';
 import { isClusterPrimary, runPrimary } from '../serve/cluster.js';
 import {
   type Config,
@@ -60,8 +61,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (config.upstreams.length === 0) {
     // Never forward to ourselves: a machine whose resolv.conf names this server would loop.
-    const own = new Set(config.listen);
-    config.upstreams = (await systemUpstreams()).filter((u) => !own.has(u));
+    const own = new Set(config.listen.map(formatHostPort));
+    config.upstreams = (await systemUpstreams()).filter((u) => !own.has(formatHostPort(u)));
   }
   if (values.check) return check(config);
   if (isClusterPrimary(config.workers)) return runPrimary(config.workers);
@@ -98,19 +99,22 @@ function withFlags(
   },
 ): Config {
   const flagged = {
-    ...config,
     ...(values.listen && { listen: values.listen }),
     ...(values.upstream && { upstreams: values.upstream }),
     ...(values.list && { lists: values.list.map((f) => ({ file: resolve(f) })) }),
     ...(values.trust && { trust: values.trust.map((f) => resolve(f)) }),
     ...(values.status && { status: values.status }),
   };
-  const result = configSchema.safeParse(flagged);
+  // The flags go through the config's own schema for their keys: one parser for both.
+  const keys = Object.fromEntries(Object.keys(flagged).map((k) => [k, true])) as {
+    [K in keyof typeof flagged]?: true;
+  };
+  const result = configSchema.pick(keys).safeParse(flagged);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new UsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message}\n${USAGE}`);
   }
-  return { ...result.data, dataDir: config.dataDir };
+  return { ...config, ...result.data };
 }
 
 /** --check: the config is valid, the keys read, every list file verifies, the rpz: zones build. */

@@ -6,7 +6,7 @@
 import type { LoadedBundle } from '../../blocklists/bundle/load.js';
 import { ExportError, type ReadableList, readableList } from '../../blocklists/exports/readable.js';
 import { type RpzRecord, rpzRecords, rpzSoa } from '../../blocklists/exports/rpz.js';
-import { nameToWire } from './wire.js';
+import { nameToWire } from '../dns/name.js';
 
 export class RpzError extends Error {
   override name = 'RpzError';

@@ -1,12 +1,13 @@
 /**
- * Stage 2: a token bucket per client address. Over the limit a client gets REFUSED (a small
+ * Rate-limit stage: a token bucket per client address. Over the limit a client gets REFUSED (a small
  * answer, so no amplification) and the rate-limited counter goes up.
  */
 
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
-import type { Next, QueryContext, Reply, Stage } from '../context.js';
+import { RCODE } from '../../dns/codes.js';
+import { reply } from '../../dns/reply.js';
+import type { FastContext, FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { Rcode, reply } from '../wire.js';
 
 interface Bucket {
   tokens: number;
@@ -25,8 +26,8 @@ export class RateLimitStage implements Stage {
     private readonly now: () => number = performance.now.bind(performance),
   ) {}
 
-  /** Takes one token from the client's bucket; false when it has none (also used by the fast path). */
-  take(client: string): boolean {
+  /** Takes one token from the client's bucket (or only looks); false when it has none. */
+  take(client: string, consume = true): boolean {
     if (this.perSecond <= 0) return true;
     const now = this.now();
     let bucket = this.buckets.get(client);
@@ -41,13 +42,21 @@ export class RateLimitStage implements Stage {
       bucket.at = now;
     }
     if (bucket.tokens < 1) return false;
-    bucket.tokens -= 1;
+    if (consume) bucket.tokens -= 1;
     return true;
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
     if (this.take(ctx.client)) return next(ctx);
     this.stats.rateLimited++;
-    return reply(ctx.query, ctx.q, Rcode.Refused);
+    return reply(ctx.query, ctx.q, RCODE.REFUSED);
+  }
+
+  /** The token is taken only once the query is answered here; a refusal is the full chain's. */
+  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
+    if (!this.take(ctx.client, false)) return undefined;
+    const answer = next(ctx);
+    if (answer !== undefined) this.take(ctx.client);
+    return answer;
   }
 }

@@ -6,6 +6,7 @@
  * client that does not read its answers is dropped, and the connection count is capped.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { FrameReader, frame } from '../../dns/tcp-frame.js';
 import type { Handler } from '../handler.js';
 
 export interface TcpOptions {
@@ -43,7 +44,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     socket.destroy(); // a connection slot is worth more than a REFUSED to someone not allowed
     return;
   }
-  let buffered: Buffer = Buffer.alloc(0);
+  const frames = new FrameReader();
   let inFlight = 0;
   let ended = false;
   let idle: NodeJS.Timeout | undefined;
@@ -57,10 +58,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
 
   const send = (answer: Uint8Array) => {
     if (socket.destroyed) return;
-    const frame = Buffer.allocUnsafe(answer.length + 2);
-    frame.writeUInt16BE(answer.length, 0);
-    frame.set(answer, 2);
-    socket.write(frame);
+    socket.write(frame(answer));
     if (socket.writableLength > MAX_UNREAD_OUTPUT) socket.destroy();
   };
   const done = () => {
@@ -73,15 +71,13 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     }
   };
   const drain = () => {
-    while (buffered.length >= 2 && inFlight < options.maxInFlight) {
-      const length = buffered.readUInt16BE(0);
-      if (length < 12) {
+    while (inFlight < options.maxInFlight) {
+      const msg = frames.next();
+      if (msg === undefined) return;
+      if (msg === null) {
         socket.destroy(); // not a DNS message: no way to resynchronise the stream
         return;
       }
-      if (buffered.length < 2 + length) return;
-      const msg = buffered.subarray(2, 2 + length);
-      buffered = buffered.subarray(2 + length);
       armIdle();
       const answer = handle(msg, client, 'tcp');
       if (answer === undefined) continue;
@@ -94,7 +90,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     if (inFlight >= options.maxInFlight) socket.pause();
   };
   socket.on('data', (chunk: Buffer) => {
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    frames.push(chunk);
     drain();
   });
   // The client is done sending: answer what is in flight, then close our side.

@@ -1,24 +1,20 @@
 /**
- * The UDP fast path against the stage chain it shortcuts: for blocked names and cache hits its
- * answer must be the chain's answer byte for byte (ID, flags, question as sent, EDE, aged TTLs),
- * and everything it cannot answer exactly (new names, special names, CNAME answers, refused or
- * rate-limited clients, other types) must be left to the chain.
+ * The pipeline as the server builds it (buildPipeline): the UDP fast path derived from the
+ * stages against the full chain it shortcuts. For blocked names and cache hits its answer must
+ * be the chain's answer byte for byte (ID, flags, question as sent, EDE, aged TTLs), and
+ * everything it cannot answer exactly (new names, special names, CNAME answers, refused or
+ * rate-limited clients, other types and classes) must be left to the chain. A stage that
+ * throws or rejects gets the client SERVFAIL, one log line and a counter.
  */
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import type { Verdict } from '../../blocklists/matcher.js';
-import { AddressSet } from '../../resolver/net/address-set.js';
-import { chain, type Policy } from '../../resolver/serve/context.js';
-import { FastPath } from '../../resolver/serve/fast-path.js';
-import { makeHandler } from '../../resolver/serve/handler.js';
-import { AclStage } from '../../resolver/serve/stages/acl.js';
-import { Blocker, BlocklistStage, type ListLookup } from '../../resolver/serve/stages/blocklist.js';
-import { CacheStage } from '../../resolver/serve/stages/cache.js';
-import { CnameCloakStage } from '../../resolver/serve/stages/cname-cloak.js';
-import { PolicyStage } from '../../resolver/serve/stages/policy.js';
-import { RateLimitStage } from '../../resolver/serve/stages/rate-limit.js';
-import { SpecialNamesStage } from '../../resolver/serve/stages/special-names.js';
-import { Stats } from '../../resolver/serve/stats.js';
+import type { Verdict } from '../../../../blocklists/matcher.js';
+import { AddressSet } from '../../../../resolver/net/address-set.js';
+import type { Policy } from '../../../../resolver/serve/context.js';
+import { buildPipeline } from '../../../../resolver/serve/pipeline.js';
+import type { ListLookup } from '../../../../resolver/serve/stages/blocklist.js';
+import { CacheStage } from '../../../../resolver/serve/stages/cache.js';
+import { Stats } from '../../../../resolver/serve/stats.js';
 
 interface QueryOptions {
   id?: number;
@@ -86,53 +82,35 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
       return { blocked: false };
     },
   };
-  const blocker = new Blocker(
-    {
+  const fallback: Policy = { name: 'default', categories: undefined, safeSearch: true };
+  const cache = new CacheStage(
+    { maxEntries: 100, minTtl: 0, maxTtl: 86_400, maxNegativeTtl: 3600 },
+    stats,
+    () => now,
+  );
+  const failures: object[] = [];
+  const { handle, fast } = buildPipeline({
+    acl: new AddressSet(['127.0.0.0/8']),
+    rateLimit: { perSecond, burst: 2 },
+    policies: [],
+    fallback,
+    lists: lookup,
+    listGeneration: () => generation,
+    block: {
       mode,
       ipv4: Uint8Array.from([0, 0, 0, 0]),
       ipv6: new Uint8Array(16),
       ttl: 300,
       blockedCategories: new Set(['abuse']),
     },
-    stats,
-  );
-  const fallback: Policy = { name: 'default', categories: undefined, safeSearch: true };
-  const acl = new AclStage(new AddressSet(['127.0.0.0/8']), stats);
-  const rateLimit = new RateLimitStage(perSecond, 2, stats, () => now);
-  const policies = new PolicyStage([], fallback);
-  const cache = new CacheStage(
-    { maxEntries: 100, minTtl: 0, maxTtl: 86_400, maxNegativeTtl: 3600 },
-    stats,
-    () => now,
-  );
-  const handler = makeHandler(
-    chain(
-      [
-        acl,
-        rateLimit,
-        policies,
-        new SpecialNamesStage(),
-        new BlocklistStage(lookup, blocker),
-        new CnameCloakStage(lookup, blocker),
-        cache,
-      ],
-      (ctx) => upstream(ctx.query),
-    ),
-    stats,
-  );
-  const fast = new FastPath({
-    acl,
-    rateLimit,
-    policies,
-    allPolicies: [fallback],
-    lists: lookup,
-    listGeneration: () => generation,
-    blocker,
     cache,
+    upstream: { resolve: async (q) => upstream(q) },
     stats,
+    log: { error: (obj) => failures.push(obj) },
   });
+  if (!fast) throw new Error('no fast path');
   const slow = async (msg: Uint8Array, client = '127.0.0.1') =>
-    Buffer.from(await (handler(msg, client, 'udp') as Uint8Array | Promise<Uint8Array>));
+    Buffer.from(await (handle(msg, client, 'udp') as Uint8Array | Promise<Uint8Array>));
   return {
     fast,
     slow,
@@ -140,10 +118,11 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
     tick: (seconds: number) => (now += seconds * 1000),
     swapLists: () => generation++,
     matches: () => matches,
+    failures,
   };
 }
 
-describe('UDP fast path', () => {
+describe('the UDP fast path, derived from the stages', () => {
   const shapes: [string, QueryOptions][] = [
     ['plain', {}],
     ['no RD', { rd: false }],
@@ -214,7 +193,6 @@ describe('UDP fast path', () => {
     };
     expect(await leaves(query('use-application-dns.net'))).toBeUndefined(); // the DoH canary
     expect(await leaves(query('www.google.com'))).toBeUndefined(); // safe search
-    expect(await leaves(query('cname.allowed.test'))).toBeUndefined(); // CNAME-cloaking check
     expect(await leaves(query('txt.allowed.test', { type: 'TXT' }))).toBeUndefined();
     expect(await leaves(query('a.blocked.test'), '192.0.2.9')).toBeUndefined(); // not in the ACL
     const compressed = Buffer.concat([
@@ -225,6 +203,27 @@ describe('UDP fast path', () => {
     const response = query('a.blocked.test');
     response[2] = (response[2] as number) | 0x80;
     expect(fast.answer(response, '127.0.0.1')).toBeUndefined();
+  });
+
+  it('answers a cached CNAME after the CNAME-cloaking check, as the chain does', async () => {
+    const { fast, slow } = setup();
+    const msg = query('cname.allowed.test', { edns: true });
+    expect(fast.answer(msg, '127.0.0.1')).toBeUndefined(); // not cached yet
+    await slow(msg);
+    const got = fast.answer(msg, '127.0.0.1');
+    expect(got).toBeDefined();
+    expect(Buffer.from(got as Uint8Array).equals(await slow(msg))).toBe(true);
+  });
+
+  it('leaves other classes (CHAOS) to the chain, which refuses them', async () => {
+    const { fast, slow } = setup();
+    const chaos = dnsPacket.encode({
+      type: 'query',
+      id: 5,
+      questions: [{ name: 'version.bind', type: 'TXT', class: 'CH' }],
+    });
+    expect(fast.answer(chaos, '127.0.0.1')).toBeUndefined();
+    expect(((await slow(chaos))[3] as number) & 0x0f).toBe(5);
   });
 
   it('leaves a rate-limited client to the chain, which refuses it', async () => {
