@@ -43,6 +43,14 @@ export async function waitFor(
   }
 }
 
+/** No DNSSEC validation, .test not served locally (RFC 6761 default), all asked upstream. */
+const FORWARDING = `  module-config: "iterator"
+  do-not-query-localhost: no
+  local-zone: "test." nodefault
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@PORT`;
+
 export interface Unbound {
   port: number;
   stop: () => Promise<void>;
@@ -50,13 +58,15 @@ export interface Unbound {
 
 /**
  * Unbound on 127.0.0.1 answering `localData` lines ("name TTL IN TYPE data") from static zones;
- * `access: 'refuse'` makes it answer REFUSED to everything.
+ * `access: 'refuse'` makes it answer REFUSED to everything; `forwardTo`: everything else is
+ * forwarded to that port on 127.0.0.1 (Unbound as a forwarding resolver, like Kalkan).
  */
 export async function startUnbound(
   dir: string,
   localData: string[],
   zones: string[],
   access: 'allow' | 'refuse' = 'allow',
+  forwardTo?: number,
 ): Promise<Unbound> {
   const port = await freePort();
   const conf = join(dir, `unbound-${port}.conf`);
@@ -76,6 +86,7 @@ export async function startUnbound(
   num-threads: 1
 ${zones.map((z) => `  local-zone: "${z}" static`).join('\n')}
 ${localData.map((d) => `  local-data: '${d}'`).join('\n')}
+${forwardTo ? FORWARDING.replace('PORT', String(forwardTo)) : ''}
 remote-control:
   control-enable: no
 `,
