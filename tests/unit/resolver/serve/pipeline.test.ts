@@ -50,8 +50,15 @@ function upstream(q: Uint8Array): Uint8Array {
   const question = packet.questions?.[0] as dnsPacket.Question;
   const name = question.name.toLowerCase();
   const answers: dnsPacket.Answer[] =
-    name === 'cname.allowed.test'
-      ? [{ type: 'CNAME', name, ttl: 300, data: 'target.allowed.test' }]
+    name === 'cname.allowed.test' || name === 'cname.test'
+      ? [
+          {
+            type: 'CNAME',
+            name,
+            ttl: 300,
+            data: name === 'cname.test' ? 'target.broken.test' : 'target.allowed.test',
+          },
+        ]
       : question.type === 'AAAA'
         ? [{ type: 'AAAA', name, ttl: 300, data: '2001:db8::1' }]
         : question.type === 'A'
@@ -69,6 +76,9 @@ function upstream(q: Uint8Array): Uint8Array {
 const BLOCKED: Verdict = { blocked: true, category: 'abuse', listId: 'bench' };
 const ADULT: Verdict = { blocked: true, category: 'adult', listId: 'adult-list' };
 
+/** Names whose list lookup throws, as a broken list would. */
+const BROKEN = new Set(['broken.test', 'target.broken.test']);
+
 function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
   let now = 1_000_000;
   let generation = 0;
@@ -77,6 +87,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
   const lookup: ListLookup = {
     match: (name) => {
       matches++;
+      if (BROKEN.has(name)) throw new Error(`list lookup failed for ${name}`);
       if (name === 'blocked.test' || name.endsWith('.blocked.test')) return BLOCKED;
       if (name.endsWith('.adult.test')) return ADULT;
       return { blocked: false };
@@ -119,6 +130,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
     swapLists: () => generation++,
     matches: () => matches,
     failures,
+    handle,
   };
 }
 
@@ -256,5 +268,72 @@ describe('the UDP fast path, derived from the stages', () => {
     expect(stats.queries).toBe(3); // one each, whichever path answered
     expect(stats.blocked.get('abuse')).toBe(1);
     expect(stats.cacheHits).toBe(1);
+  });
+});
+
+describe('the error contract', () => {
+  it('answers SERVFAIL when a stage throws, with one log line naming the stage and the question', async () => {
+    const { fast, slow, stats, failures } = setup();
+    const msg = query('broken.test', { edns: true });
+    expect(fast.answer(msg, '127.0.0.1')).toBeUndefined(); // the fast form's throw: full chain
+    const answer = await slow(msg);
+    expect((answer[3] as number) & 0x0f).toBe(2);
+    expect(answer.readUInt16BE(0)).toBe(4242);
+    expect(failures).toEqual([
+      expect.objectContaining({ stage: 'blocklist', name: 'broken.test', qtype: 1 }),
+    ]);
+    expect(Object.fromEntries(stats.stageFailures)).toEqual({ blocklist: 1 });
+  });
+
+  it('answers SERVFAIL when a stage rejects after the upstream answered', async () => {
+    const { slow, stats, failures } = setup();
+    const answer = await slow(query('cname.test'));
+    expect((answer[3] as number) & 0x0f).toBe(2);
+    expect(failures).toEqual([
+      expect.objectContaining({ stage: 'cname-cloak', name: 'cname.test' }),
+    ]);
+    expect(Object.fromEntries(stats.stageFailures)).toEqual({ 'cname-cloak': 1 });
+  });
+
+  it('shows the failures on /metrics by stage', async () => {
+    const { createMetrics } = await import('../../../../resolver/serve/metrics.js');
+    const stats = new Stats();
+    stats.stageFailed('cache');
+    stats.stageFailed('cache');
+    const text = await createMetrics(stats, () => undefined).registry.metrics();
+    expect(text).toContain('kalkan_stage_failures_total{stage="cache"} 2');
+  });
+});
+
+describe('protocol answers before the chain', () => {
+  it('answers an EDNS version other than 0 with BADVERS, and never runs the chain', async () => {
+    const { slow, stats, matches } = setup();
+    const msg = query('a.blocked.test', { edns: true });
+    msg[msg.length - 5] = 1; // the OPT's version byte
+    const decoded = dnsPacket.decode(await slow(msg));
+    const opt = decoded.additionals?.[0] as unknown as {
+      extendedRcode: number;
+      ednsVersion: number;
+    };
+    expect({ ext: opt.extendedRcode, version: opt.ednsVersion }).toEqual({ ext: 1, version: 0 });
+    expect(matches()).toBe(0);
+    expect(stats.queries).toBe(1);
+  });
+
+  it('echoes the opcode in NOTIMP / REFUSED, and drops responses', () => {
+    const { handle } = setup();
+    const notify = query('a.test');
+    notify[2] = (4 << 3) | 1;
+    const refused = handle(notify, '127.0.0.1', 'udp') as Uint8Array;
+    expect({
+      opcode: ((refused[2] as number) >> 3) & 0xf,
+      rcode: (refused[3] as number) & 0xf,
+    }).toEqual({
+      opcode: 4,
+      rcode: 5,
+    });
+    const response = query('a.test');
+    response[2] = 0x80;
+    expect(handle(response, '127.0.0.1', 'udp')).toBeUndefined();
   });
 });
