@@ -205,6 +205,13 @@ const keepsEde = (s: Seen | undefined) => {
   expect(s?.opt?.ede).toBe(15);
 };
 
+const answersWithOpt = (s: Seen | undefined) =>
+  expect(s && { rcode: s.rcode, answers: s.answers, v: s.opt?.version }).toEqual({
+    rcode: 'NOERROR',
+    answers: 1,
+    v: 0,
+  });
+
 const PROBES: Probe[] = [
   {
     probe: 'plain DNS (no EDNS)',
@@ -223,12 +230,7 @@ const PROBES: Probe[] = [
     probe: 'EDNS0',
     shape: { edns: {} },
     rfc: 'RFC 6891 §6.1.1: OPT version 0 in the answer',
-    expect: (s) =>
-      expect(s && { rcode: s.rcode, answers: s.answers, v: s.opt?.version }).toEqual({
-        rcode: 'NOERROR',
-        answers: 1,
-        v: 0,
-      }),
+    expect: answersWithOpt,
     blocked: keepsEde,
   },
   {
@@ -283,12 +285,7 @@ const PROBES: Probe[] = [
     shape: { edns: {} },
     over: 'tcp',
     rfc: 'RFC 7766 §5, RFC 6891: the same answer over TCP, with OPT',
-    expect: (s) =>
-      expect(s && { rcode: s.rcode, answers: s.answers, v: s.opt?.version }).toEqual({
-        rcode: 'NOERROR',
-        answers: 1,
-        v: 0,
-      }),
+    expect: answersWithOpt,
     blocked: keepsEde,
   },
   {

@@ -4,24 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { OPCODE, RCODE } from '../../../../resolver/dns/codes.js';
 import { udpLimit } from '../../../../resolver/dns/opt.js';
 import { emptyQuestion, parseQuery, readPlainQuery } from '../../../../resolver/dns/query.js';
-
-const query = (name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) =>
-  dnsPacket.encode({
-    type: 'query',
-    id: 4242,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ name, type: 'AAAA', class: 'IN' }],
-    additionals: opts.edns
-      ? [
-          {
-            type: 'OPT',
-            name: '.',
-            udpPayloadSize: opts.size ?? 4096,
-            flags: opts.do ? dnsPacket.DNSSEC_OK : 0,
-          } as dnsPacket.Answer,
-        ]
-      : [],
-  });
+import { query as bytesOf } from '../query-bytes.js';
 
 describe('parseQuery', () => {
   it('reads the question in lower case, and EDNS size and DO', () => {
@@ -147,3 +130,13 @@ describe('readPlainQuery (the fast path reader)', () => {
     expect(readPlainQuery(Buffer.concat([query('a.test'), Buffer.from([0])]), q)).toBe(-1);
   });
 });
+
+/** An AAAA query, with EDNS when asked. */
+function query(name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) {
+  return bytesOf(name, {
+    type: 'AAAA',
+    ...(opts.edns && { edns: true }),
+    ...(opts.do && { dnssecOk: true }),
+    ...(opts.size !== undefined && { udpSize: opts.size }),
+  });
+}

@@ -3,24 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OPCODE, RCODE } from '../../../../resolver/dns/codes.js';
 import { parseQuery } from '../../../../resolver/dns/query.js';
 import { badVersion, errorReply, reply, truncated } from '../../../../resolver/dns/reply.js';
-
-const query = (name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) =>
-  dnsPacket.encode({
-    type: 'query',
-    id: 4242,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ name, type: 'AAAA', class: 'IN' }],
-    additionals: opts.edns
-      ? [
-          {
-            type: 'OPT',
-            name: '.',
-            udpPayloadSize: opts.size ?? 4096,
-            flags: opts.do ? dnsPacket.DNSSEC_OK : 0,
-          } as dnsPacket.Answer,
-        ]
-      : [],
-  });
+import { query as bytesOf } from '../query-bytes.js';
 
 function parsed(bytes: Uint8Array) {
   const r = parseQuery(bytes);
@@ -77,3 +60,13 @@ describe('errorReply', () => {
     expect(errorReply(notify, RCODE.FORMERR, Buffer.from([0, 0, 1, 0, 1])).readUInt16BE(4)).toBe(1);
   });
 });
+
+/** An AAAA query, with EDNS when asked. */
+function query(name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) {
+  return bytesOf(name, {
+    type: 'AAAA',
+    ...(opts.edns && { edns: true }),
+    ...(opts.do && { dnssecOk: true }),
+    ...(opts.size !== undefined && { udpSize: opts.size }),
+  });
+}

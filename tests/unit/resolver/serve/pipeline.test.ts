@@ -15,34 +15,7 @@ import { buildPipeline } from '../../../../resolver/serve/pipeline.js';
 import type { ListLookup } from '../../../../resolver/serve/stages/blocklist.js';
 import { CacheStage } from '../../../../resolver/serve/stages/cache.js';
 import { Stats } from '../../../../resolver/serve/stats.js';
-
-interface QueryOptions {
-  id?: number;
-  type?: dnsPacket.RecordType;
-  rd?: boolean;
-  edns?: boolean;
-  dnssecOk?: boolean;
-  udpSize?: number;
-}
-
-function query(name: string, o: QueryOptions = {}): Buffer {
-  return dnsPacket.encode({
-    type: 'query',
-    id: o.id ?? 4242,
-    flags: o.rd === false ? 0 : dnsPacket.RECURSION_DESIRED,
-    questions: [{ name, type: o.type ?? 'A', class: 'IN' }],
-    additionals: o.edns
-      ? [
-          {
-            type: 'OPT',
-            name: '.',
-            udpPayloadSize: o.udpSize ?? 4096,
-            flags: o.dnssecOk ? dnsPacket.DNSSEC_OK : 0,
-          } as dnsPacket.Answer,
-        ]
-      : [],
-  });
-}
+import { type QueryOptions, query } from '../query-bytes.js';
 
 /** The upstream: A/AAAA for *.allowed.test, a CNAME for cname.allowed.test. */
 function upstream(q: Uint8Array): Uint8Array {
