@@ -37,7 +37,7 @@ export class FastPath {
   private readonly policyNumber: Map<Policy | undefined, number>;
   private nameLength = 0;
   private current: NameFacts | undefined;
-  private currentPolicy = -1;
+  private currentPolicy: Policy | undefined;
   private readonly ctx: FastContext = {
     query: new Uint8Array(0),
     q: emptyQuestion(), // its name is never read on this path: stages ask facts()
@@ -84,9 +84,9 @@ export class FastPath {
   /** This query's name's facts under the policy chosen so far, from the table or new. */
   private facts(): NameFacts {
     const ctx = this.ctx;
+    if (this.current !== undefined && this.currentPolicy === ctx.policy) return this.current;
     const policy = this.policyNumber.get(ctx.policy);
     if (policy === undefined) throw new Error(`policy ${ctx.policy?.name} is not the fast path's`);
-    if (this.current !== undefined && this.currentPolicy === policy) return this.current;
     const msg = ctx.query;
     const length = this.nameLength;
     const hash = NameTable.hash(msg, HEADER_BYTES, length, policy);
@@ -99,7 +99,7 @@ export class FastPath {
       this.table.set(hash, msg, HEADER_BYTES, length, policy, facts);
     }
     this.current = facts;
-    this.currentPolicy = policy;
+    this.currentPolicy = ctx.policy;
     return facts;
   }
 

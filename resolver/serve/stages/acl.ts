@@ -4,7 +4,7 @@ import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import { RCODE } from '../../dns/codes.js';
 import { reply } from '../../dns/reply.js';
 import type { AddressSet } from '../../net/address-set.js';
-import type { FastContext, FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
 /** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
@@ -42,7 +42,7 @@ export class AclStage implements Stage {
   }
 
   /** A refusal is the full chain's (it counts it). */
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    return this.allows(ctx.client) ? next(ctx) : undefined;
+  fast(next: FastNext): FastNext {
+    return (ctx) => (this.allows(ctx.client) ? next(ctx) : undefined);
   }
 }

@@ -8,15 +8,7 @@ import type { Verdict } from '../../../blocklists/matcher.js';
 import { EDE, RCODE, TYPE } from '../../dns/codes.js';
 import { optRecord } from '../../dns/opt.js';
 import { addressRecord, reply } from '../../dns/reply.js';
-import type {
-  FastContext,
-  FastNext,
-  Next,
-  Policy,
-  QueryContext,
-  Reply,
-  Stage,
-} from '../context.js';
+import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
 /** Whatever holds the lists in force: asked once per query, so a swap takes effect at once. */
@@ -87,9 +79,11 @@ export class BlocklistStage implements Stage {
     return next(ctx);
   }
 
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    const facts = ctx.facts();
-    facts.verdict ??= this.lists.match(facts.name, ctx.policy);
-    return facts.verdict.blocked ? this.blocker.blocked(ctx, facts.verdict) : next(ctx);
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const facts = ctx.facts();
+      facts.verdict ??= this.lists.match(facts.name, ctx.policy);
+      return facts.verdict.blocked ? this.blocker.blocked(ctx, facts.verdict) : next(ctx);
+    };
   }
 }

@@ -12,7 +12,7 @@ import { CD_BIT, TYPE } from '../../dns/codes.js';
 import { readU32 } from '../../dns/message.js';
 import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
 import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
-import type { FastContext, FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
 export interface CacheOptions {
@@ -83,21 +83,23 @@ export class CacheStage implements Stage {
   }
 
   /** A/AAAA hits only, each entry kept in the name's facts so the next hit needs no key. */
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    const { q } = ctx;
-    const slot = q.qtype === TYPE.A ? 0 : q.qtype === TYPE.AAAA ? 2 : -1;
-    if (slot < 0) return next(ctx);
-    const index = slot + (q.dnssecOk ? 1 : 0);
-    const facts = ctx.facts();
-    const now = this.now();
-    let entry = facts.answers[index];
-    if (entry === undefined || now >= entry.expiresAt) {
-      entry = this.lookup(facts.name, q.qtype, q.qclass, q.dnssecOk, now);
-      facts.answers[index] = entry;
-      if (entry === undefined) return next(ctx);
-    }
-    this.stats.cacheHits++;
-    return answerFrom(entry, ctx, now);
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const { q } = ctx;
+      const slot = q.qtype === TYPE.A ? 0 : q.qtype === TYPE.AAAA ? 2 : -1;
+      if (slot < 0) return next(ctx);
+      const index = slot + (q.dnssecOk ? 1 : 0);
+      const facts = ctx.facts();
+      const now = this.now();
+      let entry = facts.answers[index];
+      if (entry === undefined || now >= entry.expiresAt) {
+        entry = this.lookup(facts.name, q.qtype, q.qclass, q.dnssecOk, now);
+        facts.answers[index] = entry;
+        if (entry === undefined) return next(ctx);
+      }
+      this.stats.cacheHits++;
+      return answerFrom(entry, ctx, now);
+    };
   }
 
   private store(key: string, response: Uint8Array): CachedAnswer {

@@ -5,7 +5,7 @@
  */
 import { CLASS, RCODE } from '../../dns/codes.js';
 import { reply } from '../../dns/reply.js';
-import type { FastContext, FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 
 export class ClassStage implements Stage {
   readonly name = 'class';
@@ -15,7 +15,7 @@ export class ClassStage implements Stage {
     return reply(ctx.query, ctx.q, RCODE.REFUSED);
   }
 
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    return ctx.q.qclass === CLASS.IN ? next(ctx) : undefined;
+  fast(next: FastNext): FastNext {
+    return (ctx) => (ctx.q.qclass === CLASS.IN ? next(ctx) : undefined);
   }
 }

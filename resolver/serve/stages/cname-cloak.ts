@@ -4,7 +4,6 @@
  * policy, using the CNAME targets the cache or forwarder noted in the context.
  */
 import {
-  type FastContext,
   type FastNext,
   type Next,
   type QueryContext,
@@ -26,9 +25,11 @@ export class CnameCloakStage implements Stage {
     return thenReply(next(ctx), (answer) => this.check(ctx, answer));
   }
 
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    const answer = next(ctx);
-    return answer === undefined ? undefined : this.check(ctx, answer);
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const answer = next(ctx);
+      return answer === undefined ? undefined : this.check(ctx, answer);
+    };
   }
 
   private check(ctx: QueryContext, answer: Uint8Array): Uint8Array {

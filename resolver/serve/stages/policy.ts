@@ -2,15 +2,7 @@
 
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { AddressSet } from '../../net/address-set.js';
-import type {
-  FastContext,
-  FastNext,
-  Next,
-  Policy,
-  QueryContext,
-  Reply,
-  Stage,
-} from '../context.js';
+import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 
 export interface SubnetPolicy {
   subnets: AddressSet;
@@ -52,8 +44,10 @@ export class PolicyStage implements Stage {
     return next(ctx);
   }
 
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    ctx.policy = this.policyFor(ctx.client);
-    return next(ctx);
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      ctx.policy = this.policyFor(ctx.client);
+      return next(ctx);
+    };
   }
 }

@@ -6,7 +6,7 @@
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import { RCODE } from '../../dns/codes.js';
 import { reply } from '../../dns/reply.js';
-import type { FastContext, FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
 interface Bucket {
@@ -52,11 +52,17 @@ export class RateLimitStage implements Stage {
     return reply(ctx.query, ctx.q, RCODE.REFUSED);
   }
 
-  /** The token is taken only once the query is answered here; a refusal is the full chain's. */
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    if (!this.take(ctx.client, false)) return undefined;
-    const answer = next(ctx);
-    if (answer !== undefined) this.take(ctx.client);
-    return answer;
+  /**
+   * The token is taken only once the query is answered here; a refusal is the full chain's.
+   * With the limit off the stage is not in the fast path at all.
+   */
+  fast(next: FastNext): FastNext {
+    if (this.perSecond <= 0) return next;
+    return (ctx) => {
+      if (!this.take(ctx.client, false)) return undefined;
+      const answer = next(ctx);
+      if (answer !== undefined) this.take(ctx.client);
+      return answer;
+    };
   }
 }

@@ -11,7 +11,6 @@ import { OPT_DO, OPT_PLAIN, OUR_UDP_PAYLOAD } from '../../dns/opt.js';
 import { buildQuery, parseQuery } from '../../dns/query.js';
 import { reply } from '../../dns/reply.js';
 import {
-  type FastContext,
   type FastNext,
   type Next,
   type Policy,
@@ -74,10 +73,12 @@ export class SpecialNamesStage implements Stage {
   }
 
   /** A special name always takes the full chain (it is rare, and may need a sub-query). */
-  fast(ctx: FastContext, next: FastNext): Uint8Array | undefined {
-    const facts = ctx.facts();
-    facts.special ??= isSpecial(facts.name, ctx.policy);
-    return facts.special ? undefined : next(ctx);
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const facts = ctx.facts();
+      facts.special ??= isSpecial(facts.name, ctx.policy);
+      return facts.special ? undefined : next(ctx);
+    };
   }
 }
 

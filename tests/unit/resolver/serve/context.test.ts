@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { FastContext, QueryContext, Stage } from '../../../../resolver/serve/context.js';
+import type {
+  FastContext,
+  FastNext,
+  QueryContext,
+  Stage,
+} from '../../../../resolver/serve/context.js';
 import { chain, fastChain } from '../../../../resolver/serve/context.js';
 import { fastCtx } from './stages/fast-context.js';
 import { ctx } from './stages/stage-context.js';
@@ -16,7 +21,7 @@ function passing(name: string, trail: string[], fast = true): Stage {
       return next(c);
     },
     ...(fast && {
-      fast: (c: FastContext, next: (c: FastContext) => Uint8Array | undefined) => {
+      fast: (next: FastNext) => (c: FastContext) => {
         trail.push(name);
         return next(c);
       },
@@ -24,7 +29,7 @@ function passing(name: string, trail: string[], fast = true): Stage {
   };
 }
 
-const last: Stage = { name: 'last', handle: () => OK, fast: () => OK };
+const last: Stage = { name: 'last', handle: () => OK, fast: () => () => OK };
 
 describe('the chain', () => {
   it('runs the stages in the order given, fast forms in the same order', () => {

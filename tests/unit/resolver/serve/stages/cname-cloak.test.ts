@@ -34,7 +34,7 @@ function answeringWith(cnames: string[] | undefined, async = false): Stage {
   return {
     name: 'below',
     handle: (c) => (async ? Promise.resolve(note(c)) : note(c)),
-    fast: (c: FastContext) => note(c),
+    fast: () => (c: FastContext) => note(c),
   };
 }
 
@@ -57,7 +57,7 @@ describe('cname-cloak stage', () => {
       3,
     );
     expect(fastChain([stage, answeringWith(['cdn.test'])])(fastCtx('127.0.0.1'))).toBe(OK);
-    const declines: Stage = { name: 'declines', handle: () => OK, fast: () => undefined };
+    const declines: Stage = { name: 'declines', handle: () => OK, fast: () => () => undefined };
     expect(fastChain([stage, declines])(fastCtx('127.0.0.1'))).toBeUndefined();
   });
 });

@@ -13,5 +13,5 @@ export function fastCtx(client: string, name = 'a.test', type: dnsPacket.RecordT
 
 /** The stage after the one under test: answers `bytes`, in both forms. */
 export function answering(bytes: Uint8Array): Stage {
-  return { name: 'answer', handle: () => bytes, fast: () => bytes };
+  return { name: 'answer', handle: () => bytes, fast: () => () => bytes };
 }

@@ -19,7 +19,7 @@ function recorder() {
       seen.push(c.policy?.name);
       return OK;
     },
-    fast: (c) => {
+    fast: () => (c) => {
       seen.push(c.policy?.name);
       return OK;
     },

@@ -23,7 +23,7 @@ describe('rate-limit stage', () => {
     const stage = new RateLimitStage(1, 2, stats, () => 0);
     const declined = fastChain([
       stage,
-      { name: 'declines', handle: () => OK, fast: () => undefined },
+      { name: 'declines', handle: () => OK, fast: () => () => undefined },
     ]);
     for (let i = 0; i < 5; i++) expect(declined(fastCtx('10.0.0.1'))).toBeUndefined();
     const answered = fastChain([stage, answering(OK)]);
