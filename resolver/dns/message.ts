@@ -19,14 +19,13 @@ export interface Header {
 export function readHeader(msg: Uint8Array): Header {
   if (msg.length < HEADER_BYTES)
     throw new WireError(`message of ${msg.length} bytes has no header`);
-  const u16 = (i: number) => ((msg[i] as number) << 8) | (msg[i + 1] as number);
   return {
-    id: u16(0),
-    flags: u16(2),
-    qdcount: u16(4),
-    ancount: u16(6),
-    nscount: u16(8),
-    arcount: u16(10),
+    id: readU16(msg, 0),
+    flags: readU16(msg, 2),
+    qdcount: readU16(msg, 4),
+    ancount: readU16(msg, 6),
+    nscount: readU16(msg, 8),
+    arcount: readU16(msg, 10),
   };
 }
 
@@ -98,12 +97,17 @@ export function parseMessage(msg: Uint8Array): ParsedMessage {
 
 export function u16(msg: Uint8Array, i: number): number {
   if (i + 2 > msg.length) throw new WireError('read past the end');
-  return ((msg[i] as number) << 8) | (msg[i + 1] as number);
+  return readU16(msg, i);
 }
 
 export function u32(msg: Uint8Array, i: number): number {
   if (i + 4 > msg.length) throw new WireError('read past the end');
   return readU32(msg, i);
+}
+
+/** An unsigned 16-bit field the caller has already bounds-checked (the hot path's read). */
+export function readU16(msg: Uint8Array, offset: number): number {
+  return ((msg[offset] as number) << 8) | (msg[offset + 1] as number);
 }
 
 /** An unsigned 32-bit field the caller has already bounds-checked (the hot path's read). */

@@ -3,6 +3,7 @@
  * Extended DNS Error option (RFC 8914).
  */
 import { OPTION, TYPE } from './codes.js';
+import { readU16 } from './message.js';
 
 /** The EDNS we answer with: RFC 9715 / DNS flag day 2020 payload size. */
 export const OUR_UDP_PAYLOAD = 1232;
@@ -58,7 +59,7 @@ export interface ClientEdns {
  */
 export function readOptInto(msg: Uint8Array, o: number, into: ClientEdns): void {
   into.edns = true;
-  into.udpSize = Math.max(PLAIN_UDP_LIMIT, ((msg[o + 2] as number) << 8) | (msg[o + 3] as number));
+  into.udpSize = Math.max(PLAIN_UDP_LIMIT, readU16(msg, o + 2));
   into.ednsVersion = msg[o + 5] as number;
   into.dnssecOk = ((msg[o + 6] as number) & 0x80) !== 0;
 }

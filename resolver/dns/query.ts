@@ -6,6 +6,7 @@
  * every shape it does not know so that the query takes `parseQuery`'s way.
  */
 import { FLAG, HEADER_BYTES, OPCODE, opcodeOf, RCODE, TYPE } from './codes.js';
+import { readU16 } from './message.js';
 import { lower, MAX_NAME_WIRE, skipName } from './name.js';
 import { type ClientEdns, PLAIN_UDP_LIMIT, readOptInto } from './opt.js';
 
@@ -46,7 +47,7 @@ export function emptyQuestion(): Question {
 /** Reads a query; never throws. */
 export function parseQuery(msg: Uint8Array): ParseResult {
   if (msg.length < HEADER_BYTES) return DROP;
-  const id = ((msg[0] as number) << 8) | (msg[1] as number);
+  const id = readU16(msg, 0);
   const flags = msg[2] as number;
   // A response: never answered (RFC 1035 §4.1.1; answering would let two servers loop).
   if (flags & 0x80) return DROP;
@@ -54,7 +55,7 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   if (opcode !== OPCODE.QUERY)
     // NOTIFY is for zones we are not authoritative for (RFC 1996 §3.10): refused; others unknown.
     return { ok: false, rcode: opcode === OPCODE.NOTIFY ? RCODE.REFUSED : RCODE.NOTIMP, id };
-  const qdcount = ((msg[4] as number) << 8) | (msg[5] as number);
+  const qdcount = readU16(msg, 4);
   if (qdcount !== 1) return { ok: false, rcode: RCODE.FORMERR, id };
   const formErr: ParseResult = { ok: false, rcode: RCODE.FORMERR, id };
   let offset = HEADER_BYTES;
@@ -73,21 +74,18 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   const question = emptyQuestion();
   question.id = id;
   question.name = name;
-  question.qtype = ((msg[offset] as number) << 8) | (msg[offset + 1] as number);
-  question.qclass = ((msg[offset + 2] as number) << 8) | (msg[offset + 3] as number);
+  question.qtype = readU16(msg, offset);
+  question.qclass = readU16(msg, offset + 2);
   question.questionEnd = offset + 4;
   question.rd = (flags & 1) === 1;
-  const rrs =
-    (((msg[6] as number) << 8) | (msg[7] as number)) +
-    (((msg[8] as number) << 8) | (msg[9] as number)) +
-    (((msg[10] as number) << 8) | (msg[11] as number));
+  const rrs = readU16(msg, 6) + readU16(msg, 8) + readU16(msg, 10);
   offset = question.questionEnd;
   for (let i = 0; i < rrs; i++) {
     const start = offset;
     const nameEnd = skipName(msg, offset);
     if (nameEnd < 0 || nameEnd + 10 > msg.length) return formErr;
-    const type = ((msg[nameEnd] as number) << 8) | (msg[nameEnd + 1] as number);
-    const rdlength = ((msg[nameEnd + 8] as number) << 8) | (msg[nameEnd + 9] as number);
+    const type = readU16(msg, nameEnd);
+    const rdlength = readU16(msg, nameEnd + 8);
     if (type === TYPE.OPT) {
       // One OPT at most, owned by the root (RFC 6891 §6.1.1).
       if (question.edns || nameEnd !== start + 1) return formErr;
@@ -133,13 +131,13 @@ export function readPlainQuery(msg: Uint8Array, q: Question): number {
     // Only the common shape: an OPT owned by the root, ending the message.
     const o = questionEnd;
     if (o + 11 > length || msg[o] !== 0 || msg[o + 1] !== 0 || msg[o + 2] !== TYPE.OPT) return -1;
-    if (o + 11 + (((msg[o + 9] as number) << 8) | (msg[o + 10] as number)) !== length) return -1;
+    if (o + 11 + readU16(msg, o + 9) !== length) return -1;
     readOptInto(msg, o + 1, q);
     if (q.ednsVersion !== 0) return -1;
   } else if (questionEnd !== length) return -1;
-  q.id = ((msg[0] as number) << 8) | (msg[1] as number);
-  q.qtype = ((msg[offset + 1] as number) << 8) | (msg[offset + 2] as number);
-  q.qclass = ((msg[offset + 3] as number) << 8) | (msg[offset + 4] as number);
+  q.id = readU16(msg, 0);
+  q.qtype = readU16(msg, offset + 1);
+  q.qclass = readU16(msg, offset + 3);
   q.questionEnd = questionEnd;
   q.rd = (flags & 1) === 1;
   return nameLength;

@@ -4,6 +4,7 @@
  * from, and the small records the resolver writes itself.
  */
 import { FLAG, HEADER_BYTES, RCODE } from './codes.js';
+import { readU16 } from './message.js';
 import { OPT_DO, OPT_PLAIN, optRecord } from './opt.js';
 import type { Question } from './query.js';
 
@@ -56,8 +57,8 @@ export function truncated(query: Uint8Array, q: Question): Buffer {
  * when given.
  */
 export function errorReply(request: Uint8Array, rcode: number, question?: Uint8Array): Buffer {
-  const id = request.length >= 2 ? ((request[0] as number) << 8) | (request[1] as number) : 0;
-  const flags = request.length >= 4 ? ((request[2] as number) << 8) | (request[3] as number) : 0;
+  const id = request.length >= 2 ? readU16(request, 0) : 0;
+  const flags = request.length >= 4 ? readU16(request, 2) : 0;
   const out = Buffer.alloc(HEADER_BYTES + (question?.length ?? 0));
   out.writeUInt16BE(id, 0);
   out.writeUInt16BE(FLAG.QR | (flags & 0x7900) | rcode, 2);

@@ -4,7 +4,7 @@
  * targets, and where its OPT record sits.
  */
 import { RCODE, TYPE } from './codes.js';
-import { readU32 } from './message.js';
+import { readU16, readU32 } from './message.js';
 import { readName, skipName } from './name.js';
 import { WireError } from './wire-error.js';
 
@@ -25,10 +25,10 @@ export interface ResponseShape {
 /** Walks a response's records; undefined when it is malformed. */
 export function shapeOf(msg: Uint8Array): ResponseShape | undefined {
   if (msg.length < 12) return undefined;
-  const qd = ((msg[4] as number) << 8) | (msg[5] as number);
-  const an = ((msg[6] as number) << 8) | (msg[7] as number);
-  const ns = ((msg[8] as number) << 8) | (msg[9] as number);
-  const ar = ((msg[10] as number) << 8) | (msg[11] as number);
+  const qd = readU16(msg, 4);
+  const an = readU16(msg, 6);
+  const ns = readU16(msg, 8);
+  const ar = readU16(msg, 10);
   let offset = 12;
   for (let i = 0; i < qd; i++) {
     offset = skipName(msg, offset);
@@ -51,9 +51,9 @@ export function shapeOf(msg: Uint8Array): ResponseShape | undefined {
     const start = offset;
     const nameEnd = skipName(msg, offset);
     if (nameEnd < 0 || nameEnd + 10 > msg.length) return undefined;
-    const type = ((msg[nameEnd] as number) << 8) | (msg[nameEnd + 1] as number);
+    const type = readU16(msg, nameEnd);
     const ttl = readU32(msg, nameEnd + 4);
-    const rdlength = ((msg[nameEnd + 8] as number) << 8) | (msg[nameEnd + 9] as number);
+    const rdlength = readU16(msg, nameEnd + 8);
     offset = nameEnd + 10 + rdlength;
     if (offset > msg.length) return undefined;
     if (type === TYPE.OPT) {

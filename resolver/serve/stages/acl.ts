@@ -1,38 +1,26 @@
 /** ACL stage: never an open resolver. Clients outside the allowed subnets get REFUSED. */
 
-import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import { RCODE } from '../../dns/codes.js';
 import { reply } from '../../dns/reply.js';
 import type { AddressSet } from '../../net/address-set.js';
+import { ClientMemo } from '../client-memo.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
-/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
-const MEMO_SIZE = 10_000;
-
 export class AclStage implements Stage {
   readonly name = 'acl';
-  private readonly memo = new VerdictCache<boolean>(MEMO_SIZE);
-  // The last client's answer: a busy client sends many queries in a row.
-  private lastClient = '';
-  private lastAllowed = false;
+  private readonly memo: ClientMemo<boolean>;
 
   constructor(
-    private readonly allowed: AddressSet,
+    allowed: AddressSet,
     private readonly stats: Stats,
-  ) {}
+  ) {
+    this.memo = new ClientMemo((client) => allowed.has(client));
+  }
 
   /** Whether this client may ask at all. */
   allows(client: string): boolean {
-    if (client === this.lastClient) return this.lastAllowed;
-    let ok = this.memo.get(client);
-    if (ok === undefined) {
-      ok = this.allowed.has(client);
-      this.memo.set(client, ok);
-    }
-    this.lastClient = client;
-    this.lastAllowed = ok;
-    return ok;
+    return this.memo.get(client);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {

@@ -1,7 +1,7 @@
 /** Policy stage: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
 
-import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { AddressSet } from '../../net/address-set.js';
+import { ClientMemo } from '../client-memo.js';
 import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 
 export interface SubnetPolicy {
@@ -9,34 +9,19 @@ export interface SubnetPolicy {
   policy: Policy;
 }
 
-/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
-const MEMO_SIZE = 10_000;
-
 export class PolicyStage implements Stage {
   readonly name = 'policy';
-  private readonly memo = new VerdictCache<Policy>(MEMO_SIZE);
-  // The last client's policy: a busy client sends many queries in a row.
-  private lastClient = '';
-  private lastPolicy: Policy;
+  private readonly memo: ClientMemo<Policy>;
 
-  constructor(
-    private readonly policies: readonly SubnetPolicy[],
-    private readonly fallback: Policy,
-  ) {
-    this.lastPolicy = fallback;
+  constructor(policies: readonly SubnetPolicy[], fallback: Policy) {
+    this.memo = new ClientMemo(
+      (client) => policies.find((p) => p.subnets.has(client))?.policy ?? fallback,
+    );
   }
 
   /** The client's policy. */
   policyFor(client: string): Policy {
-    if (client === this.lastClient) return this.lastPolicy;
-    let policy = this.memo.get(client);
-    if (!policy) {
-      policy = this.policies.find((p) => p.subnets.has(client))?.policy ?? this.fallback;
-      this.memo.set(client, policy);
-    }
-    this.lastClient = client;
-    this.lastPolicy = policy;
-    return policy;
+    return this.memo.get(client);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
