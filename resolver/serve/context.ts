@@ -10,7 +10,7 @@
  */
 import type { Verdict } from '../../blocklists/matcher.js';
 import type { Question } from '../dns/query.js';
-import type { CachedAnswer } from './stages/cache.js';
+import type { CachedAnswer } from './cached-answer.js';
 
 export interface Policy {
   name: string;

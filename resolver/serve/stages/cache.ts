@@ -12,6 +12,7 @@ import { CD_BIT, TYPE } from '../../dns/codes.js';
 import { readU32 } from '../../dns/message.js';
 import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
 import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
+import type { CachedAnswer } from '../cached-answer.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
 
@@ -21,15 +22,6 @@ export interface CacheOptions {
   maxTtl: number;
   /** Cap on how long NXDOMAIN/NODATA is kept. */
   maxNegativeTtl: number;
-}
-
-export interface CachedAnswer {
-  bytes: Buffer;
-  ttlOffsets: Uint16Array;
-  ttls: Uint32Array;
-  storedAt: number;
-  expiresAt: number;
-  cnames: readonly string[] | undefined;
 }
 
 export class CacheStage implements Stage {
