@@ -3,6 +3,7 @@
  * the line it is on. Paths are relative to the config file's directory.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
@@ -263,7 +264,7 @@ export async function readConfigFile(path: string): Promise<Config> {
   return resolvePaths(parseConfig(text, path), dirname(resolve(path)));
 }
 
-/** The nameservers of /etc/resolv.conf as HOST:53 upstreams. */
+/** The nameservers of /etc/resolv.conf (IP addresses, zone dropped) as port 53 upstreams. */
 export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<UpstreamAddress[]> {
   let text = '';
   try {
@@ -274,6 +275,7 @@ export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<Upstre
   return text
     .split('\n')
     .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
-    .filter((a): a is string => a !== undefined)
-    .map((a): UpstreamAddress => ({ host: a.split('%')[0] as string, port: 53, protocol: 'udp' }));
+    .map((a) => a?.split('%')[0])
+    .filter((a): a is string => a !== undefined && isIP(a) !== 0)
+    .map((host): UpstreamAddress => ({ host, port: 53, protocol: 'udp' }));
 }

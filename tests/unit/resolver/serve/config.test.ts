@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../../resolver/serve/config.js';
+import { ConfigError, parseConfig, systemUpstreams } from '../../../../resolver/serve/config.js';
 import { defaultConfig } from '../../../../resolver/serve/default-config.js';
 
 function errorOf(text: string): string {
@@ -76,5 +76,17 @@ describe('config', () => {
       /upstreams\.0: upstream must be an IP address/,
     );
     expect(errorOf('status: "[nope]:80"\n')).toMatch(/status: "nope" in brackets is not an IPv6/);
+  });
+
+  it('takes the IP nameservers of resolv.conf as port 53 upstreams', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(await mkdtemp(join(tmpdir(), 'kalkan-resolv-')), 'resolv.conf');
+    await writeFile(file, 'nameserver 192.0.2.53\nnameserver fe80::1%eth0\nnameserver bogus\n');
+    expect(await systemUpstreams(file)).toEqual([
+      { host: '192.0.2.53', port: 53, protocol: 'udp' },
+      { host: 'fe80::1', port: 53, protocol: 'udp' },
+    ]);
   });
 });
