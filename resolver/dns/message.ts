@@ -4,7 +4,7 @@
  * RPZ primary reads requests without decoding them. Every read is bounds-checked.
  */
 import { HEADER_BYTES } from './codes.js';
-import { readName } from './name.js';
+import { readName, skipName } from './name.js';
 import { WireError } from './wire-error.js';
 
 export interface Header {
@@ -119,6 +119,21 @@ export function readU32(msg: Uint8Array, offset: number): number {
       (msg[offset + 3] as number)) >>>
     0
   );
+}
+
+/**
+ * Where the fixed part of the record at `offset` starts (TYPE at +0, TTL at +4, RDLENGTH at
+ * +8), or -1 when its owner name or fixed part runs past the end. No allocation: hot path.
+ */
+export function recordFixed(msg: Uint8Array, offset: number): number {
+  const fixed = skipName(msg, offset);
+  return fixed < 0 || fixed + 10 > msg.length ? -1 : fixed;
+}
+
+/** Where the record whose fixed part starts at `fixed` ends, or -1 when its RDATA runs past. */
+export function recordEnd(msg: Uint8Array, fixed: number): number {
+  const end = fixed + 10 + readU16(msg, fixed + 8);
+  return end > msg.length ? -1 : end;
 }
 
 /** The serial of an SOA record's RDATA (after the two names). */

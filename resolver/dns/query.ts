@@ -6,8 +6,8 @@
  * every shape it does not know so that the query takes `parseQuery`'s way.
  */
 import { FLAG, HEADER_BYTES, OPCODE, opcodeOf, RCODE, TYPE } from './codes.js';
-import { readU16 } from './message.js';
-import { lower, MAX_NAME_WIRE, skipName } from './name.js';
+import { readU16, recordEnd, recordFixed } from './message.js';
+import { lower, MAX_NAME_WIRE } from './name.js';
 import { type ClientEdns, PLAIN_UDP_LIMIT, readOptInto } from './opt.js';
 
 export interface Question extends ClientEdns {
@@ -81,18 +81,15 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   const rrs = readU16(msg, 6) + readU16(msg, 8) + readU16(msg, 10);
   offset = question.questionEnd;
   for (let i = 0; i < rrs; i++) {
-    const start = offset;
-    const nameEnd = skipName(msg, offset);
-    if (nameEnd < 0 || nameEnd + 10 > msg.length) return formErr;
-    const type = readU16(msg, nameEnd);
-    const rdlength = readU16(msg, nameEnd + 8);
-    if (type === TYPE.OPT) {
+    const fixed = recordFixed(msg, offset);
+    if (fixed < 0) return formErr;
+    if (readU16(msg, fixed) === TYPE.OPT) {
       // One OPT at most, owned by the root (RFC 6891 §6.1.1).
-      if (question.edns || nameEnd !== start + 1) return formErr;
-      readOptInto(msg, nameEnd, question);
+      if (question.edns || fixed !== offset + 1) return formErr;
+      readOptInto(msg, fixed, question);
     }
-    offset = nameEnd + 10 + rdlength;
-    if (offset > msg.length) return formErr;
+    offset = recordEnd(msg, fixed);
+    if (offset < 0) return formErr;
   }
   return { ok: true, question };
 }

@@ -4,7 +4,7 @@
  * targets, and where its OPT record sits.
  */
 import { RCODE, TYPE } from './codes.js';
-import { readU16, readU32 } from './message.js';
+import { readU16, readU32, recordEnd, recordFixed } from './message.js';
 import { readName, skipName } from './name.js';
 import { WireError } from './wire-error.js';
 
@@ -49,13 +49,13 @@ export function shapeOf(msg: Uint8Array): ResponseShape | undefined {
   const total = an + ns + ar;
   for (let i = 0; i < total; i++) {
     const start = offset;
-    const nameEnd = skipName(msg, offset);
-    if (nameEnd < 0 || nameEnd + 10 > msg.length) return undefined;
+    const nameEnd = recordFixed(msg, offset);
+    if (nameEnd < 0) return undefined;
     const type = readU16(msg, nameEnd);
     const ttl = readU32(msg, nameEnd + 4);
     const rdlength = readU16(msg, nameEnd + 8);
-    offset = nameEnd + 10 + rdlength;
-    if (offset > msg.length) return undefined;
+    offset = recordEnd(msg, nameEnd);
+    if (offset < 0) return undefined;
     if (type === TYPE.OPT) {
       if (i === total - 1) shape.optOffset = start;
       continue;

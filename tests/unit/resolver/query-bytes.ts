@@ -28,3 +28,8 @@ export function query(name: string, o: QueryOptions = {}): Buffer {
       : [],
   });
 }
+
+/** The same for AAAA. */
+export function aaaaQuery(name: string, o: QueryOptions = {}): Buffer {
+  return query(name, { type: 'AAAA', ...o });
+}

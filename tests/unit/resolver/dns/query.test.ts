@@ -4,11 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { OPCODE, RCODE } from '../../../../resolver/dns/codes.js';
 import { udpLimit } from '../../../../resolver/dns/opt.js';
 import { emptyQuestion, parseQuery, readPlainQuery } from '../../../../resolver/dns/query.js';
-import { query as bytesOf } from '../query-bytes.js';
+import { aaaaQuery as query } from '../query-bytes.js';
 
 describe('parseQuery', () => {
   it('reads the question in lower case, and EDNS size and DO', () => {
-    const r = parseQuery(query('WwW.Example.TEST', { edns: true, do: true, size: 4096 }));
+    const r = parseQuery(query('WwW.Example.TEST', { edns: true, dnssecOk: true, udpSize: 4096 }));
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.question).toMatchObject({
@@ -65,7 +65,7 @@ describe('parseQuery', () => {
   });
 
   it("reads the EDNS version (BADVERS is the caller's), and takes a claimed size under 512 as 512", () => {
-    const v1 = query('a.test', { edns: true, size: 100 });
+    const v1 = query('a.test', { edns: true, udpSize: 100 });
     v1[v1.length - 5] = 1; // the OPT TTL's version byte
     const r = parseQuery(v1);
     expect(r.ok && r.question).toMatchObject({ edns: true, ednsVersion: 1, udpSize: 512 });
@@ -130,13 +130,3 @@ describe('readPlainQuery (the fast path reader)', () => {
     expect(readPlainQuery(Buffer.concat([query('a.test'), Buffer.from([0])]), q)).toBe(-1);
   });
 });
-
-/** An AAAA query, with EDNS when asked. */
-function query(name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) {
-  return bytesOf(name, {
-    type: 'AAAA',
-    ...(opts.edns && { edns: true }),
-    ...(opts.do && { dnssecOk: true }),
-    ...(opts.size !== undefined && { udpSize: opts.size }),
-  });
-}

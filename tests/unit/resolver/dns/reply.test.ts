@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OPCODE, RCODE } from '../../../../resolver/dns/codes.js';
 import { parseQuery } from '../../../../resolver/dns/query.js';
 import { badVersion, errorReply, reply, truncated } from '../../../../resolver/dns/reply.js';
-import { query as bytesOf } from '../query-bytes.js';
+import { aaaaQuery as query } from '../query-bytes.js';
 
 function parsed(bytes: Uint8Array) {
   const r = parseQuery(bytes);
@@ -31,7 +31,7 @@ describe('reply', () => {
 
 describe('badVersion (RFC 6891 §6.1.3)', () => {
   it('answers BADVERS (16): 0 in the header, 1 in the OPT extended bits, our version 0, DO echoed', () => {
-    const bytes = query('a.test', { edns: true, do: true });
+    const bytes = query('a.test', { edns: true, dnssecOk: true });
     bytes[bytes.length - 5] = 1;
     const out = badVersion(bytes, parsed(bytes));
     expect((out[3] as number) & 0x0f).toBe(0);
@@ -60,13 +60,3 @@ describe('errorReply', () => {
     expect(errorReply(notify, RCODE.FORMERR, Buffer.from([0, 0, 1, 0, 1])).readUInt16BE(4)).toBe(1);
   });
 });
-
-/** An AAAA query, with EDNS when asked. */
-function query(name: string, opts: { edns?: boolean; do?: boolean; size?: number } = {}) {
-  return bytesOf(name, {
-    type: 'AAAA',
-    ...(opts.edns && { edns: true }),
-    ...(opts.do && { dnssecOk: true }),
-    ...(opts.size !== undefined && { udpSize: opts.size }),
-  });
-}
