@@ -18,11 +18,13 @@ import type { Stats } from './stats.js';
 
 /** Names remembered; ~8.5 MB of typed arrays when full. */
 const TABLE_ENTRIES = 131_072;
+/** Policies numbered 1-254 in the table's one-byte key (0: none chosen yet). */
+export const FAST_PATH_MAX_POLICIES = 254;
 
 export interface FastPathParts {
   /** The stages' fast forms, chained (fastChain). */
   chain: FastNext;
-  /** Every policy a client can get, the fallback included (at most 254). */
+  /** Every policy a client can get, the fallback included (at most FAST_PATH_MAX_POLICIES). */
   policies: readonly Policy[];
   /** Bumped when the lists in force change: every name's facts are dropped. */
   listGeneration: () => number;
@@ -47,7 +49,8 @@ export class FastPath {
   };
 
   constructor(private readonly parts: FastPathParts) {
-    if (parts.policies.length > 254) throw new Error('the fast path keys at most 254 policies');
+    if (parts.policies.length > FAST_PATH_MAX_POLICIES)
+      throw new Error(`the fast path keys at most ${FAST_PATH_MAX_POLICIES} policies`);
     this.policyNumber = new Map<Policy | undefined, number>([[undefined, 0]]);
     parts.policies.forEach((p, i) => {
       this.policyNumber.set(p, i + 1);

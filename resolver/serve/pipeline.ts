@@ -7,7 +7,7 @@ import { RCODE } from '../dns/codes.js';
 import { reply } from '../dns/reply.js';
 import type { AddressSet } from '../net/address-set.js';
 import { chain, fastChain, type OnStageError, type Policy, type Stage } from './context.js';
-import { FastPath } from './fast-path.js';
+import { FAST_PATH_MAX_POLICIES, FastPath } from './fast-path.js';
 import { type Handler, makeHandler, type QueryLog } from './handler.js';
 import { AclStage } from './stages/acl.js';
 import { type BlockAnswer, Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
@@ -69,13 +69,16 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     return reply(ctx.query, ctx.q, RCODE.SERVFAIL);
   };
   const handle = makeHandler(chain(stages, onError), stats, parts.queryLog);
-  const fast = parts.queryLog
-    ? undefined
-    : new FastPath({
-        chain: fastChain(stages),
-        policies: [...parts.policies.map((p) => p.policy), parts.fallback],
-        listGeneration: parts.listGeneration,
-        stats,
-      });
+  const policies = [...parts.policies.map((p) => p.policy), parts.fallback];
+  // The fast path keys names by policy number in a byte; beyond that every query takes the chain.
+  const fast =
+    parts.queryLog || policies.length > FAST_PATH_MAX_POLICIES
+      ? undefined
+      : new FastPath({
+          chain: fastChain(stages),
+          policies,
+          listGeneration: parts.listGeneration,
+          stats,
+        });
   return { stages, handle, fast };
 }
