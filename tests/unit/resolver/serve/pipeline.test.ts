@@ -310,3 +310,54 @@ describe('protocol answers before the chain', () => {
     expect(handle(response, '127.0.0.1', 'udp')).toBeUndefined();
   });
 });
+
+describe('building the pipeline', () => {
+  it('declares the stage order once, and leaves more policies than the fast path keys to the chain', () => {
+    const base = {
+      acl: new AddressSet(['127.0.0.0/8']),
+      rateLimit: { perSecond: 0, burst: 1 },
+      fallback: { name: 'default', categories: undefined, safeSearch: false },
+      lists: { match: () => ({ blocked: false as const }) },
+      listGeneration: () => 0,
+      block: {
+        mode: 'nxdomain' as const,
+        ipv4: new Uint8Array(4),
+        ipv6: new Uint8Array(16),
+        ttl: 60,
+        blockedCategories: new Set<string>(),
+      },
+      cache: new CacheStage(
+        { maxEntries: 10, minTtl: 0, maxTtl: 60, maxNegativeTtl: 60 },
+        new Stats(),
+      ),
+      upstream: { resolve: async (q: Uint8Array) => upstream(q) },
+      stats: new Stats(),
+      log: { error: () => undefined },
+    };
+    const policy = (i: number) => ({
+      subnets: new AddressSet([`10.${i >> 8}.${i & 0xff}.0/24`]),
+      policy: { name: `p${i}`, categories: undefined, safeSearch: false },
+    });
+    const few = buildPipeline({ ...base, policies: [policy(1)] });
+    expect(few.stages.map((s) => s.name)).toEqual([
+      'acl',
+      'rate-limit',
+      'class',
+      'policy',
+      'special-names',
+      'blocklist',
+      'cname-cloak',
+      'cache',
+      'forward',
+    ]);
+    expect(few.fast).toBeDefined();
+    const many = buildPipeline({
+      ...base,
+      policies: Array.from({ length: 300 }, (_, i) => policy(i)),
+    });
+    expect(many.fast).toBeUndefined();
+    expect(
+      buildPipeline({ ...base, policies: [], queryLog: { info: () => undefined } }).fast,
+    ).toBeUndefined();
+  });
+});
