@@ -8,7 +8,7 @@ import { defaultSha256, encodeAscii, entryHash, filterHash, type Sha256 } from '
 import { sortUniquePairs } from '../hash-array.js';
 import { keyId, publicKeyOf } from '../keys.js';
 import { buildPrefilter, prefilterBits } from '../prefilter.js';
-import type { ListEntry } from '../sources/parse.js';
+import type { ListEntry } from '../sources/entries.js';
 import {
   type BundleMeta,
   FLAG_PLAINTEXT,
@@ -21,12 +21,9 @@ import {
   sectionOffsets,
   URL_MASK_BIT,
 } from './layout.js';
-import { encodePlaintext } from './plaintext.js';
+import { type Expressions, encodePlaintext } from './plaintext.js';
 
-export interface Expressions {
-  block: string[];
-  allow: string[];
-}
+export type { Expressions } from './plaintext.js';
 
 export interface BuildOptions {
   meta: Omit<BundleMeta, 'publisher'>;

@@ -2,7 +2,12 @@
  * The optional plaintext section: one expression a line, `+` for block and `-` for allow,
  * block lines first, each group sorted.
  */
-import type { Expressions } from './build.js';
+
+/** A list's block and allow expressions, as a bundle carries them. */
+export interface Expressions {
+  block: string[];
+  allow: string[];
+}
 
 export function encodePlaintext(block: string[], allow: string[]): Uint8Array {
   const lines = [

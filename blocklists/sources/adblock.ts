@@ -1,6 +1,6 @@
 import { SourceCollector } from './collector.js';
+import type { ParsedSource } from './entries.js';
 import { type CommentStripper, sourceLines } from './lines.js';
-import type { ParsedSource } from './parse.js';
 
 /** `||domain^` blocks a domain and its subdomains; `@@||domain^` allows them. */
 const DOMAIN_RULE = /^(@@)?\|\|([^/^$|*]+)\^$/;

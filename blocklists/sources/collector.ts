@@ -1,5 +1,5 @@
+import type { ListEntry, ParsedSource, SourceProblem } from './entries.js';
 import { listedDomain } from './listed-domain.js';
-import type { ListEntry, ParsedSource, SourceProblem } from './parse.js';
 
 /**
  * Gathers one file's entries, without duplicates and in order of first appearance, and its

@@ -1,8 +1,8 @@
 import { canonicalHostname } from '../canonical/hostname.js';
 import { domainExpression, isIpAddress, urlEntryExpression } from '../canonical/url.js';
 import { SourceCollector } from './collector.js';
+import type { ParsedSource } from './entries.js';
 import { sourceLines } from './lines.js';
-import type { ParsedSource } from './parse.js';
 
 type CsvRow = { ok: true; fields: string[] } | { ok: false; reason: string };
 

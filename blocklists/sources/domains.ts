@@ -1,6 +1,6 @@
 import { SourceCollector } from './collector.js';
+import type { ParsedSource } from './entries.js';
 import { commentFrom, sourceLines } from './lines.js';
-import type { ParsedSource } from './parse.js';
 
 /** A plain domain list: one domain (or `*.domain`) per line, `#` comments. */
 export function parseDomainList(text: string, file: string): ParsedSource {

@@ -1,8 +1,8 @@
 import { whatwgHost } from '../canonical/hostname.js';
 import { isIpAddress } from '../canonical/url.js';
 import { SourceCollector } from './collector.js';
+import type { ParsedSource } from './entries.js';
 import { commentFrom, sourceLines } from './lines.js';
-import type { ParsedSource } from './parse.js';
 
 /** Names every system hosts file carries; lines made only of them are skipped without a word. */
 const BOILERPLATE_NAMES = new Set([

@@ -6,25 +6,12 @@
 import { parseAdblock } from './adblock.js';
 import { parseCsvUrls } from './csv.js';
 import { parseDomainList } from './domains.js';
+import type { ParsedSource, SourceProblem } from './entries.js';
 import { parseHosts } from './hosts.js';
 import { sourceLines } from './lines.js';
 import { parseRpzZone } from './rpz.js';
 
-/** A domain entry covers the host and all its subdomains; a URL entry one Safe Browsing expression. */
-export type ListEntry =
-  | { kind: 'domain'; host: string; allow: boolean }
-  | { kind: 'url'; expression: string; allow: boolean };
-
-export interface SourceProblem {
-  file: string;
-  line: number;
-  reason: string;
-}
-
-export interface ParsedSource {
-  entries: ListEntry[];
-  problems: SourceProblem[];
-}
+export type { ListEntry, ParsedSource, SourceProblem } from './entries.js';
 
 export type SourceFormat = 'domains' | 'hosts' | 'adblock' | 'rpz' | 'csv';
 

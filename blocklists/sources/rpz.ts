@@ -1,6 +1,6 @@
 import { SourceCollector } from './collector.js';
+import type { ParsedSource } from './entries.js';
 import { commentFrom, type SourceLine, sourceLines } from './lines.js';
-import type { ParsedSource } from './parse.js';
 
 /** One resource record or directive; a record spread over lines in `( ... )` is joined. */
 interface ZoneRecord {

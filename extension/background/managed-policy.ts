@@ -4,7 +4,7 @@
  * wrong shape are ignored, so a typo in a policy never switches protection off.
  */
 import { browser } from './api.js';
-import type { Subscription } from './settings.js';
+import type { Subscription } from './subscription.js';
 
 export interface ManagedPolicy {
   subscriptions?: Subscription[];

@@ -5,12 +5,9 @@
 import { browser } from './api.js';
 import { type ManagedPolicy, readManagedPolicy } from './managed-policy.js';
 import type { PinRecord } from './pin.js';
+import type { Subscription } from './subscription.js';
 
-export interface Subscription {
-  url: string;
-  /** `kalkan-ed25519-public <base64>`: the publisher key this list must be signed by. */
-  publicKey: string;
-}
+export type { Subscription } from './subscription.js';
 
 export type Language = 'auto' | 'en' | 'ru' | 'ky';
 

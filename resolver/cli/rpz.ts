@@ -1,6 +1,7 @@
 /** `kalkan rpz serve`: the RPZ primary ISPs' DNS fleets pull the list from. */
 import { readFile } from 'node:fs/promises';
 import { readPublicKeys } from '../lists/files.js';
+import { type HostPort, parseHostPort } from '../net/host-port.js';
 import type { NotifyTarget } from '../rpz/notify.js';
 import { startRpzPrimary } from '../rpz/server.js';
 import { parseTsigKey } from '../rpz/tsig.js';
@@ -26,13 +27,13 @@ export function rpzCommand(args: string[]): Promise<number> {
   return runSubcommand({ serve }, args, USAGE);
 }
 
-/** HOST:PORT, with [v6]:PORT for IPv6. */
-function hostPort(text: string, flag: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(text);
-  const port = match ? Number(match[3]) : Number.NaN;
-  if (!match || port < 1 || port > 65535)
-    throw new UsageError(`${flag} must be HOST:PORT (IPv6 as [ADDR]:PORT), got "${text}"`);
-  return { host: (match[1] ?? match[2]) as string, port };
+/** HOST:PORT, with [v6]:PORT for IPv6 (the config's parser). */
+function hostPort(text: string, flag: string): HostPort {
+  try {
+    return parseHostPort(text);
+  } catch (error) {
+    throw new UsageError(`${flag} must be HOST:PORT: ${(error as Error).message}`);
+  }
 }
 
 async function serve(args: string[]): Promise<number> {

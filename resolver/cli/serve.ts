@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
+import { formatHostPort } from '../net/host-port.js';
 import { isClusterPrimary, runPrimary } from '../serve/cluster.js';
 import {
   type Config,
@@ -70,8 +71,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (config.upstreams.length === 0) {
     // Never forward to ourselves: a machine whose resolv.conf names this server would loop.
-    const own = new Set(config.listen);
-    config.upstreams = (await systemUpstreams()).filter((u) => !own.has(u));
+    const own = new Set(config.listen.map(formatHostPort));
+    config.upstreams = (await systemUpstreams()).filter((u) => !own.has(formatHostPort(u)));
   }
   // Workers were checked by the primary, which forked them only if all was well.
   const problems = cluster.isWorker
@@ -129,19 +130,22 @@ function withFlags(
   },
 ): Config {
   const flagged = {
-    ...config,
     ...(values.listen && { listen: values.listen }),
     ...(values.upstream && { upstreams: values.upstream }),
     ...(values.list && { lists: values.list.map((f) => ({ file: resolve(f) })) }),
     ...(values.trust && { trust: values.trust.map((f) => resolve(f)) }),
     ...(values.status && { status: values.status }),
   };
-  const result = configSchema.safeParse(flagged);
+  // The flags go through the config's own schema for their keys: one parser for both.
+  const keys = Object.fromEntries(Object.keys(flagged).map((k) => [k, true])) as {
+    [K in keyof typeof flagged]?: true;
+  };
+  const result = configSchema.pick(keys).safeParse(flagged);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new UsageError(`--${String(issue?.path[0] ?? '')}: ${issue?.message}\n${USAGE}`);
   }
-  return { ...result.data, dataDir: config.dataDir };
+  return { ...config, ...result.data };
 }
 
 /** A start error as one line naming the key: a bind error names the listener's key. */

@@ -4,6 +4,18 @@
  * except from `allowUnsigned` networks), then SOA, AXFR or IXFR for the zone, and a precise
  * refusal for everything else. Answers to signed requests are signed.
  */
+
+import { CLASS, FLAG, OPCODE, opcodeOf, RCODE, TYPE } from '../dns/codes.js';
+import {
+  type ParsedMessage,
+  parseMessage,
+  questionBytes,
+  readHeader,
+  soaSerial,
+} from '../dns/message.js';
+import { errorReply } from '../dns/reply.js';
+import { WireError } from '../dns/wire-error.js';
+import { MessageWriter } from '../dns/writer.js';
 import type { AddressSet } from '../net/address-set.js';
 import type { ZoneHistory } from './history.js';
 import { serialNewer } from './serial.js';
@@ -18,22 +30,6 @@ import {
   unsignedTsigError,
   verifyMessage,
 } from './tsig.js';
-import {
-  CLASS_IN,
-  errorReply,
-  FLAG,
-  MessageWriter,
-  OPCODE,
-  opcodeOf,
-  type ParsedMessage,
-  parseMessage,
-  questionBytes,
-  RCODE,
-  readHeader,
-  soaSerial,
-  TYPE,
-  WireError,
-} from './wire.js';
 import type { RpzZone } from './zone.js';
 
 export interface RpzCounters {
@@ -166,7 +162,7 @@ export function handleRequest(
     return sign(errorReply(msg, RCODE.FORMERR));
   }
   const { zone } = state;
-  if (q.name !== zone.origin || q.class !== CLASS_IN) {
+  if (q.name !== zone.origin || q.class !== CLASS.IN) {
     counters.refused++;
     return sign(errorReply(msg, RCODE.REFUSED, question));
   }

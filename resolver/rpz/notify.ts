@@ -6,10 +6,11 @@
 
 import { randomInt } from 'node:crypto';
 import type { Socket } from 'node:dgram';
+import { FLAG, OPCODE, TYPE } from '../dns/codes.js';
+import { MessageWriter } from '../dns/writer.js';
 import type { AddressSet } from '../net/address-set.js';
 import { writeSoa } from './transfer.js';
 import { signMessage, type TsigKey } from './tsig.js';
-import { FLAG, MessageWriter, OPCODE, TYPE } from './wire.js';
 import type { RpzZone } from './zone.js';
 
 export interface NotifyTarget {

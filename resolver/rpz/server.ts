@@ -8,6 +8,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { type FSWatcher, watch } from 'node:fs';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { basename, dirname } from 'node:path';
+import { FrameReader, frame } from '../dns/tcp-frame.js';
 import { loadBundleFile } from '../lists/files.js';
 import { AddressSet, LOOPBACK } from '../net/address-set.js';
 import { type HandlerState, handleRequest, newCounters, type RpzCounters } from './handler.js';
@@ -253,22 +254,21 @@ function serveTcp(tcp: Server, state: HandlerState): Set<Socket> {
     socket.on('close', () => connections.delete(socket));
     socket.on('error', () => socket.destroy());
     socket.setTimeout(TCP_IDLE_MS, () => socket.destroy());
-    let pending = Buffer.alloc(0);
+    const frames = new FrameReader();
     let queued = 0;
     let chain = Promise.resolve();
     socket.on('data', (chunk) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= 2) {
-        const length = pending.readUInt16BE(0);
-        if (length < 12) {
+      frames.push(chunk);
+      for (;;) {
+        const next = frames.next();
+        if (next === undefined) break;
+        if (next === null) {
           // Not even a header: nothing to answer to.
           state.counters.formErr++;
           socket.destroy();
           return;
         }
-        if (pending.length < 2 + length) break;
-        const msg = Buffer.from(pending.subarray(2, 2 + length));
-        pending = pending.subarray(2 + length);
+        const msg = Buffer.from(next);
         if (++queued > MAX_QUEUED_PER_CONNECTION) {
           socket.destroy();
           return;
@@ -315,10 +315,7 @@ async function answerTcp(socket: Socket, msg: Buffer, state: HandlerState): Prom
 
 /** Writes one length-prefixed message, waiting when the peer reads slower than we write. */
 function write(socket: Socket, message: Buffer): Promise<void> {
-  const framed = Buffer.allocUnsafe(message.length + 2);
-  framed.writeUInt16BE(message.length, 0);
-  message.copy(framed, 2);
-  if (socket.destroyed || socket.write(framed)) return Promise.resolve();
+  if (socket.destroyed || socket.write(frame(message))) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       socket.off('drain', done);

@@ -5,8 +5,9 @@
  * most 16 KiB, where every compression pointer still reaches its target.
  */
 import { RPZ_NS, type RpzRecord } from '../../blocklists/exports/rpz.js';
+import { FLAG, TYPE } from '../dns/codes.js';
+import { MessageWriter } from '../dns/writer.js';
 import type { ZoneDiff } from './history.js';
-import { FLAG, MessageWriter, TYPE } from './wire.js';
 import type { RpzZone } from './zone.js';
 
 export type TransferItem = { soa: number } | { ns: true } | { record: RpzRecord };

@@ -5,17 +5,10 @@
  * later message covers the previous MAC, the message, and only the timers.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import {
-  CLASS_ANY,
-  nameToWire,
-  type ParsedMessage,
-  parseMessage,
-  readName,
-  TYPE,
-  u16,
-  u32,
-  WireError,
-} from './wire.js';
+import { CLASS, TYPE } from '../dns/codes.js';
+import { type ParsedMessage, parseMessage, u16, u32 } from '../dns/message.js';
+import { nameToWire, readName } from '../dns/name.js';
+import { WireError } from '../dns/wire-error.js';
 
 export const TSIG_ALGORITHMS = {
   'hmac-sha256': { hash: 'sha256', bytes: 32 },
@@ -81,7 +74,7 @@ export function findTsig(msg: Uint8Array, parsed: ParsedMessage): TsigRecord | u
   const record = parsed.records[index];
   if (!record || index !== parsed.records.length - 1 || record.section !== 'additional')
     throw new WireError('TSIG record is not the last additional record');
-  if (record.class !== CLASS_ANY || record.ttl !== 0) throw new WireError('TSIG class/TTL wrong');
+  if (record.class !== CLASS.ANY || record.ttl !== 0) throw new WireError('TSIG class/TTL wrong');
   const alg = readName(msg, record.rdata);
   let p = alg.end;
   const timeSigned = u16(msg, p) * 2 ** 32 + u32(msg, p + 2);
@@ -153,7 +146,7 @@ function computeMac(
     hmac.update(
       Buffer.concat([
         nameToWire(key.name),
-        u16b(CLASS_ANY),
+        u16b(CLASS.ANY),
         Buffer.alloc(4), // TTL 0
         nameToWire(key.algorithm),
         u48(vars.timeSigned),
@@ -181,7 +174,7 @@ function tsigRecord(key: TsigKey, mac: Buffer, originalId: number, vars: Variabl
   ]);
   const head = Buffer.alloc(10);
   head.writeUInt16BE(TYPE.TSIG, 0);
-  head.writeUInt16BE(CLASS_ANY, 2);
+  head.writeUInt16BE(CLASS.ANY, 2);
   head.writeUInt32BE(0, 4);
   head.writeUInt16BE(rdata.length, 8);
   return Buffer.concat([nameToWire(key.name), head, rdata]);
@@ -224,7 +217,7 @@ export function unsignedTsigError(
 ): Buffer {
   const record = Buffer.concat([
     nameToWire(request.keyName),
-    Buffer.from([0, TYPE.TSIG, 0, CLASS_ANY, 0, 0, 0, 0]),
+    Buffer.from([0, TYPE.TSIG, 0, CLASS.ANY, 0, 0, 0, 0]),
     u16b(nameToWire(request.algorithm).length + 16),
     nameToWire(request.algorithm),
     u48(now),

@@ -12,7 +12,7 @@ import {
   rpzRecords,
   rpzSoa,
 } from '../../blocklists/exports/rpz.js';
-import { nameToWire } from './wire.js';
+import { nameToWire } from '../dns/name.js';
 
 export class RpzError extends Error {
   override name = 'RpzError';

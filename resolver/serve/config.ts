@@ -3,23 +3,29 @@
  * the line it is on. Paths are relative to the config file's directory.
  */
 import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseCidr } from '../net/address-set.js';
+import { parseHostPort, parseUpstream, type UpstreamAddress } from '../net/host-port.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
 
-const hostPort = z
-  .string()
-  .regex(/^(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):\d{1,5}$/, 'expected HOST:PORT (IPv6 as [ADDR]:PORT)');
-const upstream = z
-  .string()
-  .regex(
-    /^(?:(?:udp|tcp):\/\/)?(?:\[[0-9a-fA-F:.]+\]|[^:[\]\s/]+)(?::\d{1,5})?$/,
-    'expected HOST[:PORT] or tcp://HOST[:PORT]',
-  );
+/** A string the schema turns into a typed value once, its parser's error as the message. */
+function parsedBy<T>(parse: (text: string) => T) {
+  return z.string().transform((text, ctx): T => {
+    try {
+      return parse(text);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
+}
+const hostPort = parsedBy((text) => parseHostPort(text));
+const upstream = parsedBy(parseUpstream);
 const cidr = z.string().refine((s) => {
   const [address, bits] = parseCidr(s);
   const max = address.includes(':') ? 128 : 32;
@@ -83,7 +89,7 @@ const rpzPrimary = z.strictObject({
 });
 
 export const configSchema = z.strictObject({
-  listen: z.array(hostPort).min(1).default(['127.0.0.1:53', '[::1]:53']),
+  listen: z.array(hostPort).min(1).prefault(['127.0.0.1:53', '[::1]:53']),
   /** Empty: the nameservers in /etc/resolv.conf. */
   upstreams: z.array(upstream).default([]),
   upstreamTimeoutMs: z.number().int().min(50).max(30_000).default(1500),
@@ -156,7 +162,7 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   /** HOST:PORT of the status page and /metrics; null turns it off. */
-  status: hostPort.nullable().default('127.0.0.1:8053'),
+  status: hostPort.nullable().prefault('127.0.0.1:8053'),
   /**
    * Host names the status page answers to besides IP addresses and localhost (e.g. a LAN name
    * like kalkan.lan); any other Host is refused, so a DNS-rebinding page cannot read it.
@@ -295,8 +301,8 @@ export async function readConfigFile(path: string): Promise<Config> {
   return resolvePaths(parseConfig(text, path), dirname(resolve(path)));
 }
 
-/** The nameservers of /etc/resolv.conf as HOST:53 upstreams. */
-export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<string[]> {
+/** The nameservers of /etc/resolv.conf (IP addresses, zone dropped) as port 53 upstreams. */
+export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<UpstreamAddress[]> {
   let text = '';
   try {
     text = await readFile(path, 'utf8');
@@ -306,6 +312,7 @@ export async function systemUpstreams(path = '/etc/resolv.conf'): Promise<string
   return text
     .split('\n')
     .map((line) => /^\s*nameserver\s+(\S+)/.exec(line)?.[1])
-    .filter((a): a is string => a !== undefined)
-    .map((a) => (a.includes(':') ? `[${a.split('%')[0]}]:53` : `${a}:53`));
+    .map((a) => a?.split('%')[0])
+    .filter((a): a is string => a !== undefined && isIP(a) !== 0)
+    .map((host): UpstreamAddress => ({ host, port: 53, protocol: 'udp' }));
 }

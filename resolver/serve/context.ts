@@ -2,8 +2,15 @@
  * What every stage sees: the query's bytes, its parsed question, who asked and over what,
  * and what earlier stages decided. A stage answers (returns bytes) or hands on to `next`.
  * Replies are synchronous where they can be (blocked, cached) so the hot path never awaits.
+ *
+ * A stage may also offer a fast form for the UDP fast path: synchronous, on a context whose
+ * question name is not built as a string (the stage asks `facts()` instead), returning bytes
+ * or undefined to hand the query to the full chain. A stage without a fast form ends the fast
+ * path there, so a new stage can never be skipped by it.
  */
-import type { Question } from './wire.js';
+import type { Verdict } from '../../blocklists/matcher.js';
+import type { Question } from '../dns/query.js';
+import type { CachedAnswer } from './cached-answer.js';
 
 export interface Policy {
   name: string;
@@ -27,18 +34,76 @@ export interface QueryContext {
 export type Reply = Uint8Array | Promise<Uint8Array>;
 export type Next = (ctx: QueryContext) => Reply;
 
+/**
+ * What the fast path has learnt about one question name under one policy, kept between
+ * queries and dropped whenever the lists in force change. Each stage keeps its own field.
+ */
+export interface NameFacts {
+  /** Lower case, no trailing dot. */
+  readonly name: string;
+  /** The special-names stage answers this name itself. */
+  special?: boolean;
+  verdict?: Verdict;
+  /** The cache's A, A+DO, AAAA, AAAA+DO entries, found once by name. */
+  readonly answers: (CachedAnswer | undefined)[];
+}
+
+export interface FastContext extends QueryContext {
+  /** The facts of this question's name under `policy` (set that first). */
+  facts(): NameFacts;
+}
+
+/** A fast form's answer, or undefined: the full chain takes the query. */
+export type FastNext = (ctx: FastContext) => Uint8Array | undefined;
+
 export interface Stage {
   readonly name: string;
   handle(ctx: QueryContext, next: Next): Reply;
+  /**
+   * The synchronous form, wired once to the fast forms after it (its own closure, so that
+   * every call site stays monomorphic). When it returns undefined the full chain runs the
+   * query from the start, so it must leave no trace then (no counter bumped, no token taken).
+   */
+  fast?(next: FastNext): FastNext;
 }
 
-/** Chains stages in order; the last `next` is `end` (reached only if no stage answers). */
-export function chain(stages: readonly Stage[], end: Next): Next {
-  let next = end;
+/** What a stage that throws or rejects gets the client instead: bytes (SERVFAIL), always. */
+export type OnStageError = (stage: string, ctx: QueryContext, error: unknown) => Uint8Array;
+
+const NO_ANSWER: Next = () => {
+  throw new Error('the last stage handed the query on');
+};
+
+/**
+ * Chains stages in order. Each stage runs guarded: a throw or a rejection becomes
+ * `onError`'s answer, named after the stage where it happened.
+ */
+export function chain(stages: readonly Stage[], onError: OnStageError): Next {
+  let next = NO_ANSWER;
   for (let i = stages.length - 1; i >= 0; i--) {
     const stage = stages[i] as Stage;
     const after = next;
-    next = (ctx) => stage.handle(ctx, after);
+    const failed = (ctx: QueryContext) => (error: unknown) => onError(stage.name, ctx, error);
+    next = (ctx) => {
+      try {
+        const answer = stage.handle(ctx, after);
+        return answer instanceof Uint8Array ? answer : answer.catch(failed(ctx));
+      } catch (error) {
+        return failed(ctx)(error);
+      }
+    };
+  }
+  return next;
+}
+
+const FAST_END: FastNext = () => undefined;
+
+/** The same stages' fast forms in the same order, cut at the first stage without one. */
+export function fastChain(stages: readonly Stage[]): FastNext {
+  let next = FAST_END;
+  for (let i = stages.length - 1; i >= 0; i--) {
+    const stage = stages[i] as Stage;
+    next = stage.fast ? stage.fast(next) : FAST_END;
   }
   return next;
 }

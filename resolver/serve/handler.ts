@@ -1,13 +1,14 @@
 /**
  * From bytes in to bytes out, for any transport: read the question (malformed queries get
- * FORMERR/NOTIMP or nothing), run the stage chain, fit the answer to the transport. Returns
- * undefined when there is nothing to send.
+ * FORMERR/NOTIMP/REFUSED or nothing, an EDNS version we do not speak BADVERS), run the stage
+ * chain, fit the answer to the transport. Returns undefined when there is nothing to send.
  */
+import { parseQuery } from '../dns/query.js';
+import { badVersion, errorReply } from '../dns/reply.js';
 import { type Next, type QueryContext, thenReply } from './context.js';
 import { fitTransport } from './edns.js';
 import { queryLogFields } from './query-log.js';
 import type { Stats } from './stats.js';
-import { headerOnlyReply, parseQuery, Rcode, reply } from './wire.js';
 
 export type Handler = (
   msg: Uint8Array,
@@ -22,16 +23,11 @@ export interface QueryLog {
 export function makeHandler(chain: Next, stats: Stats, queryLog?: QueryLog): Handler {
   return (msg, client, transport) => {
     const parsed = parseQuery(msg);
-    if (!parsed.ok)
-      return parsed.id === undefined ? undefined : headerOnlyReply(parsed.id, parsed.rcode);
+    if (!parsed.ok) return parsed.id === undefined ? undefined : errorReply(msg, parsed.rcode);
     stats.query();
     const ctx: QueryContext = { query: msg, q: parsed.question, client, transport };
-    let answer: ReturnType<Next>;
-    try {
-      answer = chain(ctx);
-    } catch {
-      answer = reply(msg, ctx.q, Rcode.ServFail);
-    }
+    if (ctx.q.ednsVersion !== 0) return badVersion(msg, ctx.q);
+    let answer = chain(ctx);
     if (queryLog) {
       answer = thenReply(answer, (bytes) => {
         queryLog.info(queryLogFields(ctx, bytes), 'query');

@@ -63,6 +63,16 @@ export function createMetrics(
       for (const [category, n] of stats.blocked) this.inc({ category }, n);
     },
   });
+  new Counter({
+    name: 'kalkan_stage_failures_total',
+    help: 'Queries answered SERVFAIL because a stage threw or rejected, by stage',
+    labelNames: ['stage'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [stage, n] of stats.stageFailures) this.inc({ stage }, n);
+    },
+  });
   new Gauge({
     name: 'kalkan_list_sequence',
     help: 'Sequence number of each list in force',

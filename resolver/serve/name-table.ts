@@ -4,6 +4,8 @@
  * allocating: FNV-1a over the lower-cased bytes, open addressing in typed arrays, every name
  * (at most 64 wire bytes) kept in one slab. When full it is cleared whole: it is only a cache.
  */
+import { lower } from '../dns/name.js';
+
 export const MAX_NAME_BYTES = 64;
 
 export class NameTable<V> {
@@ -97,9 +99,4 @@ export class NameTable<V> {
     }
     return true;
   }
-}
-
-/** ASCII lower case of one byte (label length bytes are < 64, never letters). */
-function lower(c: number): number {
-  return c >= 65 && c <= 90 ? c | 0x20 : c;
 }

@@ -15,8 +15,8 @@ import { inspectBundle } from '../../blocklists/bundle/load.js';
 import { readBytes, readPublicKeys } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
 import { AddressSet } from '../net/address-set.js';
+import { formatHostPort, type HostPort } from '../net/host-port.js';
 import type { Config } from './config.js';
-import { parseUpstream, splitHostPort } from './server.js';
 
 export interface PreflightOptions {
   /** Bind every listener for a moment (serve, not --check: a running server holds them). */
@@ -55,17 +55,11 @@ export function keyOfAddress(config: Config, host: string, port: number): string
 
 function listenersOf(config: Config, problems: string[]): Listener[] {
   const out: Listener[] = [];
-  const add = (key: string, value: string, protocols: Protocol[]) => {
-    try {
-      const given = Number(/:(\d+)$/.exec(value)?.[1]);
-      if (given < 1 || given > 65_535) throw new Error(`port ${given} is not 1-65535`);
-      const { host, port } = splitHostPort(value);
-      if (isIP(host) === 0 && host !== 'localhost')
-        throw new Error(`"${host}" is not an IP address`);
-      out.push({ key, host, port, protocols });
-    } catch (error) {
-      problems.push(`${key}: ${value}: ${(error as Error).message}`);
-    }
+  // The config schema checked the HOST:PORT form and the port range already.
+  const add = (key: string, { host, port }: HostPort, protocols: Protocol[]) => {
+    if (isIP(host) === 0 && host !== 'localhost')
+      problems.push(`${key}: ${formatHostPort({ host, port })}: "${host}" is not an IP address`);
+    else out.push({ key, host, port, protocols });
   };
   for (const [i, v] of config.listen.entries()) add(`listen[${i}]`, v, ['udp', 'tcp']);
   if (config.status) add('status', config.status, ['tcp']);
@@ -73,24 +67,12 @@ function listenersOf(config: Config, problems: string[]): Listener[] {
   return out;
 }
 
+/** Upstreams are IP addresses by the schema; NOTIFY targets must be too. */
 function checkUpstreams(config: Config, problems: string[]): void {
-  config.upstreams.forEach((u, i) => {
-    try {
-      const { port } = parseUpstream(u);
-      if (port < 1) throw new Error(`${u}: port 0 is not 1-65535`);
-    } catch (error) {
-      problems.push(`upstreams[${i}]: ${(error as Error).message}`);
-    }
-  });
   for (const [i, r] of config.rpz.entries())
-    for (const [j, n] of r.notify.entries()) {
-      try {
-        const { host, port } = splitHostPort(n);
-        if (port < 1 || isIP(host) === 0) throw new Error('expected IP:PORT');
-      } catch (error) {
-        problems.push(`rpz[${i}].notify[${j}]: ${n}: ${(error as Error).message}`);
-      }
-    }
+    for (const [j, n] of r.notify.entries())
+      if (isIP(n.host) === 0)
+        problems.push(`rpz[${i}].notify[${j}]: ${formatHostPort(n)}: expected IP:PORT`);
 }
 
 function checkCidrs(config: Config, problems: string[]): void {

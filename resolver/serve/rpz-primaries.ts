@@ -11,7 +11,6 @@ import { type RpzPrimary, startRpzPrimary } from '../rpz/server.js';
 import { parseTsigKey, type TsigKey } from '../rpz/tsig.js';
 import { buildRpzZone } from '../rpz/zone.js';
 import type { Config } from './config.js';
-import { splitHostPort } from './server.js';
 
 type Section = Config['rpz'][number];
 
@@ -27,12 +26,12 @@ export async function startRpzPrimaries(config: Config, log: Logger): Promise<Na
     for (const section of config.rpz) {
       const zoneLog = log.child({ component: 'rpz', zone: section.zone });
       const primary = await startRpzPrimary({
-        listen: splitHostPort(section.listen),
+        listen: section.listen,
         zone: section.zone,
         listFile: section.list,
         trustedKeys: await readPublicKeys(section.trust ?? config.trust),
         tsigKeys: await Promise.all(section.tsig.map(tsigKey)),
-        notify: section.notify.map((t) => splitHostPort(t)),
+        notify: section.notify,
         ...(section['allow-transfer'] && { allowTransfer: section['allow-transfer'] }),
         ...(section['allow-unsigned'] && { allowUnsigned: section['allow-unsigned'] }),
         ...(section.ttl !== undefined && { ttl: section.ttl }),

@@ -1,53 +1,31 @@
 /**
- * `kalkan serve` assembled: the stage chain (acl → rate-limit → policy → special names →
- * blocklist → CNAME-cloaking check → cache → forward), the UDP and TCP listeners on every
+ * `kalkan serve` assembled: the pipeline (pipeline.ts), the UDP and TCP listeners on every
  * address, the list manager, the status page. start() answers only once the lists are loaded;
  * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
  */
 import cluster from 'node:cluster';
 import type { Server as NetServer } from 'node:net';
-import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
+import { ipv4Bytes, ipv6Bytes } from '../net/address-bytes.js';
 import { AddressSet } from '../net/address-set.js';
+import { formatHostPort } from '../net/host-port.js';
 import type { ReportService } from '../reports/service.js';
 import { workerIndex } from './cluster.js';
 import type { Config } from './config.js';
-import { chain, type Policy } from './context.js';
-import { FastPath } from './fast-path.js';
-import { makeHandler } from './handler.js';
+import type { Policy } from './context.js';
 import type { Metrics } from './metrics.js';
+import { buildPipeline } from './pipeline.js';
 import type { NamedPrimary } from './rpz-primaries.js';
-import { AclStage } from './stages/acl.js';
-import { Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
+import type { ListLookup } from './stages/blocklist.js';
 import { CacheStage } from './stages/cache.js';
-import { CnameCloakStage } from './stages/cname-cloak.js';
-import { ForwardStage } from './stages/forward.js';
-import { ListsReadyStage } from './stages/lists-ready.js';
-import { PolicyStage } from './stages/policy.js';
-import { RateLimitStage } from './stages/rate-limit.js';
-import { SpecialNamesStage } from './stages/special-names.js';
 import { Stats } from './stats.js';
 import { listenTcp } from './transport/tcp.js';
 import type { UdpListener } from './transport/udp.js';
 import { udpTransport } from './transport/udp-io.js';
-import { Forwarder, type UpstreamAddress } from './upstream.js';
-
-export function splitHostPort(value: string, defaultPort?: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(value) ?? /^([^:]+)(?::(\d+))?$/.exec(value);
-  const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
-  if (!m || port === undefined || port > 65_535) throw new Error(`not HOST:PORT: ${value}`);
-  return { host: m[1] as string, port };
-}
-
-export function parseUpstream(value: string): UpstreamAddress {
-  const tcp = value.startsWith('tcp://');
-  const { host, port } = splitHostPort(value.replace(/^(?:udp|tcp):\/\//, ''), 53);
-  if (!isIP(host)) throw new Error(`upstream must be an IP address: ${value}`);
-  return { host, port, protocol: tcp ? 'tcp' : 'udp' };
-}
+import { Forwarder } from './upstream.js';
 
 export class ResolverServer {
   readonly stats = new Stats();
@@ -92,7 +70,7 @@ export class ResolverServer {
       logger: log,
     });
     this.forwarder = new Forwarder({
-      upstreams: config.upstreams.map(parseUpstream),
+      upstreams: config.upstreams,
       timeoutMs: config.upstreamTimeoutMs,
       attempts: config.upstreamAttempts,
       onLatency: (upstream, seconds) => this.metrics?.observeUpstream(upstream, seconds),
@@ -146,56 +124,33 @@ export class ResolverServer {
     const lookup: ListLookup = {
       match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
     };
-    const blocker = new Blocker(
-      {
+    const acl = new AddressSet(config.acl);
+    const { handle, fast } = buildPipeline({
+      acl,
+      rateLimit: config.rateLimit,
+      policies: this.policies,
+      fallback: this.fallback,
+      lists: lookup,
+      listGeneration: () => this.lists.generation,
+      ...(config.whenListsMissing === 'servfail' && { readiness: this.lists }),
+      block: {
         mode: config.block.mode,
-        ipv4: Uint8Array.from(config.block.sinkholeIPv4.split('.').map(Number)),
+        ipv4: ipv4Bytes(config.block.sinkholeIPv4),
         ipv6: ipv6Bytes(config.block.sinkholeIPv6),
         ttl: config.block.ttl,
         blockedCategories: new Set(config.block.blockedCategories),
       },
+      cache: this.cache,
+      upstream: this.forwarder,
       stats,
-    );
-    const acl = new AddressSet(config.acl);
-    const aclStage = new AclStage(acl, stats);
-    const rateLimit = new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats);
-    const policyStage = new PolicyStage(this.policies, this.fallback);
-    const stages = [
-      aclStage,
-      rateLimit,
-      policyStage,
-      ...(config.whenListsMissing === 'servfail' ? [new ListsReadyStage(this.lists, stats)] : []),
-      new SpecialNamesStage(),
-      new BlocklistStage(lookup, blocker),
-      new CnameCloakStage(lookup, blocker),
-      this.cache,
-    ];
-    const forward = new ForwardStage(this.forwarder, stats);
-    const handler = makeHandler(
-      chain(stages, (ctx) => forward.handle(ctx)),
-      stats,
-      config.queryLog ? log.child({ kind: 'query-log' }) : undefined,
-    );
-    // The query log sees every query, so with it on every query takes the chain.
-    const fast = config.queryLog
-      ? undefined
-      : new FastPath({
-          acl: aclStage,
-          rateLimit,
-          policies: policyStage,
-          allPolicies: [...this.policies.map((p) => p.policy), this.fallback],
-          lists: lookup,
-          listGeneration: () => this.lists.generation,
-          blocker,
-          cache: this.cache,
-          stats,
-        });
+      log,
+      ...(config.queryLog && { queryLog: log.child({ kind: 'query-log' }) }),
+    });
     const listenUdp = udpTransport(config.udpIo, log, cluster.isWorker);
-    for (const address of config.listen) {
-      const { host, port } = splitHostPort(address);
-      this.udp.push(await listenUdp(host, port, handler, fast));
+    for (const { host, port } of config.listen) {
+      this.udp.push(await listenUdp(host, port, handle, fast));
       this.tcp.push(
-        await listenTcp(host, port, handler, {
+        await listenTcp(host, port, handle, {
           accept: (address) => acl.has(address),
           idleTimeoutMs: config.tcp.idleTimeoutMs,
           maxConnections: config.tcp.maxConnections,
@@ -213,10 +168,9 @@ export class ResolverServer {
       this.metrics = createMetrics(stats, () => this.lists, this.forwarder.health);
       if (this.rpz.length > 0)
         (await import('./rpz-metrics.js')).registerRpzMetrics(this.metrics.registry, this.rpz);
-      const { host, port } = splitHostPort(config.status);
       this.status = await listenStatus(
-        host,
-        port,
+        config.status.host,
+        config.status.port,
         () => ({
           startedAt: this.startedAt,
           stats,
@@ -224,7 +178,7 @@ export class ResolverServer {
           sources: this.lists.sources,
           upstreams: this.forwarder.health,
           problems: this.problems(),
-          listen: config.listen,
+          listen: config.listen.map(formatHostPort),
           cacheEntries: this.cache.size,
           rpz: this.rpz.map(({ zone, primary }) => ({
             zone,
@@ -248,10 +202,10 @@ export class ResolverServer {
     for (const t of this.timers) t.unref();
     log.info(
       {
-        listen: config.listen,
+        listen: config.listen.map(formatHostPort),
         upstreams: this.forwarder.health.map((u) => u.label),
         lists: this.lists.summary(),
-        status: config.status,
+        status: config.status && formatHostPort(config.status),
         rpz: this.rpz.map(({ zone, primary }) => ({ zone, serial: primary.serial() })),
         reports: config.reports?.intake,
         listsMs,
@@ -304,22 +258,4 @@ export class ResolverServer {
     await Promise.all([this.reports?.stop(), ...this.rpz.map(({ primary }) => primary.close())]);
     await this.stats.save(this.countsFile).catch(() => {});
   }
-}
-
-function ipv6Bytes(address: string): Uint8Array {
-  const [head, tail] = address.includes('::') ? address.split('::') : [address, undefined];
-  const parse = (s: string | undefined) =>
-    s ? s.split(':').map((h) => Number.parseInt(h, 16)) : [];
-  const front = parse(head);
-  const back = parse(tail);
-  const groups =
-    tail === undefined
-      ? front
-      : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    out[i * 2] = g >> 8;
-    out[i * 2 + 1] = g & 0xff;
-  });
-  return out;
 }

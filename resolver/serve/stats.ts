@@ -18,6 +18,8 @@ export class Stats {
   nameTableHits = 0;
   nameTableMisses = 0;
   readonly blocked = new Map<string, number>();
+  /** Stage name → queries answered SERVFAIL because that stage threw or rejected. */
+  readonly stageFailures = new Map<string, number>();
   /** day (YYYY-MM-DD, UTC) → category → blocked count; "queries" holds the day's total. */
   private readonly daily = new Map<string, Map<string, number>>();
   private today = '';
@@ -43,6 +45,10 @@ export class Stats {
     const delta = this.queries - this.queriesFolded;
     this.queriesFolded = this.queries;
     if (delta) this.todayCounts.set('queries', (this.todayCounts.get('queries') ?? 0) + delta);
+  }
+
+  stageFailed(stage: string): void {
+    this.stageFailures.set(stage, (this.stageFailures.get(stage) ?? 0) + 1);
   }
 
   block(category: string): void {

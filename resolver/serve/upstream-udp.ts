@@ -7,6 +7,7 @@
  */
 import { createSocket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import { lower } from '../dns/name.js';
 
 /** The errors that say the upstream cannot be reached at all (as opposed to a slow answer). */
 const NETWORK_ERRORS = new Set([
@@ -68,13 +69,9 @@ export function askUdp(
 export function sameQuestion(answer: Uint8Array, question: Uint8Array, exactCase = false): boolean {
   if (answer.length < 12 + question.length || answer[4] !== 0 || answer[5] !== 1) return false;
   for (let i = 0; i < question.length; i++) {
-    let a = answer[12 + i] as number;
-    let b = question[i] as number;
-    if (!exactCase) {
-      if (a >= 65 && a <= 90) a += 32;
-      if (b >= 65 && b <= 90) b += 32;
-    }
-    if (a !== b) return false;
+    const a = answer[12 + i] as number;
+    const b = question[i] as number;
+    if (exactCase ? a !== b : lower(a) !== lower(b)) return false;
   }
   return true;
 }

@@ -10,15 +10,14 @@
  * answers again.
  */
 import { randomFillSync } from 'node:crypto';
-import { connect, isIPv6 } from 'node:net';
+import { connect } from 'node:net';
+import { CD_BIT, RCODE } from '../dns/codes.js';
+import { OPT_DO, OPT_PLAIN } from '../dns/opt.js';
+import { buildQuery, type Question } from '../dns/query.js';
+import { FrameReader, frame } from '../dns/tcp-frame.js';
+import { formatUpstream, type UpstreamAddress } from '../net/host-port.js';
+import { EDE_NETWORK_ERROR, EDE_NO_REACHABLE_AUTHORITY, UpstreamError } from './upstream-error.js';
 import { askUdp, isNetworkError, randomizeCase, sameQuestion } from './upstream-udp.js';
-import { CD_BIT, OUR_UDP_PAYLOAD, type Question, RrType } from './wire.js';
-
-export interface UpstreamAddress {
-  host: string;
-  port: number;
-  protocol: 'udp' | 'tcp';
-}
 
 export interface UpstreamHealth {
   address: UpstreamAddress;
@@ -46,25 +45,8 @@ export interface ForwarderOptions {
   randomCase?: boolean;
 }
 
-/** RFC 8914: no upstream could be asked / the network said no. */
-export const EDE_NO_REACHABLE_AUTHORITY = 22;
-export const EDE_NETWORK_ERROR = 23;
-
-/** Why no upstream answered, with the Extended DNS Error the client gets. */
-export class UpstreamError extends Error {
-  constructor(
-    message: string,
-    readonly ede: number,
-  ) {
-    super(message);
-    this.name = 'UpstreamError';
-  }
-}
-
 const MAX_TCP_ANSWER = 65_535;
 const DEFAULT_MAX_OUTSTANDING = 4096;
-const SERVFAIL = 2;
-const REFUSED = 5;
 /** Timeouts in a row (no answer in between) that mark an upstream down. */
 const TIMEOUTS_FOR_DOWN = 5;
 const PROBE_FIRST_MS = 500;
@@ -84,7 +66,7 @@ export class Forwarder {
   constructor(private readonly options: ForwarderOptions) {
     this.health = options.upstreams.map((address) => ({
       address,
-      label: `${address.protocol === 'tcp' ? 'tcp://' : ''}${isIPv6(address.host) ? `[${address.host}]` : address.host}:${address.port}`,
+      label: formatUpstream(address),
       answered: 0,
       failed: 0,
       consecutiveFailures: 0,
@@ -131,10 +113,10 @@ export class Forwarder {
         upstream.lastRttMs = ms;
         this.options.onLatency?.(upstream.label, ms / 1000);
         const rcode = (answer[3] as number) & 0x0f;
-        if (rcode === SERVFAIL || rcode === REFUSED) {
+        if (rcode === RCODE.SERVFAIL || rcode === RCODE.REFUSED) {
           // That upstream cannot answer this; another may. Kept in case none can.
           refusal = answer;
-          throw new Error(`answered ${rcode === SERVFAIL ? 'SERVFAIL' : 'REFUSED'}`);
+          throw new Error(`answered ${rcode === RCODE.SERVFAIL ? 'SERVFAIL' : 'REFUSED'}`);
         }
         upstream.answered++;
         upstream.consecutiveFailures = 0;
@@ -213,10 +195,7 @@ export class Forwarder {
   private askTcp(address: UpstreamAddress, packet: Buffer): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: address.host, port: address.port });
-      const framed = Buffer.alloc(packet.length + 2);
-      framed.writeUInt16BE(packet.length, 0);
-      packet.copy(framed, 2);
-      let received = Buffer.alloc(0);
+      const frames = new FrameReader();
       const fail = (error: Error) => {
         socket.destroy();
         reject(error);
@@ -225,16 +204,14 @@ export class Forwarder {
         fail(new Error(`TCP timed out after ${this.options.timeoutMs} ms`)),
       );
       socket.on('error', fail);
-      socket.on('connect', () => socket.write(framed));
+      socket.on('connect', () => socket.write(frame(packet)));
       socket.on('data', (chunk) => {
-        received = Buffer.concat([received, chunk]);
-        if (received.length > MAX_TCP_ANSWER + 2) return fail(new Error('TCP answer too long'));
-        if (received.length < 2) return;
-        const length = received.readUInt16BE(0);
-        if (received.length < length + 2) return;
-        const answer = received.subarray(2, 2 + length);
+        frames.push(chunk);
+        if (frames.pending > MAX_TCP_ANSWER + 2) return fail(new Error('TCP answer too long'));
+        const answer = frames.next();
+        if (answer === undefined) return;
         socket.destroy();
-        if (answer.length < 12 || answer.readUInt16BE(0) !== packet.readUInt16BE(0))
+        if (answer === null || answer.readUInt16BE(0) !== packet.readUInt16BE(0))
           return reject(new Error('TCP answer with the wrong ID'));
         if (!sameQuestion(answer, packet.subarray(12, packet.length - 11)))
           return reject(new Error('TCP answer for another question'));
@@ -255,17 +232,6 @@ export class Forwarder {
 
 /** Our query upstream: the client's question bytes, RD set, CD kept, our OPT with the client's DO. */
 function upstreamQuery(query: Uint8Array, q: Question, id: number): Buffer {
-  const questionLength = q.questionEnd - 12;
-  const out = Buffer.alloc(12 + questionLength + 11);
-  out.writeUInt16BE(id, 0);
-  out[2] = 0x01;
-  out[3] = (query[3] as number) & CD_BIT;
-  out.writeUInt16BE(1, 4);
-  out.writeUInt16BE(1, 10);
-  out.set(query.subarray(12, q.questionEnd), 12);
-  const opt = 12 + questionLength;
-  out[opt + 2] = RrType.OPT;
-  out.writeUInt16BE(OUR_UDP_PAYLOAD, opt + 3);
-  if (q.dnssecOk) out[opt + 7] = 0x80;
-  return out;
+  const cd = ((query[3] as number) & CD_BIT) !== 0;
+  return buildQuery(id, query.subarray(12, q.questionEnd), q.dnssecOk ? OPT_DO : OPT_PLAIN, cd);
 }

@@ -43,6 +43,14 @@ export async function waitFor(
   }
 }
 
+/** No DNSSEC validation, .test not served locally (RFC 6761 default), all asked upstream. */
+const FORWARDING = `  module-config: "iterator"
+  do-not-query-localhost: no
+  local-zone: "test." nodefault
+forward-zone:
+  name: "."
+  forward-addr: 127.0.0.1@PORT`;
+
 export interface Unbound {
   port: number;
   stop: () => Promise<void>;
@@ -63,13 +71,14 @@ export const UPSTREAM_WILDCARD = {
  * Unbound on 127.0.0.1, authoritative for `zones` (auth-zone files): each zone holds the
  * `localData` lines ("name TTL IN TYPE data") under it plus wildcard A/AAAA/TXT records
  * (UPSTREAM_WILDCARD) for every other name. `refuse` makes it answer REFUSED to everything;
- * `udp: false` makes it listen on TCP only.
+ * `udp: false` makes it listen on TCP only; `forwardTo`: every other name is forwarded to that
+ * port on 127.0.0.1 (Unbound as a forwarding resolver, like Kalkan).
  */
 export async function startUnbound(
   dir: string,
   localData: string[],
   zones: string[],
-  options: { refuse?: boolean; udp?: boolean } = {},
+  options: { refuse?: boolean; udp?: boolean; forwardTo?: number } = {},
 ): Promise<Unbound> {
   const udp = options.udp ?? true;
   const port = await freePort();
@@ -114,6 +123,7 @@ export async function startUnbound(
   do-udp: ${udp ? 'yes' : 'no'}
 ${zones.map((z) => `  local-zone: "${z}" nodefault`).join('\n')}
 ${authZones.join('\n')}
+${options.forwardTo ? FORWARDING.replace('PORT', String(options.forwardTo)) : ''}
 remote-control:
   control-enable: no
 `,

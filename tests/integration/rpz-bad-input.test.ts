@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as packet from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RCODE } from '../../resolver/dns/codes.js';
+import { parseMessage } from '../../resolver/dns/message.js';
 import { type RpzPrimary, startRpzPrimary } from '../../resolver/rpz/server.js';
 import {
   findTsig,
@@ -19,7 +21,6 @@ import {
   TSIG_ERROR,
   verifyResponse,
 } from '../../resolver/rpz/tsig.js';
-import { parseMessage, RCODE } from '../../resolver/rpz/wire.js';
 import { freePort } from '../helpers/ports.js';
 import { trustedKeys, writeList } from '../helpers/rpz-lists.js';
 

@@ -1,21 +1,15 @@
 /**
- * Stage 5: names on a list the client's policy blocks. NXDOMAIN by default, or the sinkhole
+ * Blocklist stage: names on a list the client's policy blocks. NXDOMAIN by default, or the sinkhole
  * addresses (A/AAAA; other types get NODATA), always with an Extended DNS Error (RFC 8914):
  * 15 Blocked for the operator's own categories (abuse), 17 Filtered for the rest, the text
  * naming category and list.
  */
 import type { Verdict } from '../../../blocklists/matcher.js';
-import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
+import { EDE, RCODE, TYPE } from '../../dns/codes.js';
+import { optRecord } from '../../dns/opt.js';
+import { addressRecord, reply } from '../../dns/reply.js';
+import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import {
-  addressRecord,
-  EDE_BLOCKED,
-  EDE_FILTERED,
-  optRecord,
-  Rcode,
-  RrType,
-  reply,
-} from '../wire.js';
 
 /** Whatever holds the lists in force: asked once per query, so a swap takes effect at once. */
 export interface ListLookup {
@@ -32,7 +26,7 @@ export interface BlockAnswer {
   blockedCategories: ReadonlySet<string>;
 }
 
-type BlockedVerdict = Extract<Verdict, { blocked: true }>;
+export type BlockedVerdict = Extract<Verdict, { blocked: true }>;
 
 /** Builds block answers; shared by the blocklist stage and the CNAME-cloaking check. */
 export class Blocker {
@@ -44,8 +38,8 @@ export class Blocker {
     private readonly answer: BlockAnswer,
     private readonly stats: Stats,
   ) {
-    this.sinkA = addressRecord(RrType.A, answer.ttl, answer.ipv4);
-    this.sinkAaaa = addressRecord(RrType.AAAA, answer.ttl, answer.ipv6);
+    this.sinkA = addressRecord(TYPE.A, answer.ttl, answer.ipv4);
+    this.sinkAaaa = addressRecord(TYPE.AAAA, answer.ttl, answer.ipv6);
   }
 
   blocked(ctx: QueryContext, verdict: BlockedVerdict): Uint8Array {
@@ -53,17 +47,17 @@ export class Blocker {
     ctx.blockedCategory = verdict.category;
     const { q, query } = ctx;
     const opt = q.edns ? this.opt(verdict, q.dnssecOk) : undefined;
-    if (this.answer.mode === 'nxdomain') return reply(query, q, Rcode.NxDomain, [], opt);
+    if (this.answer.mode === 'nxdomain') return reply(query, q, RCODE.NXDOMAIN, [], opt);
     const record =
-      q.qtype === RrType.A ? this.sinkA : q.qtype === RrType.AAAA ? this.sinkAaaa : undefined;
-    return reply(query, q, Rcode.NoError, record ? [record] : [], opt);
+      q.qtype === TYPE.A ? this.sinkA : q.qtype === TYPE.AAAA ? this.sinkAaaa : undefined;
+    return reply(query, q, RCODE.NOERROR, record ? [record] : [], opt);
   }
 
   private opt(verdict: BlockedVerdict, dnssecOk: boolean): Uint8Array {
     const key = `${verdict.category}\0${verdict.listId}\0${dnssecOk}`;
     let opt = this.opts.get(key);
     if (!opt) {
-      const code = this.answer.blockedCategories.has(verdict.category) ? EDE_BLOCKED : EDE_FILTERED;
+      const code = this.answer.blockedCategories.has(verdict.category) ? EDE.BLOCKED : EDE.FILTERED;
       const text = `blocked by Kalkan: category ${verdict.category}, list ${verdict.listId}`;
       opt = optRecord(dnssecOk, { code, text });
       this.opts.set(key, opt);
@@ -84,5 +78,13 @@ export class BlocklistStage implements Stage {
     const verdict = this.lists.match(ctx.q.name, ctx.policy);
     if (verdict.blocked) return this.blocker.blocked(ctx, verdict);
     return next(ctx);
+  }
+
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const facts = ctx.facts();
+      facts.verdict ??= this.lists.match(facts.name, ctx.policy);
+      return facts.verdict.blocked ? this.blocker.blocked(ctx, facts.verdict) : next(ctx);
+    };
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Stage 7: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded answer
+ * Cache stage: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded answer
  * (without its OPT record) and the offsets of every TTL, so a hit is one copy, the client's ID and
  * question bytes written over, TTLs counted down, and our OPT appended: no decode, no encode.
  * Negative answers are cached for the SOA's negative TTL (RFC 2308); TTLs are held between the
@@ -7,11 +7,14 @@
  * dropped whole). Identical
  * queries in flight share one upstream request.
  */
-import dnsPacket from 'dns-packet';
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
-import type { Next, QueryContext, Reply, Stage } from '../context.js';
+import { CD_BIT, RCODE, TYPE } from '../../dns/codes.js';
+import { readU32 } from '../../dns/message.js';
+import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
+import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
+import type { CachedAnswer } from '../cached-answer.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { CD_BIT, OPT_DO, OPT_PLAIN, readU32, shapeOf } from '../wire.js';
 
 export interface CacheOptions {
   maxEntries: number;
@@ -19,17 +22,6 @@ export interface CacheOptions {
   maxTtl: number;
   /** Cap on how long NXDOMAIN/NODATA is kept. */
   maxNegativeTtl: number;
-}
-
-export interface CachedAnswer {
-  bytes: Buffer;
-  ttlOffsets: Uint16Array;
-  ttls: Uint32Array;
-  storedAt: number;
-  expiresAt: number;
-  cnames: readonly string[] | undefined;
-  /** A SERVFAIL's own OPT, passed on so its Extended DNS Error (why it failed) reaches the client. */
-  errorOpt?: Buffer;
 }
 
 export class CacheStage implements Stage {
@@ -49,7 +41,7 @@ export class CacheStage implements Stage {
     return this.entries.size;
   }
 
-  /** A fresh entry for this question, or undefined; the UDP fast path keeps it by name. */
+  /** A fresh entry for this question, or undefined. */
   lookup(name: string, qtype: number, qclass: number, dnssecOk: boolean, now: number) {
     const entry = this.entries.get(keyOf(name, qtype, qclass, dnssecOk));
     return entry && now < entry.expiresAt ? entry : undefined;
@@ -80,6 +72,26 @@ export class CacheStage implements Stage {
       pending.then(clear, clear);
     }
     return pending.then((e) => answerFrom(e, ctx, this.now()));
+  }
+
+  /** A/AAAA hits only, each entry kept in the name's facts so the next hit needs no key. */
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const { q } = ctx;
+      const slot = q.qtype === TYPE.A ? 0 : q.qtype === TYPE.AAAA ? 2 : -1;
+      if (slot < 0) return next(ctx);
+      const index = slot + (q.dnssecOk ? 1 : 0);
+      const facts = ctx.facts();
+      const now = this.now();
+      let entry = facts.answers[index];
+      if (entry === undefined || now >= entry.expiresAt) {
+        entry = this.lookup(facts.name, q.qtype, q.qclass, q.dnssecOk, now);
+        facts.answers[index] = entry;
+        if (entry === undefined) return next(ctx);
+      }
+      this.stats.cacheHits++;
+      return answerFrom(entry, ctx, now);
+    };
   }
 
   private store(key: string, response: Uint8Array): CachedAnswer {
@@ -118,8 +130,9 @@ export class CacheStage implements Stage {
       ttls,
       storedAt: now,
       expiresAt: now + lifetime * 1000,
-      cnames: shape?.hasCname ? cnamesOf(bytes) : undefined,
-      ...(shape?.rcode === 2 &&
+      cnames: shape ? cnameTargetsOf(bytes, shape) : undefined,
+      ...(shape !== undefined &&
+        shape.rcode === RCODE.SERVFAIL &&
         shape.optOffset >= 0 && { errorOpt: Buffer.from(response.subarray(shape.optOffset)) }),
     };
   }
@@ -158,15 +171,4 @@ export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number):
   }
   ctx.cnames = entry.cnames;
   return out;
-}
-
-function cnamesOf(bytes: Buffer): string[] | undefined {
-  try {
-    const names = (dnsPacket.decode(bytes).answers ?? []).flatMap((a) =>
-      a.type === 'CNAME' ? [String(a.data).toLowerCase()] : [],
-    );
-    return names.length ? names : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,17 +1,25 @@
 /**
- * Stage 8 (last): asks the upstreams; SERVFAIL when none answers in time, with Extended DNS
- * Error 22 No Reachable Authority or 23 Network Error saying why.
+ * Forward stage (the last): asks the upstreams; SERVFAIL when none answers in time, with
+ * Extended DNS Error 22 No Reachable Authority or 23 Network Error saying why.
  */
+import { RCODE } from '../../dns/codes.js';
+import { optRecord } from '../../dns/opt.js';
+import type { Question } from '../../dns/query.js';
+import { reply } from '../../dns/reply.js';
 import type { QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { type Forwarder, UpstreamError } from '../upstream.js';
-import { optRecord, Rcode, reply } from '../wire.js';
+import { UpstreamError } from '../upstream-error.js';
+
+/** Whatever asks the upstreams (the Forwarder). */
+export interface Resolve {
+  resolve(query: Uint8Array, q: Question): Promise<Uint8Array>;
+}
 
 export class ForwardStage implements Stage {
   readonly name = 'forward';
 
   constructor(
-    private readonly forwarder: Forwarder,
+    private readonly forwarder: Resolve,
     private readonly stats: Stats,
   ) {}
 
@@ -22,7 +30,7 @@ export class ForwardStage implements Stage {
         error instanceof UpstreamError && ctx.q.edns
           ? optRecord(ctx.q.dnssecOk, { code: error.ede, text: `Kalkan: ${error.message}` })
           : undefined;
-      return reply(ctx.query, ctx.q, Rcode.ServFail, [], ede);
+      return reply(ctx.query, ctx.q, RCODE.SERVFAIL, [], ede);
     });
   }
 }

@@ -1,13 +1,15 @@
 /**
- * Stage 3b: never silently unfiltered. While a required list has no usable copy (a first start
- * with the list server down), every query that reaches the chain is answered SERVFAIL with
- * Extended DNS Error 14 Not Ready (RFC 8914) instead of being forwarded unfiltered. Blocked
- * names of the lists that did load are still answered as blocked by the fast path; nothing is
- * forwarded, so nothing is cached until the filter is ready.
+ * Lists-ready stage: never silently unfiltered. While a required list has no usable copy (a
+ * first start with the list server down), every query that would be answered from the cache or
+ * the upstreams is answered SERVFAIL with Extended DNS Error 14 Not Ready (RFC 8914) instead.
+ * Names the lists that did load block are still answered as blocked by the stages before it;
+ * nothing is forwarded, so nothing is cached until the filter is ready.
  */
-import type { Next, QueryContext, Reply, Stage } from '../context.js';
+import { RCODE } from '../../dns/codes.js';
+import { optRecord } from '../../dns/opt.js';
+import { reply } from '../../dns/reply.js';
+import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-import { optRecord, Rcode, reply } from '../wire.js';
 
 export const EDE_NOT_READY = 14;
 
@@ -34,6 +36,10 @@ export class ListsReadyStage implements Stage {
     if (this.lists.ready) return next(ctx);
     this.stats.servfail++;
     const { query, q } = ctx;
-    return reply(query, q, Rcode.ServFail, [], this.opts[q.dnssecOk ? 1 : 0]);
+    return reply(query, q, RCODE.SERVFAIL, [], this.opts[q.dnssecOk ? 1 : 0]);
+  }
+
+  fast(next: FastNext): FastNext {
+    return (ctx) => (this.lists.ready ? next(ctx) : undefined);
   }
 }

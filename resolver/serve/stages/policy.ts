@@ -1,38 +1,38 @@
-/** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
+/** Policy stage: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
 
-import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import type { AddressSet } from '../../net/address-set.js';
-import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
+import { ClientMemo } from '../client-memo.js';
+import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 
 export interface SubnetPolicy {
   subnets: AddressSet;
   policy: Policy;
 }
 
-/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
-const MEMO_SIZE = 10_000;
-
 export class PolicyStage implements Stage {
   readonly name = 'policy';
-  private readonly memo = new VerdictCache<Policy>(MEMO_SIZE);
+  private readonly memo: ClientMemo<Policy>;
 
-  constructor(
-    private readonly policies: readonly SubnetPolicy[],
-    private readonly fallback: Policy,
-  ) {}
+  constructor(policies: readonly SubnetPolicy[], fallback: Policy) {
+    this.memo = new ClientMemo(
+      (client) => policies.find((p) => p.subnets.has(client))?.policy ?? fallback,
+    );
+  }
 
-  /** The client's policy (also used by the UDP fast path). */
+  /** The client's policy. */
   policyFor(client: string): Policy {
-    let policy = this.memo.get(client);
-    if (!policy) {
-      policy = this.policies.find((p) => p.subnets.has(client))?.policy ?? this.fallback;
-      this.memo.set(client, policy);
-    }
-    return policy;
+    return this.memo.get(client);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
     ctx.policy = this.policyFor(ctx.client);
     return next(ctx);
+  }
+
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      ctx.policy = this.policyFor(ctx.client);
+      return next(ctx);
+    };
   }
 }

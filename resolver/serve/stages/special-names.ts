@@ -1,12 +1,24 @@
 /**
- * Stage 4: names this resolver answers itself.
+ * Special-names stage: names this resolver answers itself.
  * - `use-application-dns.net` (Firefox's DoH canary) → NXDOMAIN, so Firefox keeps using us.
  * - Safe search, when the client's policy has it: the search engines' documented safe endpoints
  *   as a CNAME, followed by the target's records resolved through the rest of the chain.
  */
 import dnsPacket from 'dns-packet';
-import { type Next, type QueryContext, type Reply, type Stage, thenReply } from '../context.js';
-import { parseQuery, Rcode, reply } from '../wire.js';
+import { CLASS, RCODE, TYPE_NAME } from '../../dns/codes.js';
+import { nameToWire } from '../../dns/name.js';
+import { OPT_DO, OPT_PLAIN, OUR_UDP_PAYLOAD } from '../../dns/opt.js';
+import { buildQuery, parseQuery } from '../../dns/query.js';
+import { reply } from '../../dns/reply.js';
+import {
+  type FastNext,
+  type Next,
+  type Policy,
+  type QueryContext,
+  type Reply,
+  type Stage,
+  thenReply,
+} from '../context.js';
 
 export const CANARY = 'use-application-dns.net';
 const SAFE_TTL = 300;
@@ -39,31 +51,45 @@ export function safeSearchTarget(name: string): string | undefined {
   return name.includes('google.') && GOOGLE.test(name) ? GOOGLE_SAFE : undefined;
 }
 
+/** Whether this stage answers `name` itself for a client with `policy`. */
+function isSpecial(name: string, policy: Policy | undefined): boolean {
+  return name === CANARY || (policy?.safeSearch === true && safeSearchTarget(name) !== undefined);
+}
+
 export class SpecialNamesStage implements Stage {
   readonly name = 'special-names';
 
   handle(ctx: QueryContext, next: Next): Reply {
     const { name } = ctx.q;
-    if (name === CANARY) return reply(ctx.query, ctx.q, Rcode.NxDomain);
+    if (name === CANARY) return reply(ctx.query, ctx.q, RCODE.NXDOMAIN);
     if (!ctx.policy?.safeSearch) return next(ctx);
     const target = safeSearchTarget(name);
     if (!target) return next(ctx);
     // A type we cannot re-encode still gets no unsafe answer: NODATA.
-    if (!TYPE_NAMES[ctx.q.qtype]) return reply(ctx.query, ctx.q, Rcode.NoError);
+    if (!TYPE_NAME.has(ctx.q.qtype)) return reply(ctx.query, ctx.q, RCODE.NOERROR);
     const sub = subQuery(ctx, target);
     if (!sub) return next(ctx);
     return thenReply(next(sub), (answer) => withCname(ctx, target, answer));
   }
+
+  /** A special name always takes the full chain (it is rare, and may need a sub-query). */
+  fast(next: FastNext): FastNext {
+    return (ctx) => {
+      const facts = ctx.facts();
+      facts.special ??= isSpecial(facts.name, ctx.policy);
+      return facts.special ? undefined : next(ctx);
+    };
+  }
 }
 
 function subQuery(ctx: QueryContext, target: string): QueryContext | undefined {
-  const query = dnsPacket.encode({
-    type: 'query',
-    id: ctx.q.id,
-    flags: dnsPacket.RECURSION_DESIRED,
-    questions: [{ name: target, type: typeName(ctx.q.qtype), class: 'IN' }],
-    additionals: ctx.q.edns ? [optOf(ctx.q.dnssecOk)] : [],
-  });
+  const name = nameToWire(target);
+  const question = Buffer.alloc(name.length + 4);
+  name.copy(question);
+  question.writeUInt16BE(ctx.q.qtype, name.length);
+  question.writeUInt16BE(CLASS.IN, name.length + 2);
+  const opt = ctx.q.edns ? (ctx.q.dnssecOk ? OPT_DO : OPT_PLAIN) : undefined;
+  const query = buildQuery(ctx.q.id, question, opt);
   const parsed = parseQuery(query);
   if (!parsed.ok) return undefined;
   return { ...ctx, query, q: parsed.question };
@@ -72,11 +98,12 @@ function subQuery(ctx: QueryContext, target: string): QueryContext | undefined {
 function withCname(ctx: QueryContext, target: string, answer: Uint8Array): Uint8Array {
   const decoded = dnsPacket.decode(Buffer.from(answer));
   const name = dnsPacket.decode(Buffer.from(ctx.query)).questions?.[0]?.name ?? ctx.q.name;
-  const out = dnsPacket.encode({
+  const type = TYPE_NAME.get(ctx.q.qtype) as dnsPacket.RecordType;
+  return dnsPacket.encode({
     type: 'response',
     id: ctx.q.id,
     flags: (decoded.flags ?? 0) & ~dnsPacket.AUTHORITATIVE_ANSWER,
-    questions: [{ name, type: typeName(ctx.q.qtype), class: 'IN' }],
+    questions: [{ name, type, class: 'IN' }],
     answers: [
       { type: 'CNAME', name, ttl: SAFE_TTL, class: 'IN', data: target },
       ...(decoded.answers ?? []),
@@ -84,34 +111,14 @@ function withCname(ctx: QueryContext, target: string, answer: Uint8Array): Uint8
     authorities: decoded.authorities ?? [],
     additionals: ctx.q.edns ? [optOf(ctx.q.dnssecOk)] : [],
   });
-  return out;
 }
 
 function optOf(dnssecOk: boolean): dnsPacket.Answer {
   return {
     type: 'OPT',
     name: '.',
-    udpPayloadSize: 1232,
+    udpPayloadSize: OUR_UDP_PAYLOAD,
     flags: dnssecOk ? dnsPacket.DNSSEC_OK : 0,
     options: [],
   } as unknown as dnsPacket.Answer;
 }
-
-function typeName(qtype: number): dnsPacket.RecordType {
-  return TYPE_NAMES[qtype] as dnsPacket.RecordType;
-}
-
-const TYPE_NAMES: Record<number, string> = {
-  1: 'A',
-  2: 'NS',
-  5: 'CNAME',
-  6: 'SOA',
-  12: 'PTR',
-  15: 'MX',
-  16: 'TXT',
-  28: 'AAAA',
-  33: 'SRV',
-  64: 'SVCB',
-  65: 'HTTPS',
-  255: 'ANY',
-};

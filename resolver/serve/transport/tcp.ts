@@ -8,6 +8,7 @@
  * connection is closed after `maxConnectionMs`: a query every few seconds cannot hold it forever.
  */
 import { createServer, type Server, type Socket } from 'node:net';
+import { FrameReader, frame } from '../../dns/tcp-frame.js';
 import type { Handler } from '../handler.js';
 
 export interface TcpOptions {
@@ -60,7 +61,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     socket.destroy(); // a connection slot is worth more than a REFUSED to someone not allowed
     return;
   }
-  let buffered: Buffer = Buffer.alloc(0);
+  let frames = new FrameReader();
   let inFlight = 0;
   let ended = false;
   let idle: NodeJS.Timeout | undefined;
@@ -72,7 +73,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
   // At the end of its life the connection takes no new query, answers those in flight, closes.
   const lifetime = setTimeout(() => {
     ended = true;
-    buffered = Buffer.alloc(0);
+    frames = new FrameReader(); // queries not yet started are dropped with the connection
     if (inFlight === 0) socket.end();
     setTimeout(() => socket.destroy(), options.idleTimeoutMs).unref();
   }, options.maxConnectionMs);
@@ -84,10 +85,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
 
   const send = (answer: Uint8Array) => {
     if (socket.destroyed) return;
-    const frame = Buffer.allocUnsafe(answer.length + 2);
-    frame.writeUInt16BE(answer.length, 0);
-    frame.set(answer, 2);
-    socket.write(frame);
+    socket.write(frame(answer));
     if (socket.writableLength > MAX_UNREAD_OUTPUT) socket.destroy();
   };
   const done = () => {
@@ -100,15 +98,13 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
     }
   };
   const drain = () => {
-    while (buffered.length >= 2 && inFlight < options.maxInFlight) {
-      const length = buffered.readUInt16BE(0);
-      if (length < 12) {
+    while (inFlight < options.maxInFlight) {
+      const msg = frames.next();
+      if (msg === undefined) return;
+      if (msg === null) {
         socket.destroy(); // not a DNS message: no way to resynchronise the stream
         return;
       }
-      if (buffered.length < 2 + length) return;
-      const msg = buffered.subarray(2, 2 + length);
-      buffered = buffered.subarray(2 + length);
       armIdle();
       const answer = handle(msg, client, 'tcp');
       if (answer === undefined) continue;
@@ -122,7 +118,7 @@ function serveConnection(socket: Socket, handle: Handler, options: TcpOptions): 
   };
   socket.on('data', (chunk: Buffer) => {
     if (ended) return;
-    buffered = buffered.length ? Buffer.concat([buffered, chunk]) : chunk;
+    frames.push(chunk);
     drain();
   });
   // The client is done sending: answer what is in flight, then close our side.

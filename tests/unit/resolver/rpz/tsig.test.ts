@@ -1,5 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TYPE } from '../../../../resolver/dns/codes.js';
+import { parseMessage } from '../../../../resolver/dns/message.js';
+import { MessageWriter } from '../../../../resolver/dns/writer.js';
 import {
   findTsig,
   parseTsigKey,
@@ -9,12 +12,11 @@ import {
   unsignedTsigError,
   verifyMessage,
   verifyResponse,
-} from '../../../resolver/rpz/tsig.js';
-import { MessageWriter, parseMessage, TYPE } from '../../../resolver/rpz/wire.js';
+} from '../../../../resolver/rpz/tsig.js';
 
 // Captured from dig -y and BIND's named by tests/fixtures/rpz/capture-tsig-vectors.ts.
 const vectors = JSON.parse(
-  readFileSync(new URL('../../fixtures/rpz/tsig-vectors.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../../fixtures/rpz/tsig-vectors.json', import.meta.url), 'utf8'),
 ) as { key: string; digRequest: string; bind: { request: string; responses: string[] } };
 const key = parseTsigKey(vectors.key);
 const hex = (s: string) => Buffer.from(s, 'hex');

@@ -1,17 +1,17 @@
 import * as packet from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import { diffSorted, diffZones, ZoneHistory } from '../../../resolver/rpz/history.js';
-import { serialNewer } from '../../../resolver/rpz/serial.js';
+import { TYPE } from '../../../../resolver/dns/codes.js';
+import { diffSorted, diffZones, ZoneHistory } from '../../../../resolver/rpz/history.js';
+import { serialNewer } from '../../../../resolver/rpz/serial.js';
 import {
   axfrItems,
   ixfrItems,
   MESSAGE_BYTES,
   transferMessages,
-} from '../../../resolver/rpz/transfer.js';
-import { TYPE } from '../../../resolver/rpz/wire.js';
-import { buildRpzZone, RpzError, type RpzZone } from '../../../resolver/rpz/zone.js';
-import { loadedFromSource } from '../../helpers/bundles.js';
-import { generateDomains } from '../../helpers/generated-list.js';
+} from '../../../../resolver/rpz/transfer.js';
+import { buildRpzZone, RpzError, type RpzZone } from '../../../../resolver/rpz/zone.js';
+import { loadedFromSource } from '../../../helpers/bundles.js';
+import { generateDomains } from '../../../helpers/generated-list.js';
 
 const ORIGIN = 'rpz.kalkan.test';
 

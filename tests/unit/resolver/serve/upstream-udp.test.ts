@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { randomizeCase, sameQuestion } from '../../resolver/serve/upstream-udp.js';
-import { encodeName } from '../../resolver/serve/wire.js';
+import { nameToWire } from '../../../../resolver/dns/name.js';
+import { randomizeCase, sameQuestion } from '../../../../resolver/serve/upstream-udp.js';
 
 /** A header and the question `name A IN`, as the forwarder builds it (OPT left out). */
 function packet(name: string): Buffer {
-  const question = Buffer.concat([encodeName(name), Buffer.from([0, 1, 0, 1])]);
+  const question = Buffer.concat([nameToWire(name), Buffer.from([0, 1, 0, 1])]);
   return Buffer.concat([Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), question]);
 }
 

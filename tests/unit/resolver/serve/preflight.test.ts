@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../resolver/serve/config.js';
-import { preflight } from '../../resolver/serve/preflight.js';
+import { configSchema } from '../../../../resolver/serve/config.js';
+import { preflight } from '../../../../resolver/serve/preflight.js';
 
 const check = (config: Record<string, unknown>) =>
   preflight(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../resolver/serve/config.js';
-import { defaultConfig } from '../../resolver/serve/default-config.js';
+import { ConfigError, parseConfig, systemUpstreams } from '../../../../resolver/serve/config.js';
+import { defaultConfig } from '../../../../resolver/serve/default-config.js';
 
 function errorOf(text: string): string {
   try {
@@ -46,12 +46,47 @@ describe('config', () => {
 
   it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists', () => {
     const c = defaultConfig();
-    expect(c.listen).toEqual(['127.0.0.1:5353', '[::1]:5353']);
-    expect(c.status).toBe('127.0.0.1:8053');
+    expect(c.listen).toEqual([
+      { host: '127.0.0.1', port: 5353 },
+      { host: '::1', port: 5353 },
+    ]);
+    expect(c.status).toEqual({ host: '127.0.0.1', port: 8053 });
     expect(c.lists.map((l) => ('file' in l ? l.file : l.url))).toEqual([
       expect.stringMatching(/build\/lists\/demo-abuse\.klb$/),
       expect.stringMatching(/build\/lists\/demo-adult\.klb$/),
     ]);
     expect(c.trust[0]).toMatch(/blocklists\/demo\/demo-publisher\.pub$/);
+  });
+
+  it('turns addresses into typed values once, naming the key and the problem', () => {
+    const c = parseConfig(
+      'listen: ["[2001:db8::1]:53"]\nupstreams: ["192.0.2.1", "tcp://[::1]:5300"]\nstatus: null\n',
+      'x.yaml',
+    );
+    expect(c.listen).toEqual([{ host: '2001:db8::1', port: 53 }]);
+    expect(c.upstreams).toEqual([
+      { host: '192.0.2.1', port: 53, protocol: 'udp' },
+      { host: '::1', port: 5300, protocol: 'tcp' },
+    ]);
+    expect(c.status).toBeNull();
+    expect(errorOf('listen: ["127.0.0.1:70000"]\n')).toMatch(
+      /^kalkan\.yaml:1: listen\.0: port "70000" in "127\.0\.0\.1:70000" is not a number from 1 to 65535/,
+    );
+    expect(errorOf('upstreams: ["resolver.example"]\n')).toMatch(
+      /upstreams\.0: upstream must be an IP address/,
+    );
+    expect(errorOf('status: "[nope]:80"\n')).toMatch(/status: "nope" in brackets is not an IPv6/);
+  });
+
+  it('takes the IP nameservers of resolv.conf as port 53 upstreams', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const file = join(await mkdtemp(join(tmpdir(), 'kalkan-resolv-')), 'resolv.conf');
+    await writeFile(file, 'nameserver 192.0.2.53\nnameserver fe80::1%eth0\nnameserver bogus\n');
+    expect(await systemUpstreams(file)).toEqual([
+      { host: '192.0.2.53', port: 53, protocol: 'udp' },
+      { host: 'fe80::1', port: 53, protocol: 'udp' },
+    ]);
   });
 });

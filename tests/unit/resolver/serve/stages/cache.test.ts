@@ -1,9 +1,9 @@
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
-import type { QueryContext } from '../../resolver/serve/context.js';
-import { CacheStage } from '../../resolver/serve/stages/cache.js';
-import { Stats } from '../../resolver/serve/stats.js';
-import { parseQuery } from '../../resolver/serve/wire.js';
+import { parseQuery } from '../../../../../resolver/dns/query.js';
+import type { QueryContext } from '../../../../../resolver/serve/context.js';
+import { CacheStage } from '../../../../../resolver/serve/stages/cache.js';
+import { Stats } from '../../../../../resolver/serve/stats.js';
 
 function ctx(name: string, id: number, checkingDisabled = false): QueryContext {
   const query = dnsPacket.encode({

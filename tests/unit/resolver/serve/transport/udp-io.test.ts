@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { listenUdp } from '../../resolver/serve/transport/udp.js';
-import { loadUdpBatchFrom } from '../../resolver/serve/transport/udp-batch.js';
-import { udpTransport } from '../../resolver/serve/transport/udp-io.js';
+import { listenUdp } from '../../../../../resolver/serve/transport/udp.js';
+import { loadUdpBatchFrom } from '../../../../../resolver/serve/transport/udp-batch.js';
+import { udpTransport } from '../../../../../resolver/serve/transport/udp-io.js';
 
 /** A real pino logger whose lines are kept. */
 function recorder() {

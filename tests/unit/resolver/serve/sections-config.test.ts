@@ -3,10 +3,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateUnitKeyPair } from '../../reporting/keygen.js';
-import { encodeUnitPublicKey } from '../../reporting/keys.js';
-import { settingsFromConfig } from '../../resolver/reports/settings.js';
-import { ConfigError, parseConfig, resolvePaths } from '../../resolver/serve/config.js';
+import { generateUnitKeyPair } from '../../../../reporting/keygen.js';
+import { encodeUnitPublicKey } from '../../../../reporting/keys.js';
+import { settingsFromConfig } from '../../../../resolver/reports/settings.js';
+import { ConfigError, parseConfig, resolvePaths } from '../../../../resolver/serve/config.js';
 
 function errorOf(text: string): string {
   try {

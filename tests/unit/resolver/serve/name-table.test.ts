@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { NameTable } from '../../resolver/serve/name-table.js';
-import { encodeName } from '../../resolver/serve/wire.js';
+import { NameTable } from '../../../../resolver/serve/name-table.js';
 
 /** A name's wire labels without the root byte, at offset 3 of a bigger buffer (as in a query). */
 function wire(name: string): { msg: Buffer; start: number; length: number } {
-  const labels = encodeName(name);
+  // Case kept as written (nameToWire would lower it): the table must fold case itself.
+  const labels = Buffer.from([
+    ...name.split('.').flatMap((l) => [l.length, ...Buffer.from(l, 'latin1')]),
+    0,
+  ]);
   return { msg: Buffer.concat([Buffer.alloc(3), labels]), start: 3, length: labels.length - 1 };
 }
 
