@@ -65,6 +65,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
+      if (values.check) console.log('config has problems');
       return 1;
     }
     throw error;

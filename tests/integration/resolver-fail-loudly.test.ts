@@ -73,7 +73,7 @@ const bad: [string, () => Promise<Record<string, unknown>>, RegExp][] = [
   [
     'port 99999',
     async () => ({ listen: ['127.0.0.1:99999'] }),
-    /listen\[0\]: .*port 99999 is not 1-65535/,
+    /config-\d+\.yaml:\d+: listen\.0: port "99999" .* is not a number from 1 to 65535/,
   ],
   [
     'a bad ACL entry',
@@ -118,7 +118,7 @@ const bad: [string, () => Promise<Record<string, unknown>>, RegExp][] = [
   [
     'an upstream that is not an address',
     async () => ({ upstreams: ['resolver.example:53'] }),
-    /upstreams\[0\]: .*must be an IP address/,
+    /config-\d+\.yaml:\d+: upstreams\.0: upstream must be an IP address/,
   ],
 ];
 

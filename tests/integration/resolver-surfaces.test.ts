@@ -295,7 +295,7 @@ describe('kalkan serve flags and defaults', () => {
   it('names a bad flag and a bad refreshSeconds, with the key and line', async () => {
     const flag = await runKalkan(['serve', '--listen', 'nowhere']);
     expect(flag.code).toBe(2);
-    expect(flag.stderr).toMatch(/--listen: expected HOST:PORT/);
+    expect(flag.stderr).toMatch(/--listen: "nowhere" has no :PORT/);
     const { writeFile } = await import('node:fs/promises');
     const bad = `${tmp.dir}/refresh.yaml`;
     await writeFile(bad, `upstreams: [127.0.0.1:9]\nrefreshSeconds: 5\n`);

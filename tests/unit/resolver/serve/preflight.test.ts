@@ -21,9 +21,9 @@ describe('preflight', () => {
     expect(await check({ listen: ['127.0.0.1:53'], status: '127.0.0.1:8053' })).toEqual([]);
   });
 
-  it('names ports out of range and bad CIDRs by key', async () => {
-    expect(await check({ listen: ['127.0.0.1:0'], acl: ['10.0.0.256/8'] })).toEqual([
-      'listen[0]: 127.0.0.1:0: port 0 is not 1-65535',
+  it('names a listen host that is not an address and bad CIDRs by key', async () => {
+    expect(await check({ listen: ['kalkan.example:53'], acl: ['10.0.0.256/8'] })).toEqual([
+      'listen[0]: kalkan.example:53: "kalkan.example" is not an IP address',
       'acl[0]: "10.0.0.256/8" is not an address or CIDR',
     ]);
   });

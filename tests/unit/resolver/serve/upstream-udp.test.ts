@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { nameToWire } from '../../../../resolver/dns/name.js';
 import { randomizeCase, sameQuestion } from '../../../../resolver/serve/upstream-udp.js';
+
+/** A name's wire form with its letters' case kept (nameToWire lower-cases). */
+function caseKeptName(name: string): Buffer {
+  const labels = name
+    .split('.')
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  return Buffer.concat([...labels, Buffer.from([0])]);
+}
 
 /** A header and the question `name A IN`, as the forwarder builds it (OPT left out). */
 function packet(name: string): Buffer {
-  const question = Buffer.concat([nameToWire(name), Buffer.from([0, 1, 0, 1])]);
+  const question = Buffer.concat([caseKeptName(name), Buffer.from([0, 1, 0, 1])]);
   return Buffer.concat([Buffer.from([0, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]), question]);
 }
 
