@@ -4,7 +4,7 @@
  */
 import type { Expressions } from './build.js';
 
-export function encodePlaintext(block: string[], allow: string[]): Uint8Array {
+export function encodePlaintext(block: Iterable<string>, allow: Iterable<string>): Uint8Array {
   const lines = [
     ...[...block].sort().map((e) => `+${e}`),
     ...[...allow].sort().map((e) => `-${e}`),
