@@ -8,6 +8,7 @@ import { defaultSha256, encodeAscii, type Sha256 } from '../hash.js';
 import { keyId, publicKeyOf } from '../keys.js';
 import { buildPrefilter, prefilterBits, setPrefilterBits } from '../prefilter.js';
 import type { ListEntry } from '../sources/parse.js';
+import { EntryHashes } from './entry-hashes.js';
 import {
   type BundleMeta,
   FLAG_PLAINTEXT,
@@ -18,7 +19,6 @@ import {
   SIGNATURE_CONTEXT,
   sectionOffsets,
 } from './layout.js';
-import { EntryHashes } from './entry-hashes.js';
 import { encodePlaintext } from './plaintext.js';
 
 export interface Expressions {

@@ -84,7 +84,10 @@ export function canonicalHostname(input: string): HostnameResult {
   for (const label of labels) {
     if (label === '') return { ok: false, reason: 'empty label (two dots in a row)' };
     if (!LABEL.test(label)) {
-      return { ok: false, reason: 'invalid label (1 to 63 letters, digits, - or _; no - at either end)' };
+      return {
+        ok: false,
+        reason: 'invalid label (1 to 63 letters, digits, - or _; no - at either end)',
+      };
     }
   }
   return { ok: true, host: name };

@@ -42,7 +42,10 @@ export function rpzZoneParser(sink: EntrySink): LineParser {
     line(number, raw) {
       const line = contentOf(number, raw, semicolonComment);
       if (line === undefined) return;
-      open = open === undefined ? { first: line, text: line.text } : { ...open, text: `${open.text} ${line.text}` };
+      open =
+        open === undefined
+          ? { first: line, text: line.text }
+          : { ...open, text: `${open.text} ${line.text}` };
       if (count(open.text, '(') > count(open.text, ')')) return;
       readRecord(sink, zone, {
         line: open.first.number,
@@ -102,7 +105,10 @@ function applyDirective(
 ): void {
   if (directive === '$TTL') return;
   if (directive !== '$ORIGIN')
-    sink.problem(line, /^\$[A-Z]{1,10}$/.test(directive) ? `${directive} not supported` : 'unknown directive');
+    sink.problem(
+      line,
+      /^\$[A-Z]{1,10}$/.test(directive) ? `${directive} not supported` : 'unknown directive',
+    );
   else if (argument === undefined) sink.problem(line, '$ORIGIN without a name');
   else {
     zone.origin = absoluteName(argument, zone.origin);
