@@ -59,7 +59,7 @@ export class LineSplitter {
     }
     this.rest = text.slice(start);
     // A file with CR endings only: emit up to its last CR but one, which may yet meet an LF.
-    const lastCr = this.rest.lastIndexOf('\r', this.rest.length - 2);
+    const lastCr = this.rest.length < 2 ? -1 : this.rest.lastIndexOf('\r', this.rest.length - 2);
     if (lastCr >= 0) {
       this.emit(this.rest.slice(0, lastCr + 1));
       this.rest = this.rest.slice(lastCr + 1);
