@@ -19,7 +19,7 @@ import {
   SIGNATURE_CONTEXT,
   sectionOffsets,
 } from './layout.js';
-import { encodePlaintext } from './plaintext.js';
+import { PlaintextSection } from './plaintext.js';
 
 export interface Expressions {
   block: string[];
@@ -71,19 +71,24 @@ export interface BuiltBundle {
 export class BundleBuilder {
   private readonly sha256: Sha256;
   private readonly hashes: Record<'block' | 'allow', EntryHashes>;
-  private readonly plaintext: Record<'block' | 'allow', Set<string>> | undefined;
+  private readonly plaintext: Record<'block' | 'allow', string[]> | undefined;
   private readonly withdrawn: [string, 'block' | 'allow'][] = [];
 
   constructor(private readonly options: BuildOptions) {
     this.sha256 = options.sha256 ?? defaultSha256;
     this.hashes = { block: new EntryHashes(this.sha256), allow: new EntryHashes(this.sha256) };
-    this.plaintext = options.plaintext ? { block: new Set(), allow: new Set() } : undefined;
+    this.plaintext = options.plaintext ? { block: [], allow: [] } : undefined;
   }
 
   add(expression: string, allow: boolean): void {
     const kind = allow ? 'allow' : 'block';
     this.hashes[kind].add(expression);
-    this.plaintext?.[kind].add(expression);
+    if (this.plaintext) {
+      // Reading a character makes V8 flatten a joined string, so the copy kept here no longer
+      // points into the source file's text (which would keep all of it alive).
+      expression.charCodeAt(0);
+      this.plaintext[kind].push(expression);
+    }
   }
 
   /** Takes an expression out of the bundle, whether it was added before or is added later. */
@@ -97,7 +102,7 @@ export class BundleBuilder {
     const { options } = this;
     const block = this.hashes.block.finish();
     const allow = this.hashes.allow.finish();
-    for (const [expression, kind] of this.withdrawn) this.plaintext?.[kind].delete(expression);
+    const plaintext = this.plaintext && withoutWithdrawn(this.plaintext, this.withdrawn);
     const publicKey = await publicKeyOf(options.secretKey);
     const meta: BundleMeta = { ...options.meta, publisher: keyId(publicKey) };
     // Fixed key order keeps the bytes stable.
@@ -118,20 +123,18 @@ export class BundleBuilder {
     const log2Bits = prefilterBits(blockCount + allowCount);
     const prefilter = buildPrefilter(block.filterHashes, log2Bits);
     setPrefilterBits(prefilter, allow.filterHashes, log2Bits);
-    const plaintext = this.plaintext
-      ? encodePlaintext(this.plaintext.block, this.plaintext.allow)
-      : new Uint8Array(0);
+    const plaintextSection = plaintext && new PlaintextSection(plaintext.block, plaintext.allow);
 
     const header = {
       version: FORMAT_VERSION,
-      flags: this.plaintext ? FLAG_PLAINTEXT : 0,
+      flags: plaintext ? FLAG_PLAINTEXT : 0,
       metadataLength: metadata.length,
       blockCount,
       allowCount,
       blockLabelMask: block.labelMask,
       allowLabelMask: allow.labelMask,
       prefilterLog2Bits: log2Bits,
-      plaintextLength: plaintext.length,
+      plaintextLength: plaintextSection?.length ?? 0,
     };
     const at = sectionOffsets(header);
     const bytes = new Uint8Array(at.total);
@@ -150,7 +153,7 @@ export class BundleBuilder {
     writePairs(view, at.block, block.pairs);
     writePairs(view, at.allow, allow.pairs);
     bytes.set(prefilter, at.prefilter);
-    bytes.set(plaintext, at.plaintext);
+    plaintextSection?.writeInto(bytes, at.plaintext);
     const signature = await ed.signAsync(
       await signedMessage(bytes.subarray(0, at.signature)),
       options.secretKey,
@@ -158,6 +161,18 @@ export class BundleBuilder {
     bytes.set(signature, at.signature);
     return { bytes, blockCount, allowCount };
   }
+}
+
+function withoutWithdrawn(
+  plaintext: Record<'block' | 'allow', string[]>,
+  withdrawn: [string, 'block' | 'allow'][],
+): Record<'block' | 'allow', string[]> {
+  if (withdrawn.length === 0) return plaintext;
+  const gone = new Set(withdrawn.map(([e, kind]) => `${kind} ${e}`));
+  return {
+    block: plaintext.block.filter((e) => !gone.has(`block ${e}`)),
+    allow: plaintext.allow.filter((e) => !gone.has(`allow ${e}`)),
+  };
 }
 
 function writePairs(view: DataView, offset: number, pairs: Uint32Array): void {

@@ -19,7 +19,8 @@ const INITIAL_CAPACITY = 1024;
 export class EntryHashes {
   private pairs = new Uint32Array(INITIAL_CAPACITY * 2);
   private filters = new Uint32Array(INITIAL_CAPACITY);
-  private labels = new Uint32Array(INITIAL_CAPACITY);
+  /** Label count of a domain expression (capped), 0 for a URL expression. */
+  private labels = new Uint8Array(INITIAL_CAPACITY);
   private count = 0;
   private readonly withdrawn: number[] = [];
   private readonly scratch = new Uint32Array(2);
@@ -30,7 +31,7 @@ export class EntryHashes {
     if (this.count === this.filters.length) this.grow();
     entryHash(this.sha256, expression, this.pairs, this.count * 2);
     this.filters[this.count] = filterHash(expression);
-    this.labels[this.count] = labelBitOf(expression);
+    this.labels[this.count] = labelsOf(expression);
     this.count++;
   }
 
@@ -59,9 +60,15 @@ export class EntryHashes {
       pairs[kept * 2] = high;
       pairs[kept * 2 + 1] = low;
       filterHashes[kept] = this.filters[i] as number;
-      labelMask |= this.labels[i] as number;
+      const labels = this.labels[i] as number;
+      labelMask |= labels === 0 ? URL_MASK_BIT : labelBit(labels);
       kept++;
     }
+    // One finish per build: the growing arrays go now, before the bundle's bytes are made.
+    this.pairs = new Uint32Array(0);
+    this.filters = new Uint32Array(0);
+    this.labels = new Uint8Array(0);
+    this.count = 0;
     return {
       pairs: pairs.slice(0, kept * 2),
       filterHashes: filterHashes.slice(0, kept),
@@ -77,7 +84,7 @@ export class EntryHashes {
     const filters = new Uint32Array(capacity);
     filters.set(this.filters);
     this.filters = filters;
-    const labels = new Uint32Array(capacity);
+    const labels = new Uint8Array(capacity);
     labels.set(this.labels);
     this.labels = labels;
   }
@@ -90,11 +97,11 @@ export function isDomainExpression(expression: string): boolean {
   return expression.indexOf('/') === expression.length - 1;
 }
 
-function labelBitOf(expression: string): number {
-  if (!isDomainExpression(expression)) return URL_MASK_BIT;
+function labelsOf(expression: string): number {
+  if (!isDomainExpression(expression)) return 0;
   let labels = 1;
   for (let i = expression.indexOf('.'); i >= 0; i = expression.indexOf('.', i + 1)) labels++;
-  return labelBit(labels);
+  return Math.min(labels, 255);
 }
 
 /**

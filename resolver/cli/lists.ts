@@ -28,8 +28,8 @@ const USAGE = `Usage:
                      [--licence TEXT] [--created ISO] [--expires-days N]
                      [--format ${SOURCE_FORMATS.join('|')}] [--plaintext]
                      [--strict | --allow-bad-lines] [--allow-empty] -o OUT.klb
-  kalkan lists verify FILE.klb --trust PUB...
-  kalkan lists info FILE.klb
+  kalkan lists verify FILE.klb... --trust PUB...
+  kalkan lists info FILE.klb...
   kalkan lists lookup NAME_OR_URL --list FILE.klb [FILE.klb...] --trust PUB...
   kalkan lists export FILE.klb --trust PUB --format ${EXPORT_FORMATS.join('|')} [--zone NAME] -o FILE
 
@@ -207,23 +207,35 @@ const TRUST = { trust: { type: 'string', multiple: true } } as const;
 
 async function verify(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, TRUST, USAGE);
-  const file = required(positionals[0], 'FILE.klb', USAGE);
+  required(positionals[0], 'FILE.klb', USAGE);
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
-  try {
-    const bundle = await loadBundleFile(file, { trustedKeys });
-    console.log(
-      `valid: "${bundle.meta.id}" sequence ${bundle.meta.sequence}, signed by ${bundle.meta.publisher}, expires ${bundle.meta.expires}`,
-    );
-    return 0;
-  } catch (error) {
-    console.error(`invalid: ${(error as Error).message}`);
-    return 1;
+  let status = 0;
+  for (const file of positionals) {
+    try {
+      const bundle = await loadBundleFile(file, { trustedKeys });
+      const name = positionals.length > 1 ? `${file}: ` : '';
+      console.log(
+        `${name}valid: "${bundle.meta.id}" sequence ${bundle.meta.sequence}, signed by ${bundle.meta.publisher}, expires ${bundle.meta.expires}`,
+      );
+    } catch (error) {
+      console.error(`invalid: ${(error as Error).message}`);
+      status = 1;
+    }
   }
+  return status;
 }
 
 async function info(args: string[]): Promise<number> {
   const { positionals } = parse(args, {}, USAGE);
-  const file = required(positionals[0], 'FILE.klb', USAGE);
+  required(positionals[0], 'FILE.klb', USAGE);
+  for (const [i, file] of positionals.entries()) {
+    if (i > 0) console.log('');
+    await printInfo(file);
+  }
+  return 0;
+}
+
+async function printInfo(file: string): Promise<void> {
   const found = inspectBundle(await readBytes(file));
   const { meta, header, sections } = found;
   const rows: [string, string | number][] = [
@@ -245,7 +257,6 @@ async function info(args: string[]): Promise<number> {
     ['signature', 'not checked here; run "kalkan lists verify"'],
   ];
   for (const [k, v] of rows) console.log(`${`${k}:`.padEnd(16)} ${v}`);
-  return 0;
 }
 
 async function lookup(args: string[]): Promise<number> {

@@ -242,6 +242,22 @@ describe('kalkan lists lookup and export', () => {
     expect(await lookup('third.lookup.test', 'first.klb', 'second.klb')).toBe('allowed');
   });
 
+  it('verifies and describes several bundles in one run', async () => {
+    const both = [path('first.klb'), path('second.klb')];
+    const verify = await kalkan([
+      'lists',
+      'verify',
+      ...both,
+      '--trust',
+      path('keys/publisher.pub'),
+    ]);
+    expect(verify.code).toBe(0);
+    expect(verify.stdout.match(/valid: "test" sequence 1/g)).toHaveLength(2);
+    const info = await kalkan(['lists', 'info', ...both]);
+    expect(info.code).toBe(0);
+    expect(info.stdout.match(/block entries:\s+1/g)).toHaveLength(2);
+  });
+
   it('gives a usage error for an empty or invalid name', async () => {
     for (const name of ['', '   ', 'bad..name.test', 'http://']) {
       const run = await kalkan([
