@@ -7,6 +7,7 @@ import {
   type ParsedSource,
   parseSource,
 } from '../../blocklists/sources/parse.js';
+import { ProblemSummary } from '../../blocklists/sources/problem-summary.js';
 
 // Fixtures use only reserved names (RFC 2606 / 6761): *.test, *.example, *.invalid, example.*.
 
@@ -485,5 +486,18 @@ describe('LineSplitter', () => {
 
   it('keeps only a partial line between chunks, even in a file with CR endings only', () => {
     expect(split(['x\ry\r', '\nz\r', 'w'])).toEqual(['1:x', '2:y', '3:z', '4:w']);
+  });
+});
+
+describe('ProblemSummary', () => {
+  it('counts problems by reason, most frequent first, with the first three places', () => {
+    const summary = new ProblemSummary();
+    for (const line of [2, 5, 9, 11]) summary.add({ file: 'a.txt', line, reason: 'empty name' });
+    summary.add({ file: 'b.txt', line: 1, reason: 'an address without names' });
+    expect(summary.count).toBe(5);
+    expect(summary.lines()).toEqual([
+      '  4  empty name (a.txt:2, a.txt:5, a.txt:9, …)',
+      '  1  an address without names (b.txt:1)',
+    ]);
   });
 });
