@@ -70,8 +70,8 @@ export class EntryHashes {
     this.labels = new Uint8Array(0);
     this.count = 0;
     return {
-      pairs: pairs.slice(0, kept * 2),
-      filterHashes: filterHashes.slice(0, kept),
+      pairs: pairs.subarray(0, kept * 2),
+      filterHashes: filterHashes.subarray(0, kept),
       labelMask: labelMask >>> 0,
     };
   }
