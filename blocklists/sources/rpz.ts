@@ -3,6 +3,8 @@ import { addListedDomain } from './listed-domain.js';
 import type { EntrySink, LineParser } from './sink.js';
 
 const semicolonComment = commentFrom(';');
+/** More lines than any real record (an SOA takes seven) means a "(" was never closed. */
+const MAX_RECORD_LINES = 100;
 
 /** One resource record or directive; a record spread over lines in `( ... )` is joined. */
 interface ZoneRecord {
@@ -37,16 +39,28 @@ const NON_QNAME_TRIGGER = /(^|\.)rpz-(ip|nsdname|nsip|client-ip)$/;
 export function rpzZoneParser(sink: EntrySink): LineParser {
   const zone: Zone = { apex: undefined, origin: undefined, owner: undefined };
   /** A record spread over lines in `( ... )`, until its `)`. */
-  let open: { first: SourceLine; text: string } | undefined;
+  let open: { first: SourceLine; text: string; depth: number; lines: number } | undefined;
   return {
     line(number, raw) {
       const line = contentOf(number, raw, semicolonComment);
       if (line === undefined) return;
+      const depth = count(line.text, '(') - count(line.text, ')');
       open =
         open === undefined
-          ? { first: line, text: line.text }
-          : { ...open, text: `${open.text} ${line.text}` };
-      if (count(open.text, '(') > count(open.text, ')')) return;
+          ? { first: line, text: line.text, depth, lines: 1 }
+          : {
+              first: open.first,
+              text: `${open.text} ${line.text}`,
+              depth: open.depth + depth,
+              lines: open.lines + 1,
+            };
+      if (open.depth > 0 && open.lines < MAX_RECORD_LINES) return;
+      if (open.depth > 0) {
+        // A stray "(" must not swallow the rest of a large file.
+        sink.problem(open.first.number, `unclosed "(" in record (${MAX_RECORD_LINES} lines)`);
+        open = undefined;
+        return;
+      }
       readRecord(sink, zone, {
         line: open.first.number,
         indented: open.first.indented,

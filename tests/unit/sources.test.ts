@@ -403,6 +403,16 @@ describe('RPZ zone files', () => {
   });
 });
 
+describe('RPZ zone files that never close a "("', () => {
+  it('give up on the record after 100 lines and read on', () => {
+    const records = Array.from({ length: 150 }, (_, i) => `n${i}.example CNAME .`);
+    const parsed = parseSource(['stray.example CNAME ( .', ...records].join('\n'), 'p.rpz', 'rpz');
+    expect(problemLines(parsed)).toEqual(['1: unclosed "(" in record (100 lines)']);
+    expect(parsed.entries).toHaveLength(51);
+    expect(parsed.entries[0]).toEqual(block('n99.example'));
+  });
+});
+
 describe('CSV URL lists', () => {
   const parse = (text: string) => parseSource(text, 'urls.csv', 'csv');
 
