@@ -32,6 +32,8 @@ export interface BuildOptions {
   /** Include the expressions in plain text. Only for lists whose licence allows it. */
   plaintext?: boolean;
   sha256?: Sha256;
+  /** A SHA-256 of the signed bytes instead of WebCrypto's, which copies them (Node passes its own). */
+  digest?: (content: Uint8Array) => Uint8Array;
 }
 
 /** The expression a bundle hashes for an entry. */
@@ -155,7 +157,7 @@ export class BundleBuilder {
     bytes.set(prefilter, at.prefilter);
     plaintextSection?.writeInto(bytes, at.plaintext);
     const signature = await ed.signAsync(
-      await signedMessage(bytes.subarray(0, at.signature)),
+      await signedMessage(bytes.subarray(0, at.signature), options.digest),
       options.secretKey,
     );
     bytes.set(signature, at.signature);

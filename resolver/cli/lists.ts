@@ -18,7 +18,7 @@ import {
 } from '../../blocklists/sources/parse.js';
 import { ProblemSummary } from '../../blocklists/sources/problem-summary.js';
 import { loadBundleFile, readBytes, readPublicKeys, readSecretKey } from '../lists/files.js';
-import { nativeSha256 } from '../lists/native-sha256.js';
+import { nativeSha256, nativeSha256Bytes } from '../lists/native-sha256.js';
 import { readLines, sniffFormat } from '../lists/source-file.js';
 import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
@@ -144,6 +144,7 @@ async function build(args: string[]): Promise<number> {
     secretKey,
     plaintext: values.plaintext ?? false,
     sha256: nativeSha256,
+    digest: nativeSha256Bytes,
   });
   const problems = new ProblemSummary();
   const notes = new ProblemSummary();
@@ -212,7 +213,7 @@ async function verify(args: string[]): Promise<number> {
   let status = 0;
   for (const file of positionals) {
     try {
-      const bundle = await loadBundleFile(file, { trustedKeys });
+      const bundle = await loadBundleFile(file, { trustedKeys, digest: nativeSha256Bytes });
       const name = positionals.length > 1 ? `${file}: ` : '';
       console.log(
         `${name}valid: "${bundle.meta.id}" sequence ${bundle.meta.sequence}, signed by ${bundle.meta.publisher}, expires ${bundle.meta.expires}`,
@@ -272,7 +273,9 @@ async function lookup(args: string[]): Promise<number> {
   if (problem) throw new UsageError(`"${query}" ${problem}\n${USAGE}`);
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
   const files = [...required(values.list, '--list FILE.klb', USAGE), ...moreLists];
-  const bundles = await Promise.all(files.map((f) => loadBundleFile(f, { trustedKeys })));
+  const bundles = await Promise.all(
+    files.map((f) => loadBundleFile(f, { trustedKeys, digest: nativeSha256Bytes })),
+  );
   const matcher = new Matcher(bundles, { sha256: nativeSha256 });
   const verdict = query.includes('://') ? matcher.matchUrl(query) : matcher.match(query);
   console.log(verdict.blocked ? `blocked ${verdict.category} ${verdict.listId}` : 'allowed');
@@ -308,7 +311,7 @@ async function exportCommand(args: string[]): Promise<number> {
   }
   const output = required(values.output, '-o FILE', USAGE);
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
-  const bundle = await loadBundleFile(file, { trustedKeys });
+  const bundle = await loadBundleFile(file, { trustedKeys, digest: nativeSha256Bytes });
   const zone = values.zone;
   // An export is the list in clear: readable by its owner only, whatever the umask.
   await writeFile(output, exportList(bundle, format as ExportFormat, zone ? { zone } : {}), {
