@@ -54,7 +54,9 @@ function decodeKey(text: string, label: string, where: string): Uint8Array {
 }
 
 function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 function fromBase64(text: string): Uint8Array | undefined {

@@ -11,12 +11,21 @@ export function prefilterBits(entryCount: number): number {
 
 export function buildPrefilter(filterHashes: Iterable<number>, log2Bits: number): Uint8Array {
   const bitmap = new Uint8Array(2 ** log2Bits / 8);
+  setPrefilterBits(bitmap, filterHashes, log2Bits);
+  return bitmap;
+}
+
+/** Sets the bits of more filter hashes in a bitmap made by buildPrefilter. */
+export function setPrefilterBits(
+  bitmap: Uint8Array,
+  filterHashes: Iterable<number>,
+  log2Bits: number,
+): void {
   const shift = 32 - log2Bits;
   for (const h of filterHashes) {
     const bit = h >>> shift;
     bitmap[bit >>> 3] = (bitmap[bit >>> 3] as number) | (1 << (bit & 7));
   }
-  return bitmap;
 }
 
 export function prefilterMayContain(bitmap: Uint8Array, log2Bits: number, hash: number): boolean {

@@ -1,29 +1,30 @@
 /**
- * Builds a signed bundle from canonical expressions. Deterministic: the same expressions,
- * metadata and key give the same bytes (Ed25519 signatures are deterministic).
+ * Builds a signed bundle from canonical expressions. Deterministic: the same expressions (in any
+ * order), metadata and key give the same bytes (Ed25519 signatures are deterministic).
  */
 import * as ed from '@noble/ed25519';
 import { domainExpression } from '../canonical/url.js';
-import { defaultSha256, encodeAscii, entryHash, filterHash, type Sha256 } from '../hash.js';
-import { sortUniquePairs } from '../hash-array.js';
+import { defaultSha256, encodeAscii, type Sha256 } from '../hash.js';
 import { keyId, publicKeyOf } from '../keys.js';
-import { buildPrefilter, prefilterBits } from '../prefilter.js';
-import type { ListEntry } from '../sources/entries.js';
+import { buildPrefilter, prefilterBits, setPrefilterBits } from '../prefilter.js';
+import type { ListEntry } from '../sources/parse.js';
+import { EntryHashes } from './entry-hashes.js';
 import {
   type BundleMeta,
   FLAG_PLAINTEXT,
   FORMAT_VERSION,
   HEADER_BYTES,
   HeaderField,
-  labelBit,
   MAGIC,
   SIGNATURE_CONTEXT,
   sectionOffsets,
-  URL_MASK_BIT,
 } from './layout.js';
-import { type Expressions, encodePlaintext } from './plaintext.js';
+import { PlaintextSection } from './plaintext.js';
 
-export type { Expressions } from './plaintext.js';
+export interface Expressions {
+  block: string[];
+  allow: string[];
+}
 
 export interface BuildOptions {
   meta: Omit<BundleMeta, 'publisher'>;
@@ -31,109 +32,149 @@ export interface BuildOptions {
   /** Include the expressions in plain text. Only for lists whose licence allows it. */
   plaintext?: boolean;
   sha256?: Sha256;
+  /** A SHA-256 of the signed bytes instead of WebCrypto's, which copies them (Node passes its own). */
+  digest?: (content: Uint8Array) => Uint8Array;
+}
+
+/** The expression a bundle hashes for an entry. */
+export function expressionOf(entry: ListEntry): string {
+  return entry.kind === 'domain' ? domainExpression(entry.host) : entry.expression;
 }
 
 export function expressionsOf(entries: Iterable<ListEntry>): Expressions {
   const block = new Set<string>();
   const allow = new Set<string>();
-  for (const e of entries) {
-    const expression = e.kind === 'domain' ? domainExpression(e.host) : e.expression;
-    (e.allow ? allow : block).add(expression);
-  }
+  for (const e of entries) (e.allow ? allow : block).add(expressionOf(e));
   return { block: [...block], allow: [...allow] };
 }
 
-/** Domain expressions are `host/`; anything with more after the first slash is URL-level. */
-export function isDomainExpression(expression: string): boolean {
-  return expression.indexOf('/') === expression.length - 1;
-}
-
-function labelCount(host: string): number {
-  let labels = 1;
-  for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) labels++;
-  return labels;
-}
-
-function labelMask(expressions: string[]): number {
-  let mask = 0;
-  for (const e of expressions) {
-    mask |= isDomainExpression(e) ? labelBit(labelCount(e)) : URL_MASK_BIT;
-  }
-  return mask >>> 0;
-}
-
-function hashAll(expressions: string[], sha256: Sha256): Uint32Array {
-  const pairs = new Uint32Array(expressions.length * 2);
-  expressions.forEach((e, i) => {
-    entryHash(sha256, e, pairs, i * 2);
-  });
-  return sortUniquePairs(pairs);
-}
+export { isDomainExpression } from './entry-hashes.js';
 
 export async function buildBundle(
   expressions: Expressions,
   options: BuildOptions,
 ): Promise<Uint8Array> {
-  const sha256 = options.sha256 ?? defaultSha256;
-  // Order does not matter here: hashes are sorted, and the plaintext section sorts itself.
-  const block = [...new Set(expressions.block)];
-  const allow = [...new Set(expressions.allow)];
-  const publicKey = await publicKeyOf(options.secretKey);
-  const meta: BundleMeta = { ...options.meta, publisher: keyId(publicKey) };
-  // Fixed key order keeps the bytes stable.
-  const metadata = encodeAscii(
-    JSON.stringify({
-      id: meta.id,
-      name: meta.name,
-      category: meta.category,
-      publisher: meta.publisher,
-      sequence: meta.sequence,
-      created: meta.created,
-      expires: meta.expires,
-      licence: meta.licence,
-    }),
-  );
-  const blockHashes = hashAll(block, sha256);
-  const allowHashes = hashAll(allow, sha256);
-  const log2Bits = prefilterBits(block.length + allow.length);
-  const prefilter = buildPrefilter([...block, ...allow].map(filterHash), log2Bits);
-  const plaintext = options.plaintext ? encodePlaintext(block, allow) : new Uint8Array(0);
+  const builder = new BundleBuilder(options);
+  for (const e of expressions.block) builder.add(e, false);
+  for (const e of expressions.allow) builder.add(e, true);
+  return (await builder.finish()).bytes;
+}
 
-  const header = {
-    version: FORMAT_VERSION,
-    flags: options.plaintext ? FLAG_PLAINTEXT : 0,
-    metadataLength: metadata.length,
-    blockCount: blockHashes.length / 2,
-    allowCount: allowHashes.length / 2,
-    blockLabelMask: labelMask(block),
-    allowLabelMask: labelMask(allow),
-    prefilterLog2Bits: log2Bits,
-    plaintextLength: plaintext.length,
+export interface BuiltBundle {
+  bytes: Uint8Array;
+  blockCount: number;
+  allowCount: number;
+}
+
+/**
+ * Takes expressions one at a time (a source file is streamed into it) and writes the bundle at
+ * the end. Only hashes are kept, and the expressions themselves only for a plaintext section.
+ */
+export class BundleBuilder {
+  private readonly sha256: Sha256;
+  private readonly hashes: Record<'block' | 'allow', EntryHashes>;
+  private readonly plaintext: Record<'block' | 'allow', string[]> | undefined;
+  private readonly withdrawn: [string, 'block' | 'allow'][] = [];
+
+  constructor(private readonly options: BuildOptions) {
+    this.sha256 = options.sha256 ?? defaultSha256;
+    this.hashes = { block: new EntryHashes(this.sha256), allow: new EntryHashes(this.sha256) };
+    this.plaintext = options.plaintext ? { block: [], allow: [] } : undefined;
+  }
+
+  add(expression: string, allow: boolean): void {
+    const kind = allow ? 'allow' : 'block';
+    this.hashes[kind].add(expression);
+    if (this.plaintext) {
+      // Reading a character makes V8 flatten a joined string, so the copy kept here no longer
+      // points into the source file's text (which would keep all of it alive).
+      expression.charCodeAt(0);
+      this.plaintext[kind].push(expression);
+    }
+  }
+
+  /** Takes an expression out of the bundle, whether it was added before or is added later. */
+  withdraw(expression: string, allow: boolean): void {
+    const kind = allow ? 'allow' : 'block';
+    this.hashes[kind].withdraw(expression);
+    if (this.plaintext) this.withdrawn.push([expression, kind]);
+  }
+
+  async finish(): Promise<BuiltBundle> {
+    const { options } = this;
+    const block = this.hashes.block.finish();
+    const allow = this.hashes.allow.finish();
+    const plaintext = this.plaintext && withoutWithdrawn(this.plaintext, this.withdrawn);
+    const publicKey = await publicKeyOf(options.secretKey);
+    const meta: BundleMeta = { ...options.meta, publisher: keyId(publicKey) };
+    // Fixed key order keeps the bytes stable.
+    const metadata = encodeAscii(
+      JSON.stringify({
+        id: meta.id,
+        name: meta.name,
+        category: meta.category,
+        publisher: meta.publisher,
+        sequence: meta.sequence,
+        created: meta.created,
+        expires: meta.expires,
+        licence: meta.licence,
+      }),
+    );
+    const blockCount = block.pairs.length / 2;
+    const allowCount = allow.pairs.length / 2;
+    const log2Bits = prefilterBits(blockCount + allowCount);
+    const prefilter = buildPrefilter(block.filterHashes, log2Bits);
+    setPrefilterBits(prefilter, allow.filterHashes, log2Bits);
+    const plaintextSection = plaintext && new PlaintextSection(plaintext.block, plaintext.allow);
+
+    const header = {
+      version: FORMAT_VERSION,
+      flags: plaintext ? FLAG_PLAINTEXT : 0,
+      metadataLength: metadata.length,
+      blockCount,
+      allowCount,
+      blockLabelMask: block.labelMask,
+      allowLabelMask: allow.labelMask,
+      prefilterLog2Bits: log2Bits,
+      plaintextLength: plaintextSection?.length ?? 0,
+    };
+    const at = sectionOffsets(header);
+    const bytes = new Uint8Array(at.total);
+    const view = new DataView(bytes.buffer);
+    bytes.set(MAGIC, HeaderField.magic);
+    view.setUint16(HeaderField.version, header.version, true);
+    view.setUint16(HeaderField.flags, header.flags, true);
+    view.setUint32(HeaderField.metadataLength, header.metadataLength, true);
+    view.setUint32(HeaderField.blockCount, header.blockCount, true);
+    view.setUint32(HeaderField.allowCount, header.allowCount, true);
+    view.setUint32(HeaderField.blockLabelMask, header.blockLabelMask, true);
+    view.setUint32(HeaderField.allowLabelMask, header.allowLabelMask, true);
+    view.setUint8(HeaderField.prefilterLog2Bits, header.prefilterLog2Bits);
+    view.setUint32(HeaderField.plaintextLength, header.plaintextLength, true);
+    bytes.set(metadata, HEADER_BYTES);
+    writePairs(view, at.block, block.pairs);
+    writePairs(view, at.allow, allow.pairs);
+    bytes.set(prefilter, at.prefilter);
+    plaintextSection?.writeInto(bytes, at.plaintext);
+    const signature = await ed.signAsync(
+      await signedMessage(bytes.subarray(0, at.signature), options.digest),
+      options.secretKey,
+    );
+    bytes.set(signature, at.signature);
+    return { bytes, blockCount, allowCount };
+  }
+}
+
+function withoutWithdrawn(
+  plaintext: Record<'block' | 'allow', string[]>,
+  withdrawn: [string, 'block' | 'allow'][],
+): Record<'block' | 'allow', string[]> {
+  if (withdrawn.length === 0) return plaintext;
+  const gone = new Set(withdrawn.map(([e, kind]) => `${kind} ${e}`));
+  return {
+    block: plaintext.block.filter((e) => !gone.has(`block ${e}`)),
+    allow: plaintext.allow.filter((e) => !gone.has(`allow ${e}`)),
   };
-  const at = sectionOffsets(header);
-  const bytes = new Uint8Array(at.total);
-  const view = new DataView(bytes.buffer);
-  bytes.set(MAGIC, HeaderField.magic);
-  view.setUint16(HeaderField.version, header.version, true);
-  view.setUint16(HeaderField.flags, header.flags, true);
-  view.setUint32(HeaderField.metadataLength, header.metadataLength, true);
-  view.setUint32(HeaderField.blockCount, header.blockCount, true);
-  view.setUint32(HeaderField.allowCount, header.allowCount, true);
-  view.setUint32(HeaderField.blockLabelMask, header.blockLabelMask, true);
-  view.setUint32(HeaderField.allowLabelMask, header.allowLabelMask, true);
-  view.setUint8(HeaderField.prefilterLog2Bits, header.prefilterLog2Bits);
-  view.setUint32(HeaderField.plaintextLength, header.plaintextLength, true);
-  bytes.set(metadata, HEADER_BYTES);
-  writePairs(view, at.block, blockHashes);
-  writePairs(view, at.allow, allowHashes);
-  bytes.set(prefilter, at.prefilter);
-  bytes.set(plaintext, at.plaintext);
-  const signature = await ed.signAsync(
-    await signedMessage(bytes.subarray(0, at.signature)),
-    options.secretKey,
-  );
-  bytes.set(signature, at.signature);
-  return bytes;
 }
 
 function writePairs(view: DataView, offset: number, pairs: Uint32Array): void {

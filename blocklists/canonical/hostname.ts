@@ -80,8 +80,15 @@ export function canonicalHostname(input: string): HostnameResult {
   if (name.length > 253) return { ok: false, reason: 'name longer than 253 characters' };
   const labels = name.split('.');
   if (labels.length < 2) return { ok: false, reason: 'a bare top-level name is never an entry' };
+  // The reason does not quote the label: lists can be sensitive, build logs are not private.
   for (const label of labels) {
-    if (!LABEL.test(label)) return { ok: false, reason: `invalid label "${label}"` };
+    if (label === '') return { ok: false, reason: 'empty label (two dots in a row)' };
+    if (!LABEL.test(label)) {
+      return {
+        ok: false,
+        reason: 'invalid label (1 to 63 letters, digits, - or _; no - at either end)',
+      };
+    }
   }
   return { ok: true, host: name };
 }

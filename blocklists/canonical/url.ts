@@ -36,7 +36,9 @@ export function canonicalizeUrl(url: string): CanonicalUrlResult {
   if (scheme) {
     const name = (scheme[1] ?? '').toLowerCase();
     if (name !== 'http' && name !== 'https') {
-      return { ok: false, reason: `unsupported scheme "${name}"` };
+      // Quoted only when it looks like a scheme, not like a name from the list.
+      const shown = /^[a-z]{1,10}$/.test(name) ? ` "${name}"` : '';
+      return { ok: false, reason: `unsupported scheme${shown}` };
     }
     rest = rest.slice(scheme[0].length);
   }

@@ -1,39 +1,45 @@
 import type { ListEntry, ParsedSource, SourceProblem } from './entries.js';
-import { listedDomain } from './listed-domain.js';
+import type { EntrySink } from './sink.js';
+
+const keyOf = (entry: ListEntry) =>
+  `${entry.allow ? 'allow' : 'block'} ${entry.kind === 'domain' ? entry.host : entry.expression}`;
 
 /**
- * Gathers one file's entries, without duplicates and in order of first appearance, and its
- * problems. A problem does not repeat the entry (lists can be sensitive, build logs are not
- * private): its line number finds it.
+ * Gathers one file's entries in memory, without duplicates and in order of first appearance, and
+ * its problems and notes: for tests and small lists (a build streams into the bundle instead).
  */
-export class SourceCollector {
-  private readonly entries: ListEntry[] = [];
+export class SourceCollector implements EntrySink {
+  private readonly entries = new Map<string, ListEntry>();
+  private readonly withdrawn = new Set<string>();
   private readonly problems: SourceProblem[] = [];
-  private readonly seen = new Set<string>();
+  private readonly notes: SourceProblem[] = [];
 
   constructor(private readonly file: string) {}
 
-  /** Adds a domain as the list wrote it, or records why it cannot be one. */
-  addDomain(line: number, name: string, allow: boolean): void {
-    const listed = listedDomain(name);
-    if (listed.ok) this.add({ kind: 'domain', host: listed.host, allow });
-    else this.problem(line, listed.reason);
+  add(_line: number, entry: ListEntry): void {
+    const key = keyOf(entry);
+    if (!this.entries.has(key)) this.entries.set(key, entry);
   }
 
-  add(entry: ListEntry): void {
-    const key = `${entry.allow ? 'allow' : 'block'} ${entry.kind === 'domain' ? entry.host : entry.expression}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
-    this.entries.push(entry);
+  withdraw(_line: number, entry: ListEntry): void {
+    this.withdrawn.add(keyOf(entry));
   }
 
   problem(line: number, reason: string): void {
     this.problems.push({ file: this.file, line, reason });
   }
 
+  note(line: number, reason: string): void {
+    this.notes.push({ file: this.file, line, reason });
+  }
+
   result(): ParsedSource {
-    // In line order, though some are only found at the end of the file (an unclosed record).
-    const problems = [...this.problems].sort((a, b) => a.line - b.line);
-    return { entries: this.entries, problems };
+    const byLine = (a: SourceProblem, b: SourceProblem) => a.line - b.line;
+    return {
+      entries: [...this.entries].filter(([key]) => !this.withdrawn.has(key)).map(([, e]) => e),
+      // In line order, though some are only found at the end of the file (an unclosed record).
+      problems: this.problems.sort(byLine),
+      notes: this.notes.sort(byLine),
+    };
   }
 }

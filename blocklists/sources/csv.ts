@@ -1,8 +1,7 @@
 import { canonicalHostname } from '../canonical/hostname.js';
 import { domainExpression, isIpAddress, urlEntryExpression } from '../canonical/url.js';
-import { SourceCollector } from './collector.js';
-import type { ParsedSource } from './entries.js';
-import { sourceLines } from './lines.js';
+import { contentOf } from './lines.js';
+import type { EntrySink, LineParser } from './sink.js';
 
 type CsvRow = { ok: true; fields: string[] } | { ok: false; reason: string };
 
@@ -10,42 +9,46 @@ type CsvRow = { ok: true; fields: string[] } | { ok: false; reason: string };
  * A CSV list of URLs: a header row naming a `url` column, then one URL per row. A URL for a
  * whole site becomes a domain entry; any other is a URL entry, matched by the extension only.
  */
-export function parseCsvUrls(text: string, file: string): ParsedSource {
-  const collector = new SourceCollector(file);
-  const [header, ...rows] = sourceLines(text);
-  if (header === undefined) return collector.result();
-  const headerRow = parseCsvRow(header.text);
-  const urlColumn = headerRow.ok
-    ? headerRow.fields.findIndex((name) => name.trim().toLowerCase() === 'url')
-    : -1;
-  if (urlColumn < 0) {
-    collector.problem(header.number, 'the header row has no "url" column');
-    return collector.result();
-  }
-  for (const row of rows) {
-    const parsed = parseCsvRow(row.text);
-    const url = parsed.ok ? parsed.fields[urlColumn]?.trim() : undefined;
-    if (!parsed.ok) collector.problem(row.number, parsed.reason);
-    else if (!url) collector.problem(row.number, 'no url in this row');
-    else addUrl(collector, row.number, url);
-  }
-  return collector.result();
+export function csvUrlParser(sink: EntrySink): LineParser {
+  /** undefined before the header row; -1 when the header has no url column (rows are skipped). */
+  let urlColumn: number | undefined;
+  return {
+    line(number, raw) {
+      const row = contentOf(number, raw);
+      if (row === undefined) return;
+      if (urlColumn === undefined) {
+        const header = parseCsvRow(row.text);
+        urlColumn = header.ok
+          ? header.fields.findIndex((name) => name.trim().toLowerCase() === 'url')
+          : -1;
+        if (urlColumn < 0) sink.problem(number, 'the header row has no "url" column');
+        return;
+      }
+      if (urlColumn < 0) return;
+      const parsed = parseCsvRow(row.text);
+      const url = parsed.ok ? parsed.fields[urlColumn]?.trim() : undefined;
+      if (!parsed.ok) sink.problem(number, parsed.reason);
+      else if (!url) sink.problem(number, 'no url in this row');
+      else addUrl(sink, number, url);
+    },
+    end() {},
+  };
 }
 
-function addUrl(collector: SourceCollector, line: number, url: string): void {
+function addUrl(sink: EntrySink, line: number, url: string): void {
   const entry = urlEntryExpression(url);
   if (!entry.ok) {
-    collector.problem(line, entry.reason);
+    sink.problem(line, entry.reason);
     return;
   }
   const hostname = canonicalHostname(entry.host);
   if (hostname.ok && entry.expression === domainExpression(hostname.host)) {
-    collector.add({ kind: 'domain', host: hostname.host, allow: false });
+    sink.add(line, { kind: 'domain', host: hostname.host, allow: false });
   } else if (hostname.ok || isIpAddress(entry.host)) {
     // An IP address is no domain entry, but a URL on it is still a page the extension can block.
-    collector.add({ kind: 'url', expression: entry.expression, allow: false });
+    sink.add(line, { kind: 'url', expression: entry.expression, allow: false });
   } else {
-    collector.problem(line, hostname.reason);
+    sink.problem(line, hostname.reason);
   }
 }
 

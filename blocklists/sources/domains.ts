@@ -1,13 +1,18 @@
-import { SourceCollector } from './collector.js';
-import type { ParsedSource } from './entries.js';
-import { commentFrom, sourceLines } from './lines.js';
+import { commentFrom, contentOf } from './lines.js';
+import { addListedDomain } from './listed-domain.js';
+import type { EntrySink, LineParser } from './sink.js';
+
+const hashComment = commentFrom('#');
 
 /** A plain domain list: one domain (or `*.domain`) per line, `#` comments. */
-export function parseDomainList(text: string, file: string): ParsedSource {
-  const collector = new SourceCollector(file);
-  for (const line of sourceLines(text, commentFrom('#'))) {
-    if (/\s/.test(line.text)) collector.problem(line.number, 'expected one domain per line');
-    else collector.addDomain(line.number, line.text, false);
-  }
-  return collector.result();
+export function domainListParser(sink: EntrySink): LineParser {
+  return {
+    line(number, raw) {
+      const line = contentOf(number, raw, hashComment);
+      if (line === undefined) return;
+      if (/\s/.test(line.text)) sink.problem(number, 'expected one domain per line');
+      else addListedDomain(sink, number, line.text, false);
+    },
+    end() {},
+  };
 }

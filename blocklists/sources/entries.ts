@@ -1,4 +1,4 @@
-/** What every source parser produces: entries, and the problems of the lines it skipped. */
+/** What parsing a source yields: entries and problems (the types every parser and sink share). */
 
 /** A domain entry covers the host and all its subdomains; a URL entry one Safe Browsing expression. */
 export type ListEntry =
@@ -14,4 +14,6 @@ export interface SourceProblem {
 export interface ParsedSource {
   entries: ListEntry[];
   problems: SourceProblem[];
+  /** Lines read as entries with a caveat (an AdBlock option Kalkan cannot honour fully). */
+  notes: SourceProblem[];
 }

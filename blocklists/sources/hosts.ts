@@ -1,8 +1,8 @@
 import { whatwgHost } from '../canonical/hostname.js';
 import { isIpAddress } from '../canonical/url.js';
-import { SourceCollector } from './collector.js';
-import type { ParsedSource } from './entries.js';
-import { commentFrom, sourceLines } from './lines.js';
+import { commentFrom, contentOf } from './lines.js';
+import { addListedDomain } from './listed-domain.js';
+import type { EntrySink, LineParser } from './sink.js';
 
 /** Names every system hosts file carries; lines made only of them are skipped without a word. */
 const BOILERPLATE_NAMES = new Set([
@@ -20,26 +20,38 @@ const BOILERPLATE_NAMES = new Set([
   '0.0.0.0',
 ]);
 
-/** A hosts file: `address name...` lines, `#` comments; only names sent to a sink are blocked. */
-export function parseHosts(text: string, file: string): ParsedSource {
-  const collector = new SourceCollector(file);
-  for (const line of sourceLines(text, commentFrom('#'))) {
-    const [address = '', ...names] = line.text.split(/\s+/);
-    if (!isIpAddress(address) && !address.includes(':')) {
-      collector.problem(line.number, 'expected an address such as 0.0.0.0 before the names');
-      continue;
-    }
-    const listed = names.filter((name) => !BOILERPLATE_NAMES.has(name.toLowerCase()));
-    if (names.length === 0) {
-      collector.problem(line.number, 'an address without names');
-    } else if (listed.length > 0 && !isSinkAddress(address)) {
-      // A real address maps names somewhere rather than blocking them.
-      collector.problem(line.number, 'not a blocking address (use 0.0.0.0, 127.0.0.1, :: or ::1)');
-    } else {
-      for (const name of listed) collector.addDomain(line.number, name, false);
-    }
+const hashComment = commentFrom('#');
+
+/**
+ * A hosts file: `address name...` lines, `#` comments; only names sent to a sink are blocked.
+ * A name becomes a domain entry, which covers its subdomains too (see docs/publishing-lists.md).
+ */
+export function hostsParser(sink: EntrySink): LineParser {
+  return {
+    line(number, raw) {
+      const line = contentOf(number, raw, hashComment);
+      if (line !== undefined) readHostsLine(sink, number, line.text);
+    },
+    end() {},
+  };
+}
+
+/** One `address name...` line; AdBlock lists may carry such lines too. */
+export function readHostsLine(sink: EntrySink, number: number, text: string): void {
+  const [address = '', ...names] = text.split(/\s+/);
+  if (!isIpAddress(address) && !address.includes(':')) {
+    sink.problem(number, 'expected an address such as 0.0.0.0 before the names');
+    return;
   }
-  return collector.result();
+  const listed = names.filter((name) => !BOILERPLATE_NAMES.has(name.toLowerCase()));
+  if (names.length === 0) {
+    sink.problem(number, 'an address without names');
+  } else if (listed.length > 0 && !isSinkAddress(address)) {
+    // A real address maps names somewhere rather than blocking them.
+    sink.problem(number, 'not a blocking address (use 0.0.0.0, 127.0.0.1, :: or ::1)');
+  } else {
+    for (const name of listed) addListedDomain(sink, number, name, false);
+  }
 }
 
 function isSinkAddress(address: string): boolean {

@@ -1,6 +1,10 @@
-import { SourceCollector } from './collector.js';
-import type { ParsedSource } from './entries.js';
-import { commentFrom, type SourceLine, sourceLines } from './lines.js';
+import { commentFrom, contentOf, type SourceLine } from './lines.js';
+import { addListedDomain } from './listed-domain.js';
+import type { EntrySink, LineParser } from './sink.js';
+
+const semicolonComment = commentFrom(';');
+/** More lines than any real record (an SOA takes seven) means a "(" was never closed. */
+const MAX_RECORD_LINES = 100;
 
 /** One resource record or directive; a record spread over lines in `( ... )` is joined. */
 interface ZoneRecord {
@@ -32,43 +36,78 @@ const NON_QNAME_TRIGGER = /(^|\.)rpz-(ip|nsdname|nsip|client-ip)$/;
  * An RPZ zone file. `name CNAME .` (NXDOMAIN), `CNAME *.` (NODATA), `CNAME rpz-drop.` and a CNAME
  * to a walled garden all block; `CNAME rpz-passthru.` allows.
  */
-export function parseRpzZone(text: string, file: string): ParsedSource {
-  const collector = new SourceCollector(file);
+export function rpzZoneParser(sink: EntrySink): LineParser {
   const zone: Zone = { apex: undefined, origin: undefined, owner: undefined };
-  for (const record of zoneRecords(sourceLines(text, commentFrom(';')), collector)) {
-    const [first = '', ...rest] = record.fields;
-    if (first.startsWith('$')) {
-      applyDirective(zone, first.toUpperCase(), rest[0], record.line, collector);
-      continue;
-    }
-    if (!record.indented) zone.owner = absoluteName(first, zone.origin);
-    const [typeField = '', target] = withoutTtlAndClass(record.indented ? record.fields : rest);
-    const type = typeField.toUpperCase();
-    if (ZONE_TYPES.has(type)) {
-      if (type === 'SOA' && zone.apex === undefined) {
-        zone.apex = zone.owner;
-        zone.origin ??= zone.owner;
+  /** A record spread over lines in `( ... )`, until its `)`. */
+  let open: { first: SourceLine; text: string; depth: number; lines: number } | undefined;
+  return {
+    line(number, raw) {
+      const line = contentOf(number, raw, semicolonComment);
+      if (line === undefined) return;
+      const depth = count(line.text, '(') - count(line.text, ')');
+      open =
+        open === undefined
+          ? { first: line, text: line.text, depth, lines: 1 }
+          : {
+              first: open.first,
+              text: `${open.text} ${line.text}`,
+              depth: open.depth + depth,
+              lines: open.lines + 1,
+            };
+      if (open.depth > 0 && open.lines < MAX_RECORD_LINES) return;
+      if (open.depth > 0) {
+        // A stray "(" must not swallow the rest of a large file.
+        sink.problem(open.first.number, `unclosed "(" in record (${MAX_RECORD_LINES} lines)`);
+        open = undefined;
+        return;
       }
-    } else if (type !== 'CNAME') {
-      collector.problem(
-        record.line,
-        `record type ${type || '(none)'} not supported: only CNAME policies`,
-      );
-    } else if (zone.owner === undefined) {
-      collector.problem(record.line, 'record without an owner name ("@" needs $ORIGIN)');
-    } else if (target === undefined) {
-      collector.problem(record.line, 'CNAME without a target');
-    } else {
-      addPolicy(collector, record.line, policyName(zone.owner, zone.apex), target.toLowerCase());
-    }
-  }
-  return collector.result();
+      readRecord(sink, zone, {
+        line: open.first.number,
+        indented: open.first.indented,
+        fields: open.text.replace(/[()]/g, ' ').trim().split(/\s+/),
+      });
+      open = undefined;
+    },
+    end() {
+      if (open !== undefined) sink.problem(open.first.number, 'unclosed "(" in record');
+    },
+  };
 }
 
-function addPolicy(collector: SourceCollector, line: number, policy: Policy, target: string): void {
-  if (!policy.ok) collector.problem(line, policy.reason);
-  else if (target === 'rpz-tcp-only.') collector.problem(line, 'rpz-tcp-only is not a block');
-  else collector.addDomain(line, policy.name, target === 'rpz-passthru.');
+function readRecord(sink: EntrySink, zone: Zone, record: ZoneRecord): void {
+  const [first = '', ...rest] = record.fields;
+  if (first.startsWith('$')) {
+    applyDirective(zone, first.toUpperCase(), rest[0], record.line, sink);
+    return;
+  }
+  if (!record.indented) zone.owner = absoluteName(first, zone.origin);
+  const [typeField = '', target] = withoutTtlAndClass(record.indented ? record.fields : rest);
+  const type = typeField.toUpperCase();
+  if (ZONE_TYPES.has(type)) {
+    if (type === 'SOA' && zone.apex === undefined) {
+      zone.apex = zone.owner;
+      zone.origin ??= zone.owner;
+    }
+  } else if (type !== 'CNAME') {
+    sink.problem(
+      record.line,
+      /^[A-Z0-9]{1,10}$/.test(type)
+        ? `record type ${type} not supported: only CNAME policies`
+        : 'not a record of a known type: only CNAME policies',
+    );
+  } else if (zone.owner === undefined) {
+    sink.problem(record.line, 'record without an owner name ("@" needs $ORIGIN)');
+  } else if (target === undefined) {
+    sink.problem(record.line, 'CNAME without a target');
+  } else {
+    addPolicy(sink, record.line, policyName(zone.owner, zone.apex), target.toLowerCase());
+  }
+}
+
+function addPolicy(sink: EntrySink, line: number, policy: Policy, target: string): void {
+  if (!policy.ok) sink.problem(line, policy.reason);
+  else if (target === 'rpz-tcp-only.') sink.problem(line, 'rpz-tcp-only is not a block');
+  else addListedDomain(sink, line, policy.name, target === 'rpz-passthru.');
 }
 
 function applyDirective(
@@ -76,11 +115,15 @@ function applyDirective(
   directive: string,
   argument: string | undefined,
   line: number,
-  collector: SourceCollector,
+  sink: EntrySink,
 ): void {
   if (directive === '$TTL') return;
-  if (directive !== '$ORIGIN') collector.problem(line, `${directive} not supported`);
-  else if (argument === undefined) collector.problem(line, '$ORIGIN without a name');
+  if (directive !== '$ORIGIN')
+    sink.problem(
+      line,
+      /^\$[A-Z]{1,10}$/.test(directive) ? `${directive} not supported` : 'unknown directive',
+    );
+  else if (argument === undefined) sink.problem(line, '$ORIGIN without a name');
   else {
     zone.origin = absoluteName(argument, zone.origin);
     zone.apex ??= zone.origin;
@@ -119,26 +162,6 @@ function withoutTtlAndClass(fields: string[]): string[] {
     start++;
   }
   return fields.slice(start);
-}
-
-function zoneRecords(lines: SourceLine[], collector: SourceCollector): ZoneRecord[] {
-  const records: ZoneRecord[] = [];
-  let open: { first: SourceLine; text: string } | undefined;
-  for (const line of lines) {
-    open =
-      open === undefined
-        ? { first: line, text: line.text }
-        : { ...open, text: `${open.text} ${line.text}` };
-    if (count(open.text, '(') > count(open.text, ')')) continue;
-    records.push({
-      line: open.first.number,
-      indented: open.first.indented,
-      fields: open.text.replace(/[()]/g, ' ').trim().split(/\s+/),
-    });
-    open = undefined;
-  }
-  if (open !== undefined) collector.problem(open.first.number, 'unclosed "(" in record');
-  return records;
 }
 
 function count(text: string, char: string): number {

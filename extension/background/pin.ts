@@ -19,7 +19,9 @@ export function pinProblem(pin: string): 'too-short' | 'too-long' | undefined {
 }
 
 function toBase64(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes));
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
 }
 
 function fromBase64(text: string): Uint8Array {

@@ -28,13 +28,13 @@ export async function plaintextRules(
       () => undefined,
     );
     if (!bundle?.plaintext) continue;
-    rules.push(
-      ...dnrRules(readableList(bundle), {
-        browser: TARGET_BROWSER,
-        firstId: LIST_RULE_FIRST_ID + rules.length,
-        blockPagePath: blockPagePath(bundle.meta.category),
-      }),
-    );
+    const listRules = dnrRules(readableList(bundle), {
+      browser: TARGET_BROWSER,
+      firstId: LIST_RULE_FIRST_ID + rules.length,
+      blockPagePath: blockPagePath(bundle.meta.category),
+    });
+    // One push per rule: spreading a list-sized array into push() overflows the stack.
+    for (const rule of listRules) rules.push(rule);
   }
   return rules;
 }

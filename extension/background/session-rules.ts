@@ -61,7 +61,7 @@ export function addHitRules(host: string, category: string): Promise<void> {
     const rules = (await browser.declarativeNetRequest.getSessionRules()).filter(isHitRule);
     if (rules.some((r) => r.condition.requestDomains?.[0] === host)) return;
     const used = rules.map((r) => r.id);
-    let firstId = (used.length ? Math.max(...used) : 0) + 1;
+    let firstId = used.reduce((max, id) => Math.max(max, id), 0) + 1;
     let removeRuleIds: number[] = [];
     if (firstId + 1 > HIT_RULE_IDS.last || rules.length / 2 >= MAX_HIT_HOSTS) {
       // Start over from the lowest ids; the oldest hosts fall back to the worker's check.

@@ -35,7 +35,7 @@ async function readUnlocks(): Promise<Unlock[]> {
 
 async function schedule(unlocks: Unlock[]): Promise<void> {
   await browser.alarms.clear(UNLOCK_ALARM);
-  const next = Math.min(...unlocks.map((u) => u.expiresAt));
+  const next = unlocks.reduce((min, u) => Math.min(min, u.expiresAt), Number.POSITIVE_INFINITY);
   if (Number.isFinite(next)) await browser.alarms.create(UNLOCK_ALARM, { when: next });
 }
 

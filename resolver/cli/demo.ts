@@ -14,7 +14,10 @@ import { Matcher } from '../../blocklists/matcher.js';
 import { parseSource } from '../../blocklists/sources/parse.js';
 import { readPublicKeys, readSecretKey } from '../lists/files.js';
 import { nativeSha256 } from '../lists/native-sha256.js';
-import { parse, required } from './usage.js';
+import { checkHelp, parse, required } from './usage.js';
+
+const USAGE = `Usage: kalkan demo             build the demo lists and look a few names up in them
+       kalkan demo build --out DIR`;
 
 export const DEMO_DIR = fileURLToPath(new URL('../../../blocklists/demo/', import.meta.url));
 export const DEMO_PUBLIC_KEY = join(DEMO_DIR, 'demo-publisher.pub');
@@ -58,13 +61,10 @@ async function buildDemoBundles(): Promise<{ id: string; bytes: Uint8Array }[]> 
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
+  checkHelp(args, USAGE);
   if (args[0] === 'build') {
-    const { values } = parse(
-      args.slice(1),
-      { out: { type: 'string' } },
-      'Usage: kalkan demo build --out DIR',
-    );
-    const dir = required(values.out, '--out DIR', 'Usage: kalkan demo build --out DIR');
+    const { values } = parse(args.slice(1), { out: { type: 'string' } }, USAGE);
+    const dir = required(values.out, '--out DIR', USAGE);
     await mkdir(dir, { recursive: true });
     for (const { id, bytes } of await buildDemoBundles())
       await writeFile(join(dir, `${id}.klb`), bytes);

@@ -17,7 +17,7 @@ import {
   UNIT_FILES,
   writeUnitParty,
 } from '../intake/unit-files.js';
-import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
+import { checkHelp, integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan intake keygen --out DIR --org NAME --contact EMAIL --domain DOMAIN
@@ -127,6 +127,7 @@ async function serve(args: string[]): Promise<number> {
 }
 
 async function user(args: string[]): Promise<number> {
+  checkHelp(args, USAGE);
   const [action, ...rest] = args;
   if (action !== 'add') throw new UsageError(`unknown "intake user ${action ?? ''}"\n${USAGE}`);
   const { values, positionals } = parse(rest, { data: { type: 'string' } }, USAGE);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `kalkan`: one command, a subcommand per job. */
-import { UsageError } from './usage.js';
+import { HelpRequested, UsageError } from './usage.js';
 
 const USAGE = `Usage: kalkan <command> ...
 
@@ -43,11 +43,15 @@ async function main(argv: string[]): Promise<number> {
   const command = name === undefined ? undefined : commands[name];
   if (!command) {
     console.log(USAGE);
-    return name === undefined || name === '--help' ? 0 : 2;
+    return name === undefined || name === '--help' || name === '-h' ? 0 : 2;
   }
   try {
     return await command(rest);
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      console.log(error.message);
+      return 0;
+    }
     if (error instanceof UsageError) {
       console.error(`kalkan ${name}: ${error.message}`);
       return 2;

@@ -5,9 +5,23 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** `--help` or `-h` was given: kalkan prints the usage (the message) and exits 0. */
+export class HelpRequested extends Error {
+  override name = 'HelpRequested';
+}
+
+/** Throws HelpRequested when `args` ask for help (before any `--`). */
+export function checkHelp(args: readonly string[], usage: string): void {
+  const end = args.indexOf('--');
+  const options = end < 0 ? args : args.slice(0, end);
+  if (options.includes('--help') || options.includes('-h')) throw new HelpRequested(usage);
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>;
 
+/** Parses `args` (after the subcommand); `--help` anywhere shows `usage` instead. */
 export function parse<T extends Options>(args: string[], options: T, usage: string) {
+  checkHelp(args, usage);
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -36,10 +50,11 @@ export async function runSubcommand(
   usage: string,
 ): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === '--help') {
+  if (name === undefined) {
     console.log(usage);
     return 0;
   }
+  checkHelp([name], usage);
   const sub = Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
   if (!sub) throw new UsageError(`unknown subcommand "${name}"\n${usage}`);
   return sub(rest);

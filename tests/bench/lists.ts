@@ -1,18 +1,32 @@
 /**
- * `npm run bench:lists`: the list module on a generated 1,000,000-domain list, beside a plain
- * Set of strings walking the same suffixes. Prints medians of several runs.
+ * `npm run bench:lists`: first the publisher's build through the CLI (`kalkan lists build` on
+ * one generated hosts file of 1M, 5M and 10M lines: time and peak RSS of the child, and how they
+ * grow; the fastest of BENCH_BUILD_RUNS builds, 2 by default); then the list module on the
+ * 1,000,000-entry bundle that build made, beside a plain Set of strings walking the same
+ * suffixes. Prints medians of several runs.
  */
-import { buildBundle, expressionsOf } from '../../blocklists/bundle/build.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type LoadedBundle, loadBundle } from '../../blocklists/bundle/load.js';
-import { generateKeyPair } from '../../blocklists/keys.js';
+import { decodePublicKey } from '../../blocklists/keys.js';
 import { Matcher } from '../../blocklists/matcher.js';
-import { parseSource } from '../../blocklists/sources/parse.js';
 import { nativeSha256 } from '../../resolver/lists/native-sha256.js';
-import { generateDomains, generateQueries } from '../helpers/generated-list.js';
+import { generateQueries, seededRandom } from '../helpers/generated-list.js';
+import { KALKAN, runKalkan } from '../helpers/kalkan-process.js';
 
-const ENTRIES = Number(process.env.BENCH_ENTRIES ?? 1_000_000);
+const MILLION = 1_000_000;
+/** Lines of each generated source, smallest first; the smallest one is also the matcher's list. */
+const SCALES = (process.env.BENCH_LIST_LINES ?? '1000000,5000000,10000000').split(',').map(Number);
+const ENTRIES = SCALES[0] ?? MILLION;
 const QUERIES = 500_000;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+/** Builds of each size: the fastest time and the largest peak RSS are kept (noise only slows). */
+const BUILD_RUNS = Number(process.env.BENCH_BUILD_RUNS ?? 2);
+const GIB = 2 ** 30;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:lists does)');
@@ -46,34 +60,166 @@ function setSuffixWalk(set: Set<string>, name: string): boolean {
   }
 }
 
-async function main() {
-  console.log(
-    `generating ${ENTRIES.toLocaleString('en')} domains and ${QUERIES.toLocaleString('en')} queries (2-6 labels, half hits)`,
-  );
-  const domains = generateDomains(ENTRIES);
-  const queries = generateQueries(domains, QUERIES, 0.5);
-  const { secretKey, publicKey } = await generateKeyPair();
-  const meta = {
-    id: 'bench',
-    name: 'bench',
-    category: 'abuse',
-    sequence: 1,
-    created: new Date().toISOString(),
-    expires: new Date(Date.now() + 86_400_000).toISOString(),
-    licence: '',
+const TLDS = ['test', 'example', 'invalid'];
+
+/**
+ * The names of a generated list, in file order: a random label, the line number (so every name
+ * is new) and a reserved TLD; one in five under a further random label, as in real lists.
+ */
+function* generatedNames(count: number): Generator<string> {
+  const random = seededRandom(7);
+  const label = (min: number, max: number) => {
+    let out = '';
+    const length = min + Math.floor(random() * (max - min + 1));
+    for (let i = 0; i < length; i++) out += String.fromCharCode(97 + Math.floor(random() * 26));
+    return out;
   };
-  // A publisher starts from a text list: parsing it is part of the build.
-  const sourceText = `${domains.join('\n')}\n`;
-
-  const buildTimes: number[] = [];
-  let bytes: Uint8Array = new Uint8Array();
-  for (let r = 0; r < Math.min(RUNS, 3); r++) {
-    const t = performance.now();
-    const expressions = expressionsOf(parseSource(sourceText, 'bench.txt').entries);
-    bytes = await buildBundle(expressions, { meta, secretKey, sha256: nativeSha256 });
-    buildTimes.push(performance.now() - t);
+  for (let i = 0; i < count; i++) {
+    const base = `${label(3, 12)}${i.toString(36)}.${TLDS[i % TLDS.length]}`;
+    yield random() < 0.8 ? base : `${label(2, 6)}.${base}`;
   }
+}
 
+async function writeHostsFile(file: string, lines: number): Promise<void> {
+  const out = createWriteStream(file);
+  out.write('# generated hosts file: reserved names only\n'.repeat(100));
+  let batch = '';
+  let inBatch = 0;
+  for (const name of generatedNames(lines)) {
+    batch += `0.0.0.0 ${name}\n`;
+    if (++inBatch === 10_000) {
+      if (!out.write(batch)) await once(out, 'drain');
+      batch = '';
+      inBatch = 0;
+    }
+  }
+  out.end(batch);
+  await once(out, 'finish');
+}
+
+/** Loaded into the child: writes its own peak RSS (getrusage maxrss, KiB) to a file at exit. */
+const REPORT_MAX_RSS =
+  'data:text/javascript,import{writeFileSync}from"node:fs";process.on("exit",()=>' +
+  'writeFileSync(process.env.KALKAN_BENCH_RSS_FILE,String(process.resourceUsage().maxRSS)))';
+
+interface CliBuild {
+  lines: number;
+  seconds: number;
+  peakRssBytes: number;
+  stdout: string;
+}
+
+/** `kalkan lists build` on one file, as a publisher runs it, timed from spawn to exit. */
+async function cliBuild(dir: string, source: string, lines: number, out: string) {
+  const rssFile = join(dir, 'rss');
+  const start = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      `--import=${REPORT_MAX_RSS}`,
+      KALKAN,
+      'lists',
+      'build',
+      source,
+      '--id',
+      'bench',
+      '--category',
+      'abuse',
+      '--sequence',
+      '1',
+      '--key',
+      join(dir, 'keys/publisher.key'),
+      '-o',
+      out,
+    ],
+    { env: { ...process.env, KALKAN_BENCH_RSS_FILE: rssFile }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+  });
+  const [code] = (await once(child, 'close')) as [number | null];
+  const seconds = (performance.now() - start) / 1000;
+  if (code !== 0) throw new Error(`kalkan lists build exited ${code}: ${stderr}`);
+  if (!stdout.includes(`${lines} block`)) throw new Error(`unexpected count: ${stdout}`);
+  const peakRssBytes = Number(await readFile(rssFile, 'utf8')) * 1024;
+  return { lines, seconds, peakRssBytes, stdout: stdout.trim() } satisfies CliBuild;
+}
+
+/** The CLI builds at every scale; returns the path of the smallest one's bundle. */
+async function cliScale(dir: string): Promise<string> {
+  const builds: CliBuild[] = [];
+  let firstBundle = '';
+  for (const lines of SCALES) {
+    const source = join(dir, `list-${lines}.hosts.txt`);
+    const bundle = join(dir, `list-${lines}.klb`);
+    await writeHostsFile(source, lines);
+    let build = await cliBuild(dir, source, lines, bundle);
+    for (let r = 1; r < BUILD_RUNS; r++) {
+      const again = await cliBuild(dir, source, lines, bundle);
+      build = {
+        ...build,
+        seconds: Math.min(build.seconds, again.seconds),
+        peakRssBytes: Math.max(build.peakRssBytes, again.peakRssBytes),
+      };
+    }
+    await rm(source);
+    if (lines === ENTRIES) firstBundle = bundle;
+    else await rm(bundle);
+    builds.push(build);
+    console.log(
+      `built ${lines.toLocaleString('en')} lines: ${build.seconds.toFixed(1)} s, peak RSS ${(build.peakRssBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
+  const base = builds.find((b) => b.lines === MILLION);
+  console.log('\n| lines in one file | build time | peak RSS | time ÷ 1M | RSS ÷ 1M |');
+  console.log('|---|---|---|---|---|');
+  for (const b of builds) {
+    const ratio = (x: number, y: number | undefined) => (y ? (x / y).toFixed(2) : '-');
+    console.log(
+      `| ${b.lines.toLocaleString('en')} | ${b.seconds.toFixed(1)} s | ${(b.peakRssBytes / 2 ** 20).toFixed(0)} MiB | ${ratio(b.seconds, base?.seconds)} | ${ratio(b.peakRssBytes, base?.peakRssBytes)} |`,
+    );
+  }
+  const five = builds.find((b) => b.lines === 5 * MILLION);
+  const ten = builds.find((b) => b.lines === 10 * MILLION);
+  if (base && five) {
+    const ok = five.seconds <= 5.5 * base.seconds && five.peakRssBytes <= 5.5 * base.peakRssBytes;
+    console.log(`target 5M ≤ 5.5 × 1M in time and memory: ${ok ? 'met' : 'NOT met'}`);
+  }
+  if (ten) {
+    console.log(
+      `target peak RSS ≤ 2 GiB at 10M: ${ten.peakRssBytes <= 2 * GIB ? 'met' : 'NOT met'}`,
+    );
+  }
+  return firstBundle;
+}
+
+async function main() {
+  const dir = await mkdtemp(join(tmpdir(), 'kalkan-bench-lists-'));
+  try {
+    if ((await runKalkan(['lists', 'keygen', '--out', join(dir, 'keys')])).code !== 0) {
+      throw new Error('kalkan lists keygen failed');
+    }
+    const bundlePath = await cliScale(dir);
+    await matcherFigures(bundlePath, join(dir, 'keys/publisher.pub'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function matcherFigures(bundlePath: string, publicKeyPath: string) {
+  console.log(
+    `\nthe ${ENTRIES.toLocaleString('en')}-entry bundle built above, and ${QUERIES.toLocaleString('en')} queries (2-6 labels, half hits)`,
+  );
+  const domains = [...generatedNames(ENTRIES)];
+  const queries = generateQueries(domains, QUERIES, 0.5);
+  const publicKey = decodePublicKey(await readFile(publicKeyPath, 'utf8'), publicKeyPath);
+  const file = await readFile(bundlePath);
+  const bytes = new Uint8Array(file.buffer, file.byteOffset, file.byteLength);
   // Memory first, before timing loops leave garbage behind.
   const before = heapAndRss();
   const bundle: LoadedBundle = await loadBundle(bytes, { trustedKeys: [publicKey] });
@@ -112,7 +258,6 @@ async function main() {
 
   const perEntry = (a: number, b: number) => ((b - a) / ENTRIES).toFixed(2);
   const rows: [string, string, string][] = [
-    ['parse text + build + sign (median ms)', median(buildTimes).toFixed(0), '-'],
     ['bundle bytes per entry', (bytes.length / ENTRIES).toFixed(2), '-'],
     ['load + verify (median ms)', median(loadTimes).toFixed(1), '-'],
     [

@@ -33,17 +33,12 @@ const build = (args: string[]) =>
 
 describe('kalkan lists', () => {
   it('reports bad lines as file:line and skips them; --strict writes nothing', async () => {
-    const ok = await build([
-      path('abuse.txt'),
-      '--id',
-      'abuse',
-      '--category',
-      'abuse',
-      '--sequence',
-      '3',
-      '-o',
-      path('abuse.klb'),
-    ]);
+    const args = [path('abuse.txt'), '--id', 'abuse', '--category', 'abuse', '--sequence', '3'];
+    // Three bad lines and two entries: refused unless the publisher says so.
+    const refused = await build([...args, '-o', path('abuse.klb')]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/more bad lines \(3\) than entries \(2\)/);
+    const ok = await build([...args, '--allow-bad-lines', '-o', path('abuse.klb')]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain(`${path('abuse.txt')}:5: `);
     expect(ok.stdout).toMatch(/2 block and 0 allow entries/);

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BundleBuilder } from '../../blocklists/bundle/build.js';
 import { BundleError } from '../../blocklists/bundle/errors.js';
 import { HeaderField } from '../../blocklists/bundle/layout.js';
 import { loadBundle } from '../../blocklists/bundle/load.js';
 import { generateKeyPair, keyId } from '../../blocklists/keys.js';
-import { bundleBytes, testKey } from '../helpers/bundles.js';
+import { bundleBytes, meta, testKey } from '../helpers/bundles.js';
 
 const expressions = {
   block: [
@@ -38,6 +39,26 @@ describe('bundle', () => {
       { plaintext: true },
     );
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true);
+  });
+
+  it('streams: repeats dropped, withdrawn entries gone whenever added, same bytes', async () => {
+    const key = await testKey();
+    for (const plaintext of [false, true]) {
+      const builder = new BundleBuilder({ meta: meta(), secretKey: key.secretKey, plaintext });
+      builder.withdraw('gone.test/', false);
+      for (const e of [...expressions.block, 'gone.test/', ...expressions.block]) {
+        builder.add(e, false);
+      }
+      builder.add('fine.abuse-one.test/', true);
+      builder.add('gone.test/', true); // withdrawn as a block only
+      const built = await builder.finish();
+      const expected = await bundleBytes(
+        { block: expressions.block, allow: [...expressions.allow, 'gone.test/'] },
+        { plaintext },
+      );
+      expect(Buffer.from(built.bytes).equals(Buffer.from(expected))).toBe(true);
+      expect([built.blockCount, built.allowCount]).toEqual([4, 2]);
+    }
   });
 
   it('loads with its metadata and counts', async () => {

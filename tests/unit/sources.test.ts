@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LineSplitter } from '../../blocklists/sources/lines.js';
 import {
   detectFormat,
   formatProblem,
@@ -6,6 +7,7 @@ import {
   type ParsedSource,
   parseSource,
 } from '../../blocklists/sources/parse.js';
+import { ProblemSummary } from '../../blocklists/sources/problem-summary.js';
 
 // Fixtures use only reserved names (RFC 2606 / 6761): *.test, *.example, *.invalid, example.*.
 
@@ -37,6 +39,14 @@ describe('detectFormat', () => {
     expect(detectFormat('l.txt', 'URL\nhttp://a.example/x')).toBe('csv');
     expect(detectFormat('l.txt', '# list\n*.a.example\nb.example')).toBe('domains');
     expect(detectFormat('l.txt', '')).toBe('domains');
+  });
+
+  it('does not count comment lines: a hosts file with a long header is a hosts file', () => {
+    const header = Array.from({ length: 500 }, (_, i) => `# licence line ${i}`).join('\n');
+    expect(detectFormat('hosts.txt', `${header}\n\n0.0.0.0 a.example\n`)).toBe('hosts');
+    expect(detectFormat('l.txt', `${header.replaceAll('#', ';')}\n$ORIGIN rpz.example.`)).toBe(
+      'rpz',
+    );
   });
 
   it('is what parseSource uses when no format is given', () => {
@@ -102,7 +112,7 @@ describe('plain domain lists', () => {
       '4: a bare top-level name is never an entry',
       '5: expected one domain per line',
       '6: a wildcard is supported only as a leading "*."',
-      '7: invalid label "bad_-"',
+      '7: invalid label (1 to 63 letters, digits, - or _; no - at either end)',
       '8: IP address, not a hostname',
     ]);
   });
@@ -173,7 +183,7 @@ describe('hosts files', () => {
       '3: expected an address such as 0.0.0.0 before the names',
       '4: an address without names',
       '5: not a blocking address (use 0.0.0.0, 127.0.0.1, :: or ::1)',
-      '6: invalid label ""',
+      '6: empty label (two dots in a row)',
     ]);
   });
 });
@@ -226,16 +236,82 @@ describe('AdBlock-style lists', () => {
     );
     expect(parsed.entries).toEqual([]);
     expect(problemLines(parsed)).toEqual([
-      '1: rule options not supported: only ||domain^ and @@||domain^',
+      '1: $third-party option not supported: the rule is skipped',
       '2: path or partial-name rule not supported: only ||domain^ and @@||domain^',
-      '3: cosmetic filter not supported: only ||domain^ and @@||domain^',
-      '4: cosmetic filter not supported: only ||domain^ and @@||domain^',
+      '3: cosmetic filter not supported: only domain rules',
+      '4: cosmetic filter not supported: only domain rules',
       '5: not a domain rule: only ||domain^ and @@||domain^ are supported',
       '6: path or partial-name rule not supported: only ||domain^ and @@||domain^',
       '7: not a domain rule: only ||domain^ and @@||domain^ are supported',
       '8: "localhost" is a local name, not a site',
       '9: IP address, not a hostname',
-      '10: cosmetic filter not supported: only ||domain^ and @@||domain^',
+      '10: cosmetic filter not supported: only domain rules',
+    ]);
+  });
+
+  it('reads AdGuard DNS rules: ^| anchors, @@ exceptions, hosts lines', () => {
+    const parsed = parse(
+      [
+        '||a.example^|', // 1
+        '@@||safe.a.example^|', // 2
+        '0.0.0.0 b.example', // 3
+        '@@||c.example^', // 4
+      ].join('\n'),
+    );
+    expect(parsed.entries).toEqual([
+      block('a.example'),
+      allow('safe.a.example'),
+      block('b.example'),
+      allow('c.example'),
+    ]);
+    expect(parsed.problems).toEqual([]);
+  });
+
+  it('honours $important (with a note) and $badfilter, wherever the cancelled rule is', () => {
+    const parsed = parse(
+      [
+        '||a.example^$important', // 1
+        '||gone.example^$badfilter', // 2
+        '||gone.example^', // 3
+        '@@||kept.example^|$important', // 4
+        '@@||off.example^$badfilter', // 5
+        '@@||off.example^', // 6
+        '||b.example^$important,badfilter', // 7
+        '||b.example^$important', // 8
+      ].join('\n'),
+    );
+    expect(parsed.entries).toEqual([block('a.example'), allow('kept.example')]);
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.notes.map((n) => `${n.line}: ${n.reason}`)).toEqual([
+      '1: $important read as a plain block: an allow entry for the name still wins',
+      '8: $important read as a plain block: an allow entry for the name still wins',
+    ]);
+  });
+
+  it('skips rules with client, tag, type or rewrite options, naming the option', () => {
+    const parsed = parse(
+      [
+        '||a.example^$client=192.0.2.1', // 1
+        '||b.example^$ctag=device_pc', // 2
+        '||c.example^$dnstype=AAAA', // 3
+        '||d.example^$denyallow=x.d.example', // 4
+        '||e.example^$dnsrewrite=NXDOMAIN', // 5
+        '||f.example^$secret.example', // 6
+        '|g.example^', // 7
+        '/ads[0-9]+/', // 8
+        '||ok.example^', // 9
+      ].join('\n'),
+    );
+    expect(parsed.entries).toEqual([block('ok.example')]);
+    expect(problemLines(parsed)).toEqual([
+      '1: $client option not supported: the rule is skipped',
+      '2: $ctag option not supported: the rule is skipped',
+      '3: $dnstype option not supported: the rule is skipped',
+      '4: $denyallow option not supported: the rule is skipped',
+      '5: $dnsrewrite option not supported: the rule is skipped',
+      '6: an unknown option not supported: the rule is skipped',
+      '7: exact-address rule (|name^) not supported: a Kalkan entry covers subdomains',
+      '8: regular-expression rule not supported',
     ]);
   });
 });
@@ -327,6 +403,16 @@ describe('RPZ zone files', () => {
   });
 });
 
+describe('RPZ zone files that never close a "("', () => {
+  it('give up on the record after 100 lines and read on', () => {
+    const records = Array.from({ length: 150 }, (_, i) => `n${i}.example CNAME .`);
+    const parsed = parseSource(['stray.example CNAME ( .', ...records].join('\n'), 'p.rpz', 'rpz');
+    expect(problemLines(parsed)).toEqual(['1: unclosed "(" in record (100 lines)']);
+    expect(parsed.entries).toHaveLength(51);
+    expect(parsed.entries[0]).toEqual(block('n99.example'));
+  });
+});
+
 describe('CSV URL lists', () => {
   const parse = (text: string) => parseSource(text, 'urls.csv', 'csv');
 
@@ -385,6 +471,43 @@ describe('CSV URL lists', () => {
     const parsed = parse('http://a.example/x\nhttp://b.example/y');
     expect(parsed.entries).toEqual([]);
     expect(problemLines(parsed)).toEqual(['1: the header row has no "url" column']);
-    expect(parse('')).toEqual({ entries: [], problems: [] });
+    expect(parse('')).toEqual({ entries: [], problems: [], notes: [] });
+  });
+});
+
+describe('LineSplitter', () => {
+  const split = (chunks: string[]) => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((number, raw) => lines.push(`${number}:${raw}`));
+    for (const chunk of chunks) splitter.push(chunk);
+    splitter.end();
+    return lines;
+  };
+
+  it('numbers lines the same however the text is cut into chunks', () => {
+    const text = '\uFEFFa\r\nb\rc\n\nd\r\n\r\ne';
+    const whole = split([text]);
+    expect(whole).toEqual(['1:a', '2:b', '3:c', '4:', '5:d', '6:', '7:e']);
+    for (let cut = 0; cut <= text.length; cut++) {
+      expect(split([text.slice(0, cut), text.slice(cut)])).toEqual(whole);
+    }
+    expect(split([...text])).toEqual(whole);
+  });
+
+  it('keeps only a partial line between chunks, even in a file with CR endings only', () => {
+    expect(split(['x\ry\r', '\nz\r', 'w'])).toEqual(['1:x', '2:y', '3:z', '4:w']);
+  });
+});
+
+describe('ProblemSummary', () => {
+  it('counts problems by reason, most frequent first, with the first three places', () => {
+    const summary = new ProblemSummary();
+    for (const line of [2, 5, 9, 11]) summary.add({ file: 'a.txt', line, reason: 'empty name' });
+    summary.add({ file: 'b.txt', line: 1, reason: 'an address without names' });
+    expect(summary.count).toBe(5);
+    expect(summary.lines()).toEqual([
+      '  4  empty name (a.txt:2, a.txt:5, a.txt:9, …)',
+      '  1  an address without names (b.txt:1)',
+    ]);
   });
 });
