@@ -33,17 +33,20 @@ interface Listener {
 
 /** The problems found, each "key: what is wrong"; empty when the config can be served. */
 export async function preflight(config: Config, options: PreflightOptions): Promise<string[]> {
-  const problems: string[] = [];
-  const listeners = listenersOf(config, problems);
-  checkUpstreams(config, problems);
-  checkCidrs(config, problems);
-  problems.push(...collisions(listeners));
-  problems.push(...(await checkKeys(config)));
-  problems.push(...(await checkCategories(config)));
-  problems.push(...(await checkDirectories(config, options.trialBind)));
-  if (config.reports) problems.push(...(await checkSqlite()));
+  const early: string[] = [];
+  const listeners = listenersOf(config, early);
+  checkUpstreams(config, early);
+  checkCidrs(config, early);
+  const problems = [
+    ...early,
+    ...collisions(listeners),
+    ...(await checkKeys(config)),
+    ...(await checkCategories(config)),
+    ...(await checkDirectories(config, options.trialBind)),
+    ...(config.reports ? await checkSqlite() : []),
+  ];
   if (options.trialBind && problems.length === 0)
-    for (const l of listeners) problems.push(...(await trialBind(l)));
+    for (const l of listeners) for (const problem of await trialBind(l)) problems.push(problem);
   return problems;
 }
 

@@ -23,6 +23,13 @@ const ALLOWED: Record<string, string> = {
   'tests/integration/resolver-robustness.test.ts: fc.constantFrom(...seeds)': 'a few seed packets',
   'tests/integration/udp-batch.test.ts: Math.max(...batches)': 'one count per test burst',
   'tests/unit/reporting-delivery.test.ts: Math.min(...samples)': 'a fixed sample count',
+  'tests/integration/exports-agree.test.ts: Math.max(...matching.map((r) => r.priority))':
+    'the few DNR rules matching one name',
+  'tests/integration/resolver-upstream.test.ts: Math.max(...counts.values())':
+    'one count per port of 1,000 queries',
+  'tests/integration/resolver-upstream.test.ts: Math.max(...ports)': '1,000 queries',
+  'tests/integration/resolver-upstream.test.ts: Math.min(...ports)': '1,000 queries',
+  'tests/unit/resolver/dns/query.test.ts: fc.constantFrom(...TYPES)': 'the fixed type table',
   'tests/unit/reporting-delivery.test.ts: Math.max(...samples)': 'a fixed sample count',
 };
 
