@@ -5,6 +5,7 @@
  */
 
 import { browser, type Runtime } from './api.js';
+import { blockedTargetOf } from './blocked-targets.js';
 import { hashedLists } from './hashed-lists.js';
 import { lastTargetOf } from './navigation-guard.js';
 import { hashPin, pinProblem, verifyPin } from './pin.js';
@@ -28,7 +29,7 @@ export type Request =
   | { type: 'save-settings'; pin: string; settings: Settings }
   | { type: 'update-now' }
   | { type: 'block-info' }
-  | { type: 'unlock'; pin: string; host: string; minutes: number }
+  | { type: 'unlock'; pin: string; minutes: number }
   | { type: 'report-target'; url: string }
   | { type: 'deliver-reports' }
   | { type: 'reports' }
@@ -87,16 +88,10 @@ export function handle(
       return saveSettings(request.pin, request.settings);
     case 'update-now':
       return runUpdates().then(() => ({ ok: true }));
-    case 'block-info': {
-      const target = sender.tab?.id !== undefined ? lastTargetOf(sender.tab.id) : undefined;
-      return Promise.resolve(
-        target
-          ? { ok: true, host: new URL(target).hostname, origin: new URL(target).origin }
-          : { ok: true },
-      );
-    }
+    case 'block-info':
+      return blockInfo(sender);
     case 'unlock':
-      return unlock(request.pin, request.host, request.minutes);
+      return unlock(request.pin, request.minutes, sender);
     case 'report-target':
       return Promise.resolve({ ok: true, url: reportTarget(request.url, sender) });
     case 'deliver-reports':
@@ -158,13 +153,36 @@ async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
   return { ok: true };
 }
 
-async function unlock(pin: string, host: string, minutes: number): Promise<Reply> {
+/** The host the block page in this tab stands for: the tab's blocked navigation, else its last one. */
+async function blockInfo(sender: Runtime.MessageSender): Promise<Reply> {
+  const tabId = sender.tab?.id;
+  if (tabId === undefined) return { ok: true };
+  const target = (await blockedTargetOf(tabId))?.url ?? lastTargetOf(tabId);
+  return target
+    ? { ok: true, host: new URL(target).hostname, origin: new URL(target).origin }
+    : { ok: true };
+}
+
+/**
+ * Lifts the adult block this tab was sent to the block page for, in this tab only. The host is
+ * the worker's record of the tab's blocked navigation, never one the page names: the block
+ * page's URL can be typed by anybody.
+ */
+async function unlock(pin: string, minutes: number, sender: Runtime.MessageSender): Promise<Reply> {
   if (!UNLOCK_MINUTES.includes(minutes as (typeof UNLOCK_MINUTES)[number]))
     return { ok: false, error: 'minutes' };
+  const tabId = sender.tab?.id;
+  const target = tabId === undefined ? undefined : await blockedTargetOf(tabId);
+  if (tabId === undefined || !target) return { ok: false, error: 'nothing-blocked' };
+  if (target.category !== 'adult') return { ok: false, error: 'not-allowed' };
+  const { hostname: host, origin } = new URL(target.url);
+  // A name without a dot is a top-level domain, never one site (public suffixes are also
+  // refused by the block page, which carries the public-suffix list the worker need not load).
+  if (!host.includes('.')) return { ok: false, error: 'not-allowed' };
   // A host any hashed list blocks (abuse) is never unlocked.
   if ((await hashedLists()).matcher.match(host).blocked) return { ok: false, error: 'not-allowed' };
   const check = await pinOk(pin);
   if (check !== 'ok') return { ok: false, error: check };
-  await unlockHost(host, minutes);
-  return { ok: true };
+  await unlockHost(host, tabId, minutes);
+  return { ok: true, origin };
 }

@@ -8,6 +8,7 @@
  * one after install, or one that woke the worker) is caught by its pending URL.
  */
 import { browser, type WebRequest } from './api.js';
+import { forgetTab, navigationCommitted, navigationStarted } from './blocked-targets.js';
 import { hashedLists } from './hashed-lists.js';
 import { checkNavigation, type NavigationVerdict } from './navigation-check.js';
 import { addHitRules } from './session-rules.js';
@@ -56,7 +57,11 @@ export function lastTargetOf(tabId: number): string | undefined {
 export function registerNavigationGuard(blockingWebRequest: boolean): void {
   browser.webNavigation.onBeforeNavigate.addListener((d) => {
     remember(d.tabId, d.frameId, d.url);
+    navigationStarted(d.tabId, d.frameId, d.url);
     void check(d.tabId, d.url);
+  });
+  browser.webNavigation.onCommitted.addListener((d) => {
+    void navigationCommitted(d.tabId, d.frameId, d.url);
   });
   if (blockingWebRequest) {
     browser.webRequest.onBeforeRequest.addListener(
@@ -77,7 +82,10 @@ export function registerNavigationGuard(blockingWebRequest: boolean): void {
       void check(d.tabId, d.url);
     }, FILTER);
   }
-  browser.tabs.onRemoved.addListener((tabId) => lastTarget.delete(tabId));
+  browser.tabs.onRemoved.addListener((tabId) => {
+    lastTarget.delete(tabId);
+    void forgetTab(tabId);
+  });
 }
 
 /** Checks what every open tab shows or is about to show. */

@@ -2,6 +2,7 @@
  * The block page: category and host only (never the full URL), "Report this site", and for
  * adult blocks only, "Ask a parent" to unlock the host for a while with the PIN.
  */
+import { getDomain } from 'tldts';
 import { UNLOCK_MINUTES } from '../background/unlock.js';
 import { errorText, t } from './i18n.js';
 import { startPage } from './status.js';
@@ -12,15 +13,9 @@ const category = params.get('c') ?? 'abuse';
 
 async function main(): Promise<void> {
   await startPage();
-  let host = params.get('h') ?? '';
-  let origin = host ? `https://${host}` : '';
-  if (!host) {
-    const info = await ask<{ host?: string; origin?: string }>({ type: 'block-info' });
-    if (info.ok && info.host) {
-      host = info.host;
-      origin = info.origin ?? `https://${host}`;
-    }
-  }
+  // The worker knows what this tab was blocked from; the URL's `h` is only a fallback to show.
+  const info = await ask<{ host?: string }>({ type: 'block-info' });
+  const host = (info.ok && info.host) || params.get('h') || '';
   byId('host').textContent = host;
   byId('reason').textContent = t(category === 'adult' ? 'blockReasonAdult' : 'blockReasonAbuse');
   document.title = t('blockTitle');
@@ -34,15 +29,15 @@ async function main(): Promise<void> {
   }
   const select = byId<HTMLSelectElement>('minutes');
   for (const m of UNLOCK_MINUTES) select.add(new Option(t('minutes', [String(m)]), String(m)));
-  byId('unlock').hidden = !host;
+  // A public suffix (`test`, `co.uk`) is never one site: no unlock is offered for it.
+  byId('unlock').hidden = !host || getDomain(host, { allowPrivateDomains: true }) === null;
   byId('unlock-go').addEventListener('click', async () => {
-    const reply = await ask({
+    const reply = await ask<{ origin: string }>({
       type: 'unlock',
       pin: byId<HTMLInputElement>('pin').value,
-      host,
       minutes: Number(select.value),
     });
-    if (reply.ok) location.href = `${origin}/`;
+    if (reply.ok) location.href = `${reply.origin}/`;
     else byId('unlock-result').textContent = errorText(reply.error);
   });
 }

@@ -136,8 +136,19 @@ export const SEARCH_HOSTS = [
   'www.youtube.com',
 ] as const;
 
-export async function launch(servers: TestServers, extensionDir = CHROME_DIR) {
-  const profile = mkdtempSync(join(tmpdir(), 'kalkan-chromium-'));
+export interface LaunchOptions {
+  /** A profile to reuse (a browser restart); it is then kept on close. */
+  profile?: string;
+  /** Extra command-line arguments. */
+  args?: string[];
+}
+
+export async function launch(
+  servers: TestServers,
+  extensionDir = CHROME_DIR,
+  options: LaunchOptions = {},
+) {
+  const profile = options.profile ?? mkdtempSync(join(tmpdir(), 'kalkan-chromium-'));
   const map = [
     ...SEARCH_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${servers.httpsPort}`),
     `MAP * 127.0.0.1:${servers.httpPort}`,
@@ -155,13 +166,14 @@ export async function launch(servers: TestServers, extensionDir = CHROME_DIR) {
       '--ignore-certificate-errors',
       '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
       `--host-resolver-rules=${map}`,
+      ...(options.args ?? []),
     ],
   });
   const close = async () => {
     await ctx.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
+    if (!options.profile) rmSync(profile, { recursive: true, force: true });
   };
-  return { ctx, close };
+  return { ctx, close, profile };
 }
 
 export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
