@@ -10,6 +10,7 @@ import { keepAlive } from './keepalive.js';
 import { handle, type Request } from './messages.js';
 import { checkNavigation } from './navigation-check.js';
 import { registerNavigationGuard, sweepOpenTabs } from './navigation-guard.js';
+import { openOnboarding, showPinState } from './onboarding.js';
 import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { REPORT_ALARM } from './reports.js';
@@ -37,14 +38,22 @@ browser.alarms.onAlarm.addListener((alarm) => {
 browser.runtime.onInstalled.addListener(async ({ reason }) => {
   await applySettings(readSettings());
   await scheduleUpdates();
-  if (reason === 'install')
-    await browser.tabs.create({ url: browser.runtime.getURL('pages/onboarding.html') });
+  if (reason === 'install') await openOnboarding();
+  await showPinState();
 });
 
 browser.runtime.onStartup.addListener(() => {
   void applySettings(readSettings());
   void scheduleUpdates();
   void expireUnlocks();
+  void showPinState();
+});
+
+// A school's policy change is put in force when it happens, not at the next timer.
+browser.storage.onChanged.addListener((_changes, area) => {
+  if (area !== 'managed') return;
+  void applySettings(readSettings());
+  void showPinState();
 });
 
 // Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.

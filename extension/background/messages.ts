@@ -1,18 +1,22 @@
 /**
  * What the extension's pages may ask of the worker. Every change to protection needs the parent
- * PIN, checked here (not in the page), and is refused while a policy locks the settings.
- * Failed PIN attempts slow down: each one after the third waits twice as long as the last.
+ * PIN, checked here (not in the page, one check at a time, with a back-off kept in storage:
+ * pin-guard.ts), and is refused while a policy locks the settings. The first PIN comes only from
+ * the onboarding tab the worker opened (onboarding.ts).
  */
 
 import { browser, type Runtime } from './api.js';
 import { blockedTargetOf } from './blocked-targets.js';
 import { hashedLists } from './hashed-lists.js';
 import { lastTargetOf } from './navigation-guard.js';
-import { hashPin, pinProblem, verifyPin } from './pin.js';
+import { fromOwnOnboarding, openOnboarding, ownPinAllowed, showPinState } from './onboarding.js';
+import { hashPin, pinProblem } from './pin.js';
+import { checkPin } from './pin-guard.js';
 import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { destinationOf } from './reports.js';
 import {
+  readOwnPinRecord,
   readPinRecord,
   readSettings,
   type Settings,
@@ -26,6 +30,7 @@ export type Request =
   | { type: 'status' }
   | { type: 'set-pin'; pin: string; currentPin?: string }
   | { type: 'verify-pin'; pin: string }
+  | { type: 'open-onboarding' }
   | { type: 'save-settings'; pin: string; settings: Settings }
   | { type: 'update-now' }
   | { type: 'block-info' }
@@ -37,25 +42,9 @@ export type Request =
 
 export type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
-let failures = 0;
-let lockedUntil = 0;
-
-async function pinOk(pin: string): Promise<'ok' | 'wrong' | 'no-pin' | 'wait'> {
-  if (Date.now() < lockedUntil) return 'wait';
-  const record = await readPinRecord();
-  if (!record) return 'no-pin';
-  if (await verifyPin(pin, record)) {
-    failures = 0;
-    return 'ok';
-  }
-  failures++;
-  if (failures > 3) lockedUntil = Date.now() + 1000 * 2 ** Math.min(failures - 3, 8);
-  return 'wrong';
-}
-
 async function status(): Promise<Reply> {
   const [settings, pin, { lists }, updates] = await Promise.all([
-    readSettings(),
+    readSettings(true),
     readPinRecord(),
     hashedLists(),
     readUpdateStatus(),
@@ -64,6 +53,7 @@ async function status(): Promise<Reply> {
   return {
     ok: true,
     pinSet: pin !== undefined,
+    ownPinAllowed: await ownPinAllowed(),
     settings,
     categories: { abuse: true, adult: enabled.includes('adult') },
     lists,
@@ -81,9 +71,15 @@ export function handle(
     case 'status':
       return status();
     case 'set-pin':
-      return setPin(request.pin, request.currentPin);
+      return setPin(request.pin, request.currentPin, sender);
     case 'verify-pin':
-      return pinOk(request.pin).then((r) => (r === 'ok' ? { ok: true } : { ok: false, error: r }));
+      return checkPin(request.pin).then((r) =>
+        r === 'ok' ? { ok: true } : { ok: false, error: r },
+      );
+    case 'open-onboarding':
+      return openOnboarding().then((opened) =>
+        opened ? { ok: true } : { ok: false, error: 'locked' },
+      );
     case 'save-settings':
       return saveSettings(request.pin, request.settings);
     case 'update-now':
@@ -120,21 +116,30 @@ function reportTarget(url: string, sender: Runtime.MessageSender): string {
   return url;
 }
 
-async function setPin(pin: string, currentPin: string | undefined): Promise<Reply> {
+async function setPin(
+  pin: string,
+  currentPin: string | undefined,
+  sender: Runtime.MessageSender,
+): Promise<Reply> {
+  // A school's PIN (or lock) is the school's: none is set in the browser.
+  if (!(await ownPinAllowed())) return { ok: false, error: 'locked' };
   const problem = pinProblem(pin);
   if (problem) return { ok: false, error: problem };
-  if (await readPinRecord()) {
-    const check = await pinOk(currentPin ?? '');
+  if (await readOwnPinRecord()) {
+    const check = await checkPin(currentPin ?? '');
     if (check !== 'ok') return { ok: false, error: check };
+  } else if (!(await fromOwnOnboarding(sender))) {
+    return { ok: false, error: 'not-onboarding' };
   }
   await writePinRecord(await hashPin(pin));
+  await showPinState();
   return { ok: true };
 }
 
 async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
-  const current = await readSettings();
+  const current = await readSettings(true);
   if (current.locked) return { ok: false, error: 'locked' };
-  const check = await pinOk(pin);
+  const check = await checkPin(pin);
   if (check !== 'ok') return { ok: false, error: check };
   // A page's message is data: a field it leaves out is an empty one.
   const destination = destinationOf({
@@ -175,13 +180,14 @@ async function unlock(pin: string, minutes: number, sender: Runtime.MessageSende
   const target = tabId === undefined ? undefined : await blockedTargetOf(tabId);
   if (tabId === undefined || !target) return { ok: false, error: 'nothing-blocked' };
   if (target.category !== 'adult') return { ok: false, error: 'not-allowed' };
+  if (!(await readSettings(true)).unlocksAllowed) return { ok: false, error: 'unlocks-off' };
   const { hostname: host, origin } = new URL(target.url);
   // A name without a dot is a top-level domain, never one site (public suffixes are also
   // refused by the block page, which carries the public-suffix list the worker need not load).
   if (!host.includes('.')) return { ok: false, error: 'not-allowed' };
   // A host any hashed list blocks (abuse) is never unlocked.
   if ((await hashedLists()).matcher.match(host).blocked) return { ok: false, error: 'not-allowed' };
-  const check = await pinOk(pin);
+  const check = await checkPin(pin);
   if (check !== 'ok') return { ok: false, error: check };
   await unlockHost(host, tabId, minutes);
   return { ok: true, origin };

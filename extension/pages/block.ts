@@ -12,7 +12,7 @@ const params = new URLSearchParams(location.search);
 const category = params.get('c') ?? 'abuse';
 
 async function main(): Promise<void> {
-  await startPage();
+  const status = await startPage();
   // The worker knows what this tab was blocked from; the URL's `h` is only a fallback to show.
   const info = await ask<{ host?: string }>({ type: 'block-info' });
   const host = (info.ok && info.host) || params.get('h') || '';
@@ -30,7 +30,10 @@ async function main(): Promise<void> {
   const select = byId<HTMLSelectElement>('minutes');
   for (const m of UNLOCK_MINUTES) select.add(new Option(t('minutes', [String(m)]), String(m)));
   // A public suffix (`test`, `co.uk`) is never one site: no unlock is offered for it.
-  byId('unlock').hidden = !host || getDomain(host, { allowPrivateDomains: true }) === null;
+  byId('unlock').hidden =
+    !status.settings.unlocksAllowed ||
+    !host ||
+    getDomain(host, { allowPrivateDomains: true }) === null;
   byId('unlock-go').addEventListener('click', async () => {
     const reply = await ask<{ origin: string }>({
       type: 'unlock',

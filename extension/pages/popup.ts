@@ -73,6 +73,13 @@ async function main(): Promise<void> {
   });
   const status = await startPage();
   byId('state').textContent = t(status.categories.adult ? 'stateOnAll' : 'stateOnAbuseOnly');
+  if (!status.pinSet && status.ownPinAllowed) {
+    byId('no-pin').hidden = false;
+    byId('set-pin').addEventListener('click', async () => {
+      await ask({ type: 'open-onboarding' });
+      window.close();
+    });
+  }
   const list = byId('lists');
   for (const l of status.lists) {
     const li = document.createElement('li');

@@ -4,21 +4,32 @@
  * hosts, setting the first PIN from a page other than the onboarding the extension opened, and
  * guessing the PIN in parallel and across a browser restart.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPin, pinHashText } from '../../extension/background/pin.js';
+import { FREE_FAILURES } from '../../extension/background/pin-backoff.js';
 import {
   askWorker,
+  CHROME_DIR,
   type ChromeApi,
   ensureExtensionBuilt,
   extensionId,
+  extensionPolicy,
   launch,
+  ownOnboarding,
   serviceWorker,
+  setFirstPin,
   TestServers,
   visit,
 } from './extension-harness.js';
 
 const PIN = '8642';
 const servers = new TestServers();
+/** Kept across a browser restart; removed at the end. */
+const profile = mkdtempSync(join(tmpdir(), 'kalkan-guard-'));
 let ctx: BrowserContext;
 let close: () => Promise<void>;
 let id: string;
@@ -26,14 +37,21 @@ let id: string;
 beforeAll(async () => {
   ensureExtensionBuilt();
   await servers.start();
-  ({ ctx, close } = await launch(servers));
+  ({ ctx, close } = await launch(servers, CHROME_DIR, { profile }));
   id = extensionId(await serviceWorker(ctx));
 });
 
 afterAll(async () => {
   await close?.();
   servers.stop();
+  rmSync(profile, { recursive: true, force: true });
 });
+
+type WorkerGlobal = { chrome: { action: { getBadgeText(d: object): Promise<string> } } };
+const badge = async () =>
+  (await serviceWorker(ctx)).evaluate(() =>
+    (globalThis as unknown as WorkerGlobal).chrome.action.getBadgeText({}),
+  );
 
 const ask = (request: Record<string, unknown>) => askWorker(ctx, id, request);
 
@@ -43,13 +61,7 @@ async function waitForBlockPage(page: Page): Promise<void> {
   await page.locator('#host').filter({ hasText: /./ }).waitFor({ timeout: 5_000 });
 }
 
-async function onboarding(): Promise<Page> {
-  const page =
-    ctx.pages().find((p) => p.url().includes('/pages/onboarding.html')) ??
-    (await ctx.waitForEvent('page', (p) => p.url().includes('/pages/onboarding.html')));
-  await page.waitForLoadState('domcontentloaded');
-  return page;
-}
+const onboarding = () => ownOnboarding(ctx);
 
 /** The session rules, read in an extension page. */
 async function sessionRules() {
@@ -62,14 +74,38 @@ async function sessionRules() {
   return rules;
 }
 
+async function submitPin(page: Page, pin: string): Promise<void> {
+  await page.locator('#pin-save:enabled').waitFor();
+  await page.fill('#pin', pin);
+  await page.fill('#pin2', pin);
+  await page.click('#pin-save');
+}
+
 describe('the parent PIN', () => {
+  it('says loudly that none is set, and takes the first one from no other page', async () => {
+    await onboarding();
+    await expect.poll(badge).toBe('!');
+    const popup = await ctx.newPage();
+    await popup.goto(`chrome-extension://${id}/pages/popup.html`);
+    await popup.locator('#no-pin').waitFor({ state: 'visible' });
+    await popup.close();
+    // From a page of the extension's own, and from an onboarding page the child opened.
+    expect(await ask({ type: 'set-pin', pin: '0000' })).toMatchObject({
+      ok: false,
+      error: 'not-onboarding',
+    });
+    const typed = await ctx.newPage();
+    await typed.goto(`chrome-extension://${id}/pages/onboarding.html`);
+    await submitPin(typed, '1111');
+    await typed.locator('#result.error').waitFor();
+    await typed.close();
+    expect((await ask({ type: 'status' })).pinSet).toBe(false);
+  });
+
   it('is set on the onboarding page the extension opened', async () => {
-    const page = await onboarding();
-    await page.fill('#pin', PIN);
-    await page.fill('#pin2', PIN);
-    await page.click('button[type=submit]');
-    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    await setFirstPin(ctx, PIN);
     expect((await ask({ type: 'status' })).pinSet).toBe(true);
+    await expect.poll(badge).toBe('');
   });
 });
 
@@ -126,5 +162,86 @@ describe('unlock only what was blocked', () => {
     await expect.poll(() => servers.beacons('unlocked'), { timeout: 5_000 }).toBeGreaterThan(0);
     await page.close();
     expect(servers.beacons('other-tab') + servers.beacons('other-host')).toBe(0);
+  });
+});
+
+describe('guessing the PIN', () => {
+  it('checks 40 parallel guesses one at a time, and a browser restart keeps the lock-out', async () => {
+    const page = await ctx.newPage();
+    await page.goto(`chrome-extension://${id}/pages/popup.html`);
+    const replies = (await page.evaluate(
+      (n) =>
+        Promise.all(
+          Array.from({ length: n }, (_, i) =>
+            (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage({
+              type: 'verify-pin',
+              pin: String(1000 + i),
+            }),
+          ),
+        ),
+      40,
+    )) as { ok: boolean; error?: string }[];
+    await page.close();
+    const errors = replies.map((r) => r.error);
+    expect(errors.filter((e) => e === 'wrong')).toHaveLength(FREE_FAILURES);
+    expect(errors.filter((e) => e === 'wait')).toHaveLength(40 - FREE_FAILURES);
+
+    await close();
+    ({ ctx, close } = await launch(servers, CHROME_DIR, { profile }));
+    id = extensionId(await serviceWorker(ctx));
+    // Even the right PIN waits out the lock-out.
+    expect(await ask({ type: 'verify-pin', pin: PIN })).toMatchObject({ ok: false, error: 'wait' });
+  });
+});
+
+describe('a PIN and unlocks set by policy', () => {
+  const SCHOOL_PIN = '97531';
+  let school: Awaited<ReturnType<typeof launch>>;
+  let schoolId: string;
+  const askSchool = (request: Record<string, unknown>) => askWorker(school.ctx, schoolId, request);
+
+  beforeAll(async () => {
+    const pinHash = pinHashText(await hashPin(SCHOOL_PIN));
+    school = await launch(servers, CHROME_DIR, {
+      policy: extensionPolicy(CHROME_DIR, { pinHash, unlocks: false, lock: true }),
+    });
+    schoolId = extensionId(await serviceWorker(school.ctx));
+  });
+
+  afterAll(async () => {
+    await school?.close();
+  });
+
+  it('takes the policy PIN, sets no other, and unlocks nothing', async () => {
+    const status = await askSchool({ type: 'status' });
+    expect(status).toMatchObject({ pinSet: true, ownPinAllowed: false });
+    expect(await askSchool({ type: 'verify-pin', pin: SCHOOL_PIN })).toMatchObject({ ok: true });
+    expect(await askSchool({ type: 'verify-pin', pin: '1234' })).toMatchObject({
+      ok: false,
+      error: 'wrong',
+    });
+    expect(await askSchool({ type: 'set-pin', pin: '2222', currentPin: SCHOOL_PIN })).toMatchObject(
+      { ok: false, error: 'locked' },
+    );
+    // No onboarding tab was opened for a student to find.
+    expect(school.ctx.pages().some((p) => p.url().includes('onboarding.html'))).toBe(false);
+
+    const page = await visit(school.ctx, 'http://adult.kalkan.test/?tag=school');
+    await expect
+      .poll(() => page.url().includes('/pages/block.html'), { timeout: 5_000 })
+      .toBe(true);
+    await page.locator('#host').filter({ hasText: /./ }).waitFor();
+    expect(await page.locator('#unlock').isVisible()).toBe(false);
+    const reply = await page.evaluate(
+      (pin) =>
+        (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage({
+          type: 'unlock',
+          pin,
+          minutes: 15,
+        }),
+      SCHOOL_PIN,
+    );
+    expect(reply).toMatchObject({ ok: false, error: 'unlocks-off' });
+    await page.close();
   });
 });

@@ -5,7 +5,20 @@
  * every host mapped to those servers.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -141,6 +154,40 @@ export interface LaunchOptions {
   profile?: string;
   /** Extra command-line arguments. */
   args?: string[];
+  /** Chrome policy (as in /etc/chromium/policies/managed/*.json) for this browser only. */
+  policy?: Record<string, unknown>;
+}
+
+/** The id Chromium gives an unpacked extension: from the SHA-256 of its real path. */
+export function unpackedExtensionId(dir: string): string {
+  const hex = createHash('sha256').update(realpathSync(dir)).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
+}
+
+/** Policy for the extension itself (`storage.managed`), in Chrome's policy file form. */
+export function extensionPolicy(dir: string, managed: Record<string, unknown>) {
+  return { '3rdparty': { extensions: { [unpackedExtensionId(dir)]: managed } } };
+}
+
+/**
+ * A Chromium that reads `policy` as machine policy, seen by no other process: a wrapper starts
+ * it in a private mount namespace with a copy of /etc/chromium, holding the policy file,
+ * bind-mounted over the real one (root only; the tests run as root here and in CI).
+ */
+function chromiumWithPolicy(policy: Record<string, unknown>): { path: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kalkan-policy-'));
+  const etc = join(dir, 'etc-chromium');
+  mkdirSync(join(etc, 'policies/managed'), { recursive: true });
+  for (const name of readdirSync('/etc/chromium'))
+    if (name !== 'policies') copyFileSync(join('/etc/chromium', name), join(etc, name));
+  writeFileSync(join(etc, 'policies/managed/kalkan-e2e.json'), JSON.stringify(policy));
+  const path = join(dir, 'chromium');
+  writeFileSync(
+    path,
+    `#!/bin/sh\nexec unshare -m --propagation private sh -c 'mount --bind "$0" /etc/chromium && exec ${CHROMIUM_PATH} "$@"' ${etc} "$@"\n`,
+  );
+  chmodSync(path, 0o755);
+  return { path, dir };
 }
 
 export async function launch(
@@ -155,8 +202,9 @@ export async function launch(
     // Loopback services the tests start themselves (the report intake) are reached as they are.
     'EXCLUDE 127.0.0.1',
   ].join(', ');
+  const wrapped = options.policy ? chromiumWithPolicy(options.policy) : undefined;
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: wrapped?.path ?? CHROMIUM_PATH,
     headless: true,
     ignoreHTTPSErrors: true,
     args: [
@@ -172,6 +220,7 @@ export async function launch(
   const close = async () => {
     await ctx.close().catch(() => undefined);
     if (!options.profile) rmSync(profile, { recursive: true, force: true });
+    if (wrapped) rmSync(wrapped.dir, { recursive: true, force: true });
   };
   return { ctx, close, profile };
 }
@@ -225,3 +274,21 @@ export interface ChromeApi {
 }
 
 export const chromeApi = (): ChromeApi => (globalThis as unknown as { chrome: ChromeApi }).chrome;
+
+/** The onboarding page the extension opened itself at install (the only one a first PIN is taken from). */
+export async function ownOnboarding(ctx: BrowserContext) {
+  const isOnboarding = (p: { url(): string }) => p.url().includes('/pages/onboarding.html');
+  const page = ctx.pages().find(isOnboarding) ?? (await ctx.waitForEvent('page', isOnboarding));
+  await page.waitForLoadState('domcontentloaded');
+  return page;
+}
+
+/** Sets the first PIN as a parent does: on that onboarding page, twice. */
+export async function setFirstPin(ctx: BrowserContext, pin: string): Promise<void> {
+  const page = await ownOnboarding(ctx);
+  await page.locator('#pin-save:enabled').waitFor();
+  await page.fill('#pin', pin);
+  await page.fill('#pin2', pin);
+  await page.click('#pin-save');
+  await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+}

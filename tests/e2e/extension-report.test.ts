@@ -22,6 +22,7 @@ import {
   extensionId,
   launch,
   serviceWorker,
+  setFirstPin,
   sleep,
   TestServers,
   visit,
@@ -123,7 +124,7 @@ describe('reports from the extension', () => {
   });
 
   it('sends it once the parent sets the destination in the options, behind the PIN', async () => {
-    expect((await ask({ type: 'set-pin', pin: PIN })).ok).toBe(true);
+    await setFirstPin(ctx, PIN);
     const options = await ctx.newPage();
     await options.goto(`chrome-extension://${id}/pages/options.html`);
     await options.fill('#gate-pin', PIN);
