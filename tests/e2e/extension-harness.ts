@@ -92,6 +92,13 @@ export class TestServers {
           .end(this.list);
       return;
     }
+    if (url.startsWith('/frame?')) {
+      // A site that frames another address (the block page, in the framing test).
+      const src = (new URL(url, 'http://x').searchParams.get('src') ?? '').replace(/"/g, '&quot;');
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><p id="loaded">framer</p><iframe id="f" src="${src}"></iframe>`);
+      return;
+    }
     const tag = new URL(url, 'http://x').searchParams.get('tag') ?? 'none';
     setTimeout(() => {
       res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
