@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import type { ReportsOverview } from '../background/reports.js';
 import { t } from './i18n.js';
 import { showIncognitoWarning } from './incognito.js';
+import { relativeTime } from './relative-time.js';
 import { sealWaitingDrafts } from './reports.js';
 import { startPage } from './status.js';
 import { ask, byId } from './worker.js';
@@ -83,9 +84,12 @@ async function main(): Promise<void> {
   const list = byId('lists');
   for (const l of status.lists) {
     const li = document.createElement('li');
-    const when = l.updatedAt ? new Date(l.updatedAt).toLocaleString() : t('packaged');
     const error = l.url ? status.updates[l.url]?.error : undefined;
-    li.textContent = t('listLine', [l.name, String(l.sequence), when]);
+    // In words, not numbers: "updated 2 hours ago" (the sequence is in the title for support).
+    li.textContent = l.updatedAt
+      ? t('listUpdated', [l.name, relativeTime(new Date(l.updatedAt), t('langCode'))])
+      : t('listPackaged', [l.name]);
+    li.title = t('listVersion', [String(l.sequence)]);
     if (error) li.append(` — ${t('updateRefused')}`);
     list.append(li);
   }
