@@ -37,7 +37,8 @@ export function manifestFor(browser: TargetBrowser, version: string): ManifestV3
       'declarativeNetRequest',
       'webNavigation',
       'webRequest',
-      ...(chrome ? [] : ['webRequestBlocking']),
+      // Firefox always; Chrome grants it only on a policy (force) install, and ignores it otherwise.
+      'webRequestBlocking',
       'storage',
       'alarms',
     ],

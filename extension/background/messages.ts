@@ -8,7 +8,7 @@
 import { browser, type Runtime } from './api.js';
 import { blockedTargetOf } from './blocked-targets.js';
 import { hashedLists } from './hashed-lists.js';
-import { lastTargetOf } from './navigation-guard.js';
+import { guardMode, lastTargetOf } from './navigation-guard.js';
 import { fromOwnOnboarding, openOnboarding, ownPinAllowed, showPinState } from './onboarding.js';
 import { hashPin, pinProblem } from './pin.js';
 import { checkPin } from './pin-guard.js';
@@ -59,6 +59,8 @@ async function status(): Promise<Reply> {
     lists,
     updates,
     version: browser.runtime.getManifest().version,
+    /** 'blocking': a listed server never sees the request (docs/extension.md). */
+    guard: guardMode(),
   };
 }
 

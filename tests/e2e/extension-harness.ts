@@ -163,7 +163,16 @@ export interface LaunchOptions {
   args?: string[];
   /** Chrome policy (as in /etc/chromium/policies/managed/*.json) for this browser only. */
   policy?: Record<string, unknown>;
+  /** Load no unpacked extension (the extension comes by policy instead). */
+  noUnpacked?: boolean;
 }
+
+/** Default switches under which Chromium installs no extension by policy. */
+const POLICY_INSTALL_BLOCKERS = [
+  '--disable-extensions',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
 
 /** The id Chromium gives an unpacked extension: from the SHA-256 of its real path. */
 export function unpackedExtensionId(dir: string): string {
@@ -212,12 +221,16 @@ export async function launch(
   const wrapped = options.policy ? chromiumWithPolicy(options.policy) : undefined;
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: wrapped?.path ?? CHROMIUM_PATH,
+    ...(options.noUnpacked ? { ignoreDefaultArgs: POLICY_INSTALL_BLOCKERS } : {}),
     headless: true,
     ignoreHTTPSErrors: true,
     args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      ...CHROMIUM_ARGS,
+      ...(options.noUnpacked
+        ? []
+        : [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`]),
+      // A policy install needs the extension system and its downloader (every host still maps
+      // to the loopback test servers below).
+      ...CHROMIUM_ARGS.filter((a) => !(options.noUnpacked && POLICY_INSTALL_BLOCKERS.includes(a))),
       '--ignore-certificate-errors',
       '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
       `--host-resolver-rules=${map}`,
