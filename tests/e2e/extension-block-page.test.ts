@@ -11,6 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateUnitKeyPair } from '../../reporting/keygen.js';
+import { encodeUnitPublicKey } from '../../reporting/keys.js';
 import {
   askWorker,
   CHROME_DIR,
@@ -112,8 +114,9 @@ describe('the block page, per category and locale', () => {
         await adult.screenshot({ path: join(SHOTS, `block-adult-${locale}.png`), fullPage: true });
 
       // "Close this tab" closes it.
+      // The click may return after the tab is gone: the close event is what is asserted.
       const closed = adult.waitForEvent('close');
-      await adult.click('#close');
+      await adult.click('#close').catch(() => undefined);
       await closed;
       await abuse.close();
     });
@@ -184,6 +187,9 @@ describe('in school mode, by policy', () => {
         helplineName: 'Test Line',
         confidentialHelp: 'https://help.kalkan.example/',
         appealContact: 'appeal@kalkan.example',
+        // A destination nobody listens on: reports stay queued, which is all the popup needs.
+        reportDestination: 'http://127.0.0.1:9/',
+        reportUnitKey: encodeUnitPublicKey((await generateUnitKeyPair()).publicKey),
       }),
     });
     await serviceWorker(school.ctx);
@@ -208,5 +214,23 @@ describe('in school mode, by policy', () => {
     );
     if (SHOTS)
       await abuse.screenshot({ path: join(SHOTS, 'block-abuse-school-en.png'), fullPage: true });
+  });
+
+  it('lists report counts in the popup, never their categories', async () => {
+    const page = await blockPageFor(school.ctx, 'http://counted.abuse-demo.test/');
+    await page.click('#report');
+    await page.waitForURL(/report\.html/);
+    await page.selectOption('#category', 'grooming');
+    await page.click('button[type=submit]');
+    await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+    const id = new URL(page.url()).host;
+    const popup = await school.ctx.newPage();
+    await popup.goto(`chrome-extension://${id}/pages/popup.html`);
+    await popup.locator('#report-list li').first().waitFor();
+    const lines = await visibleText(popup, '#report-list');
+    expect(lines).toMatch(/1/);
+    expect(lines).not.toContain(text('en', 'reportCatGrooming'));
+    await popup.close();
+    await page.close();
   });
 });
