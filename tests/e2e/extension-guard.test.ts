@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPin, pinHashText } from '../../extension/background/pin.js';
 import { FREE_FAILURES } from '../../extension/background/pin-backoff.js';
 import {
+  allowIncognito,
   askWorker,
   CHROME_DIR,
   type ChromeApi,
@@ -88,6 +89,8 @@ describe('the parent PIN', () => {
     const popup = await ctx.newPage();
     await popup.goto(`chrome-extension://${id}/pages/popup.html`);
     await popup.locator('#no-pin').waitFor({ state: 'visible' });
+    // Not allowed in incognito yet: the popup tells the parent how to allow it.
+    await popup.locator('#incognito').waitFor({ state: 'visible' });
     await popup.close();
     // From a page of the extension's own, and from an onboarding page the child opened.
     expect(await ask({ type: 'set-pin', pin: '0000' })).toMatchObject({
@@ -187,10 +190,24 @@ describe('guessing the PIN', () => {
     expect(errors.filter((e) => e === 'wait')).toHaveLength(40 - FREE_FAILURES);
 
     await close();
+    // The parent also ticks "Allow in Incognito" while the browser is closed.
+    allowIncognito(profile);
     ({ ctx, close } = await launch(servers, CHROME_DIR, { profile }));
     id = extensionId(await serviceWorker(ctx));
     // Even the right PIN waits out the lock-out.
     expect(await ask({ type: 'verify-pin', pin: PIN })).toMatchObject({ ok: false, error: 'wait' });
+  });
+
+  it('stops warning about incognito once it is allowed', async () => {
+    for (const page of ['popup', 'options']) {
+      const p = await ctx.newPage();
+      await p.goto(`chrome-extension://${id}/pages/${page}.html`);
+      // Waits for the page to have asked the worker (its language is applied then).
+      await expect.poll(() => p.evaluate(() => document.documentElement.lang)).toBe('en');
+      await p.waitForTimeout(300);
+      expect(await p.locator('#incognito').isVisible()).toBe(false);
+      await p.close();
+    }
   });
 });
 

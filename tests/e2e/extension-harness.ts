@@ -312,3 +312,45 @@ export async function setFirstPin(ctx: BrowserContext, pin: string): Promise<voi
   await page.click('#pin-save');
   await page.locator('#result.ok').waitFor({ timeout: 10_000 });
 }
+
+/**
+ * Ticks "Allow in Incognito" for the unpacked extension in a closed profile, as a parent would
+ * in chrome://extensions (Chromium on Linux does not enforce the preference's MAC).
+ */
+export function allowIncognito(profile: string, dir = CHROME_DIR): void {
+  const path = join(profile, 'Default', 'Preferences');
+  const prefs = JSON.parse(readFileSync(path, 'utf8')) as {
+    extensions: { settings: Record<string, { incognito?: boolean }> };
+  };
+  const entry = prefs.extensions.settings[unpackedExtensionId(dir)];
+  if (!entry) throw new Error(`${path}: the extension has no settings entry yet`);
+  entry.incognito = true;
+  writeFileSync(path, JSON.stringify(prefs));
+}
+
+/** Opens a new incognito window with `urls` from the worker; the first one starts a fresh incognito instance. */
+export async function openIncognitoWindow(worker: Worker, urls: string[]): Promise<void> {
+  await worker.evaluate(
+    (u) =>
+      (
+        globalThis as unknown as { chrome: { windows: { create(o: object): Promise<unknown> } } }
+      ).chrome.windows.create({ incognito: true, url: u }),
+    urls,
+  );
+}
+
+/** Closes every tab whose URL matches, through CDP (incognito tabs included, which Playwright does not list). */
+export async function closeTabs(
+  ctx: BrowserContext,
+  matches: (url: string) => boolean,
+): Promise<string[]> {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const cdp = await ctx.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: { targetId: string; type: string; url: string }[];
+  };
+  const closing = targetInfos.filter((t) => t.type === 'page' && matches(t.url));
+  for (const t of closing) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+  await cdp.detach();
+  return closing.map((t) => t.url);
+}
