@@ -201,6 +201,8 @@ async function main(): Promise<void> {
   try {
     const worker = await serviceWorker(ctx);
     const id = extensionId(worker);
+    // The first PIN, on the onboarding tab the extension opened (needed for the subscription below).
+    await setFirstPin(ctx, PIN);
     await sleep(1000);
 
     let warmLost = 0;
@@ -243,7 +245,6 @@ async function main(): Promise<void> {
     const heapBefore = await workerHeap(cdp, w.url());
     servers.list = bytes;
     servers.listEtag = '"bench"';
-    await setFirstPin(ctx, PIN);
     const saved = await askWorker(ctx, id, {
       type: 'save-settings',
       pin: PIN,

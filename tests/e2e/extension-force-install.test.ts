@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,7 @@ import {
 
 const servers = new TestServers();
 const dir = mkdtempSync(join(tmpdir(), 'kalkan-force-'));
+const profile = join(dir, 'profile');
 let updates: Server;
 let browser: Awaited<ReturnType<typeof launch>>;
 let ctx: BrowserContext;
@@ -66,10 +67,9 @@ beforeAll(async () => {
     }
   });
   await new Promise<void>((r) => updates.listen(port, '127.0.0.1', r));
-  browser = await launch(servers, CHROME_DIR, {
-    noUnpacked: true,
-    policy: { ExtensionInstallForcelist: [`${id};http://127.0.0.1:${port}/update.xml`] },
-  });
+  const policy = { ExtensionInstallForcelist: [`${id};http://127.0.0.1:${port}/update.xml`] };
+  mkdirSync(profile);
+  browser = await launch(servers, CHROME_DIR, { noUnpacked: true, policy, profile });
   ctx = browser.ctx;
 });
 

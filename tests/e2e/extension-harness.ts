@@ -314,15 +314,15 @@ export async function setFirstPin(ctx: BrowserContext, pin: string): Promise<voi
 }
 
 /**
- * Ticks "Allow in Incognito" for the unpacked extension in a closed profile, as a parent would
+ * Ticks "Allow in Incognito" for the extension (by default the unpacked one) in a closed profile, as a parent would
  * in chrome://extensions (Chromium on Linux does not enforce the preference's MAC).
  */
-export function allowIncognito(profile: string, dir = CHROME_DIR): void {
+export function allowIncognito(profile: string, id = unpackedExtensionId(CHROME_DIR)): void {
   const path = join(profile, 'Default', 'Preferences');
   const prefs = JSON.parse(readFileSync(path, 'utf8')) as {
     extensions: { settings: Record<string, { incognito?: boolean }> };
   };
-  const entry = prefs.extensions.settings[unpackedExtensionId(dir)];
+  const entry = prefs.extensions.settings[id];
   if (!entry) throw new Error(`${path}: the extension has no settings entry yet`);
   entry.incognito = true;
   writeFileSync(path, JSON.stringify(prefs));
