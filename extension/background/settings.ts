@@ -59,11 +59,20 @@ export const DEFAULT_SETTINGS: Settings = {
 const SETTINGS_KEY = 'settings';
 const PIN_KEY = 'pin';
 
+/** The destination built into the package; none where there is no build (unit tests). */
+function builtInDestination(): Pick<Settings, 'reportDestination' | 'reportUnitKey'> {
+  return typeof __KALKAN_DEFAULT_DESTINATION__ === 'undefined'
+    ? { reportDestination: '', reportUnitKey: '' }
+    : __KALKAN_DEFAULT_DESTINATION__;
+}
+
 export function mergeSettings(
   stored: Partial<Settings> | undefined,
   policy: ManagedPolicy,
 ): EffectiveSettings {
-  const own = { ...DEFAULT_SETTINGS, ...stored };
+  // A parent who saved settings chose their destination (empty included); before that, the
+  // package's own applies, so the first report is sealed and sent at once.
+  const own = { ...DEFAULT_SETTINGS, ...builtInDestination(), ...stored };
   const managed = policy.subscriptions ?? [];
   return {
     ...own,

@@ -4,13 +4,14 @@
  * hosts, setting the first PIN from a page other than the onboarding the extension opened, and
  * guessing the PIN in parallel and across a browser restart.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPin, pinHashText } from '../../extension/background/pin.js';
 import { FREE_FAILURES } from '../../extension/background/pin-backoff.js';
+import { DEMO_INTAKE_URL, DEMO_UNIT_PUB } from '../../extension/build/generate.js';
 import {
   allowIncognito,
   askWorker,
@@ -21,6 +22,7 @@ import {
   extensionPolicy,
   launch,
   ownOnboarding,
+  ROOT,
   serviceWorker,
   setFirstPin,
   TestServers,
@@ -109,6 +111,34 @@ describe('the parent PIN', () => {
     await setFirstPin(ctx, PIN);
     expect((await ask({ type: 'status' })).pinSet).toBe(true);
     await expect.poll(badge).toBe('');
+  });
+});
+
+describe('reports on a fresh install', () => {
+  it('are sealed at once to the destination built into the package', async () => {
+    const status = await ask({ type: 'status' });
+    expect(status.settings).toMatchObject({
+      reportDestination: DEMO_INTAKE_URL,
+      reportUnitKey: readFileSync(join(ROOT, DEMO_UNIT_PUB), 'utf8').trim(),
+    });
+    const form = await ctx.newPage();
+    await form.goto(
+      `chrome-extension://${id}/pages/report.html?${new URLSearchParams({ u: 'http://page.kalkan-e2e.test/x', via: 'popup' })}`,
+    );
+    await form.locator('#url').filter({ hasText: /./ }).waitFor();
+    expect(await form.locator('#no-destination').isVisible()).toBe(false);
+    await form.selectOption('#category', 'other');
+    await form.click('button[type=submit]');
+    // Sealed and queued, not kept as a plaintext draft.
+    await form.locator('#result.ok').waitFor({ timeout: 10_000 });
+    await form.close();
+    const reports = (await ask({ type: 'reports' })) as unknown as {
+      configured: boolean;
+      waiting: number;
+      entries: unknown[];
+    };
+    expect(reports).toMatchObject({ configured: true, waiting: 0 });
+    expect(reports.entries).toHaveLength(1);
   });
 });
 
