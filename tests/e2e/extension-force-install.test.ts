@@ -91,7 +91,9 @@ interface InternalsEntry {
 async function internals(): Promise<InternalsEntry | undefined> {
   const page = await ctx.newPage();
   await page.goto('chrome://extensions-internals');
-  const entries = JSON.parse(await page.locator('body').innerText()) as InternalsEntry[];
+  const entries = JSON.parse(
+    (await page.locator('body').textContent()) ?? '[]',
+  ) as InternalsEntry[];
   await page.close();
   return entries.find((e) => e.id === id);
 }
