@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { crx } from '@crxjs/vite-plugin';
 import { defineConfig } from 'vitest/config';
-import { generate, pinnedKeys } from './extension/build/generate.js';
+import { defaultDestination, generate, pinnedKeys } from './extension/build/generate.js';
 import { manifestFor, type TargetBrowser } from './extension/manifest.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
@@ -42,7 +42,10 @@ export default defineConfig(async ({ mode }) => {
     test,
     root: `${root}extension`,
     publicDir: generated,
-    define: { __KALKAN_PINNED_KEYS__: JSON.stringify(await pinnedKeys(root)) },
+    define: {
+      __KALKAN_PINNED_KEYS__: JSON.stringify(await pinnedKeys(root)),
+      __KALKAN_DEFAULT_DESTINATION__: JSON.stringify(await defaultDestination(root)),
+    },
     build: {
       outDir: `${root}dist/${browser}`,
       emptyOutDir: true,

@@ -37,7 +37,8 @@ export function manifestFor(browser: TargetBrowser, version: string): ManifestV3
       'declarativeNetRequest',
       'webNavigation',
       'webRequest',
-      ...(chrome ? [] : ['webRequestBlocking']),
+      // Firefox always; Chrome grants it only on a policy (force) install, and ignores it otherwise.
+      'webRequestBlocking',
       'storage',
       'alarms',
     ],
@@ -45,8 +46,15 @@ export function manifestFor(browser: TargetBrowser, version: string): ManifestV3
     declarative_net_request: { rule_resources: RULESETS.map((r) => ({ ...r })) },
     storage: { managed_schema: 'managed_schema.json' },
     ...(chrome ? { incognito: 'split' as const } : {}),
-    // The DNR redirect to the block page needs the page web-accessible.
-    web_accessible_resources: [{ resources: [BLOCK_PAGE], matches: ['<all_urls>'] }],
+    // The DNR redirect to the block page needs the page web-accessible; on Chrome only under
+    // a per-session id (`use_dynamic_url`), so a site can neither frame it nor probe for it.
+    web_accessible_resources: [
+      {
+        resources: [BLOCK_PAGE],
+        matches: ['<all_urls>'],
+        ...(chrome ? { use_dynamic_url: true } : {}),
+      },
+    ],
     ...(chrome
       ? {}
       : {

@@ -56,6 +56,15 @@ interface VerifiedInput {
 }
 
 let current: Promise<Loaded> | undefined;
+/** The matcher once loaded, for a listener that must answer synchronously (Chrome's blocking webRequest). */
+let loaded: Loaded | undefined;
+
+function track(next: Promise<Loaded>): Promise<Loaded> {
+  return next.then((l) => {
+    loaded = l;
+    return l;
+  });
+}
 
 /** What the matcher needs of the settings. */
 export interface HashedListSettings {
@@ -119,16 +128,21 @@ async function fromCache(): Promise<Loaded | undefined> {
 
 /** On wake: the cached matcher, or a full build when there is none (first run, new version). */
 export function startHashedLists(settings: () => Promise<HashedListSettings>): Promise<void> {
-  current ??= fromCache().then((cached) => cached ?? build(settings()));
+  current ??= track(fromCache().then((cached) => cached ?? build(settings())));
   return current.then(() => undefined);
 }
 
 /** Starts (or restarts) loading; the previous matcher answers until the new one is ready. */
 export function reloadHashedLists(settings: Promise<HashedListSettings>): Promise<void> {
   const previous = current;
-  const next = build(settings);
+  const next = track(build(settings));
   current = previous ? next.catch(() => previous) : next;
   return next.then(() => undefined);
+}
+
+/** The matcher in force now, or undefined while none has loaded yet. */
+export function hashedListsNow(): Loaded | undefined {
+  return loaded;
 }
 
 export function hashedLists(): Promise<Loaded> {

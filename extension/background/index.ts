@@ -9,7 +9,12 @@ import { openInstallGate, reloadGatedTabs } from './install-gate.js';
 import { keepAlive } from './keepalive.js';
 import { handle, type Request } from './messages.js';
 import { checkNavigation } from './navigation-check.js';
-import { registerNavigationGuard, sweepOpenTabs } from './navigation-guard.js';
+import {
+  registerNavigationGuard,
+  releaseHeldNavigations,
+  sweepOpenTabs,
+} from './navigation-guard.js';
+import { openOnboarding, showPinState } from './onboarding.js';
 import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { REPORT_ALARM } from './reports.js';
@@ -19,8 +24,8 @@ import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
 import { runUpdates } from './update-run.js';
 import { scheduleUpdates, UPDATE_ALARM } from './updates.js';
 
-// Firefox (no service worker in MV3) keeps blocking webRequest: check before the request leaves.
-registerNavigationGuard(TARGET_BROWSER === 'firefox');
+// Firefox, and Chrome on a policy install, check before the request leaves (navigation-guard.ts).
+registerNavigationGuard(TARGET_BROWSER);
 // Firefox's background script is an event page the same way; the same timer keeps it up.
 keepAlive();
 
@@ -37,14 +42,22 @@ browser.alarms.onAlarm.addListener((alarm) => {
 browser.runtime.onInstalled.addListener(async ({ reason }) => {
   await applySettings(readSettings());
   await scheduleUpdates();
-  if (reason === 'install')
-    await browser.tabs.create({ url: browser.runtime.getURL('pages/onboarding.html') });
+  if (reason === 'install') await openOnboarding();
+  await showPinState();
 });
 
 browser.runtime.onStartup.addListener(() => {
   void applySettings(readSettings());
   void scheduleUpdates();
   void expireUnlocks();
+  void showPinState();
+});
+
+// A school's policy change is put in force when it happens, not at the next timer.
+browser.storage.onChanged.addListener((_changes, area) => {
+  if (area !== 'managed') return;
+  void applySettings(readSettings());
+  void showPinState();
 });
 
 // Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.
@@ -54,6 +67,7 @@ startHashedLists(readSettings).then(afterListsLoaded, afterListsLoaded);
 
 /** Once the matcher answers: open tabs are checked, and the install gate (if on) opens. */
 async function afterListsLoaded(): Promise<void> {
+  await releaseHeldNavigations().catch(() => undefined);
   await sweepOpenTabs().catch(() => undefined);
   if (await openInstallGate()) {
     const { matcher } = await hashedLists().catch(() => ({ matcher: undefined }));

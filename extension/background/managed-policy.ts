@@ -1,17 +1,31 @@
 /**
  * What a school or café sets by policy (`storage.managed`, schema in managed_schema.json):
- * subscriptions, the report destination (intake URL and unit key), and a lock on the parent's settings. Values of the
- * wrong shape are ignored, so a typo in a policy never switches protection off.
+ * subscriptions, the report destination (intake URL and unit key), a lock on the parent's
+ * settings, the PIN (as a salted hash) and whether unlocks exist at all, and what the block page
+ * says (audience, helpline, confidential help, appeal contact). Values of the wrong shape are
+ * ignored, so a typo in a policy never switches protection off.
  */
 import { browser } from './api.js';
+import { type PinRecord, parsePinHash } from './pin.js';
 import type { Subscription } from './subscription.js';
+
+export type Audience = 'family' | 'school';
 
 export interface ManagedPolicy {
   subscriptions?: Subscription[];
   reportDestination?: string;
   reportUnitKey?: string;
   lock?: boolean;
+  pin?: PinRecord;
+  unlocks?: boolean;
+  audience?: Audience;
+  helplineNumber?: string;
+  helplineName?: string;
+  confidentialHelp?: string;
+  appealContact?: string;
 }
+
+const TEXTS = ['helplineNumber', 'helplineName', 'confidentialHelp', 'appealContact'] as const;
 
 export function parseManagedPolicy(raw: Record<string, unknown>): ManagedPolicy {
   const policy: ManagedPolicy = {};
@@ -27,16 +41,31 @@ export function parseManagedPolicy(raw: Record<string, unknown>): ManagedPolicy 
   if (typeof raw.reportDestination === 'string') policy.reportDestination = raw.reportDestination;
   if (typeof raw.reportUnitKey === 'string') policy.reportUnitKey = raw.reportUnitKey;
   if (typeof raw.lock === 'boolean') policy.lock = raw.lock;
+  // A malformed hash still means "the school sets the PIN": nobody can use or set one then.
+  if (typeof raw.pinHash === 'string')
+    policy.pin = parsePinHash(raw.pinHash) ?? { salt: '', iterations: 1, hash: 'invalid' };
+  if (typeof raw.unlocks === 'boolean') policy.unlocks = raw.unlocks;
+  if (raw.audience === 'family' || raw.audience === 'school') policy.audience = raw.audience;
+  for (const key of TEXTS) {
+    const value = raw[key];
+    if (typeof value === 'string' && value.trim()) policy[key] = value.trim();
+  }
   return policy;
 }
 
 const CACHE_KEY = 'managedPolicy';
-/** Chromium without any policy was seen here to leave `storage.managed.get` unanswered. */
+/**
+ * Chromium answers `storage.managed.get` only once its policy service is up: 2.5–3 s after the
+ * browser starts here (with or without a policy), then at once. Protection does not wait that
+ * long for it (the last policy read is used meanwhile)...
+ */
 const MANAGED_TIMEOUT_MS = 500;
+/** ...but who may set or use a PIN does: a school's PIN or lock must never be missed. */
+export const POLICY_DECISION_TIMEOUT_MS = 10_000;
 
 /** The policy, or the last one read when the browser does not answer in time. */
-export async function readManagedPolicy(): Promise<ManagedPolicy> {
-  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), MANAGED_TIMEOUT_MS));
+export async function readManagedPolicy(timeoutMs = MANAGED_TIMEOUT_MS): Promise<ManagedPolicy> {
+  const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), timeoutMs));
   try {
     const raw = await Promise.race([browser.storage.managed.get(), timeout]);
     if (raw !== 'timeout') {

@@ -1,17 +1,22 @@
 /**
  * What the extension's pages may ask of the worker. Every change to protection needs the parent
- * PIN, checked here (not in the page), and is refused while a policy locks the settings.
- * Failed PIN attempts slow down: each one after the third waits twice as long as the last.
+ * PIN, checked here (not in the page, one check at a time, with a back-off kept in storage:
+ * pin-guard.ts), and is refused while a policy locks the settings. The first PIN comes only from
+ * the onboarding tab the worker opened (onboarding.ts).
  */
 
 import { browser, type Runtime } from './api.js';
+import { blockedTargetOf } from './blocked-targets.js';
 import { hashedLists } from './hashed-lists.js';
-import { lastTargetOf } from './navigation-guard.js';
-import { hashPin, pinProblem, verifyPin } from './pin.js';
+import { guardMode, lastTargetOf } from './navigation-guard.js';
+import { fromOwnOnboarding, openOnboarding, ownPinAllowed, showPinState } from './onboarding.js';
+import { hashPin, pinProblem } from './pin.js';
+import { checkPin } from './pin-guard.js';
 import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { destinationOf } from './reports.js';
 import {
+  readOwnPinRecord,
   readPinRecord,
   readSettings,
   type Settings,
@@ -25,10 +30,11 @@ export type Request =
   | { type: 'status' }
   | { type: 'set-pin'; pin: string; currentPin?: string }
   | { type: 'verify-pin'; pin: string }
+  | { type: 'open-onboarding' }
   | { type: 'save-settings'; pin: string; settings: Settings }
   | { type: 'update-now' }
   | { type: 'block-info' }
-  | { type: 'unlock'; pin: string; host: string; minutes: number }
+  | { type: 'unlock'; pin: string; minutes: number }
   | { type: 'report-target'; url: string }
   | { type: 'deliver-reports' }
   | { type: 'reports' }
@@ -36,25 +42,9 @@ export type Request =
 
 export type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: string };
 
-let failures = 0;
-let lockedUntil = 0;
-
-async function pinOk(pin: string): Promise<'ok' | 'wrong' | 'no-pin' | 'wait'> {
-  if (Date.now() < lockedUntil) return 'wait';
-  const record = await readPinRecord();
-  if (!record) return 'no-pin';
-  if (await verifyPin(pin, record)) {
-    failures = 0;
-    return 'ok';
-  }
-  failures++;
-  if (failures > 3) lockedUntil = Date.now() + 1000 * 2 ** Math.min(failures - 3, 8);
-  return 'wrong';
-}
-
 async function status(): Promise<Reply> {
   const [settings, pin, { lists }, updates] = await Promise.all([
-    readSettings(),
+    readSettings(true),
     readPinRecord(),
     hashedLists(),
     readUpdateStatus(),
@@ -63,11 +53,14 @@ async function status(): Promise<Reply> {
   return {
     ok: true,
     pinSet: pin !== undefined,
+    ownPinAllowed: await ownPinAllowed(),
     settings,
     categories: { abuse: true, adult: enabled.includes('adult') },
     lists,
     updates,
     version: browser.runtime.getManifest().version,
+    /** 'blocking': a listed server never sees the request (docs/extension.md). */
+    guard: guardMode(),
   };
 }
 
@@ -80,23 +73,23 @@ export function handle(
     case 'status':
       return status();
     case 'set-pin':
-      return setPin(request.pin, request.currentPin);
+      return setPin(request.pin, request.currentPin, sender);
     case 'verify-pin':
-      return pinOk(request.pin).then((r) => (r === 'ok' ? { ok: true } : { ok: false, error: r }));
+      return checkPin(request.pin).then((r) =>
+        r === 'ok' ? { ok: true } : { ok: false, error: r },
+      );
+    case 'open-onboarding':
+      return openOnboarding().then((opened) =>
+        opened ? { ok: true } : { ok: false, error: 'locked' },
+      );
     case 'save-settings':
       return saveSettings(request.pin, request.settings);
     case 'update-now':
       return runUpdates().then(() => ({ ok: true }));
-    case 'block-info': {
-      const target = sender.tab?.id !== undefined ? lastTargetOf(sender.tab.id) : undefined;
-      return Promise.resolve(
-        target
-          ? { ok: true, host: new URL(target).hostname, origin: new URL(target).origin }
-          : { ok: true },
-      );
-    }
+    case 'block-info':
+      return blockInfo(sender);
     case 'unlock':
-      return unlock(request.pin, request.host, request.minutes);
+      return unlock(request.pin, request.minutes, sender);
     case 'report-target':
       return Promise.resolve({ ok: true, url: reportTarget(request.url, sender) });
     case 'deliver-reports':
@@ -125,21 +118,30 @@ function reportTarget(url: string, sender: Runtime.MessageSender): string {
   return url;
 }
 
-async function setPin(pin: string, currentPin: string | undefined): Promise<Reply> {
+async function setPin(
+  pin: string,
+  currentPin: string | undefined,
+  sender: Runtime.MessageSender,
+): Promise<Reply> {
+  // A school's PIN (or lock) is the school's: none is set in the browser.
+  if (!(await ownPinAllowed())) return { ok: false, error: 'locked' };
   const problem = pinProblem(pin);
   if (problem) return { ok: false, error: problem };
-  if (await readPinRecord()) {
-    const check = await pinOk(currentPin ?? '');
+  if (await readOwnPinRecord()) {
+    const check = await checkPin(currentPin ?? '');
     if (check !== 'ok') return { ok: false, error: check };
+  } else if (!(await fromOwnOnboarding(sender))) {
+    return { ok: false, error: 'not-onboarding' };
   }
   await writePinRecord(await hashPin(pin));
+  await showPinState();
   return { ok: true };
 }
 
 async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
-  const current = await readSettings();
+  const current = await readSettings(true);
   if (current.locked) return { ok: false, error: 'locked' };
-  const check = await pinOk(pin);
+  const check = await checkPin(pin);
   if (check !== 'ok') return { ok: false, error: check };
   // A page's message is data: a field it leaves out is an empty one.
   const destination = destinationOf({
@@ -158,13 +160,37 @@ async function saveSettings(pin: string, settings: Settings): Promise<Reply> {
   return { ok: true };
 }
 
-async function unlock(pin: string, host: string, minutes: number): Promise<Reply> {
+/** The host the block page in this tab stands for: the tab's blocked navigation, else its last one. */
+async function blockInfo(sender: Runtime.MessageSender): Promise<Reply> {
+  const tabId = sender.tab?.id;
+  if (tabId === undefined) return { ok: true };
+  const target = (await blockedTargetOf(tabId))?.url ?? lastTargetOf(tabId);
+  return target
+    ? { ok: true, host: new URL(target).hostname, origin: new URL(target).origin }
+    : { ok: true };
+}
+
+/**
+ * Lifts the adult block this tab was sent to the block page for, in this tab only. The host is
+ * the worker's record of the tab's blocked navigation, never one the page names: the block
+ * page's URL can be typed by anybody.
+ */
+async function unlock(pin: string, minutes: number, sender: Runtime.MessageSender): Promise<Reply> {
   if (!UNLOCK_MINUTES.includes(minutes as (typeof UNLOCK_MINUTES)[number]))
     return { ok: false, error: 'minutes' };
+  const tabId = sender.tab?.id;
+  const target = tabId === undefined ? undefined : await blockedTargetOf(tabId);
+  if (tabId === undefined || !target) return { ok: false, error: 'nothing-blocked' };
+  if (target.category !== 'adult') return { ok: false, error: 'not-allowed' };
+  if (!(await readSettings(true)).unlocksAllowed) return { ok: false, error: 'unlocks-off' };
+  const { hostname: host, origin } = new URL(target.url);
+  // A name without a dot is a top-level domain, never one site (public suffixes are also
+  // refused by the block page, which carries the public-suffix list the worker need not load).
+  if (!host.includes('.')) return { ok: false, error: 'not-allowed' };
   // A host any hashed list blocks (abuse) is never unlocked.
   if ((await hashedLists()).matcher.match(host).blocked) return { ok: false, error: 'not-allowed' };
-  const check = await pinOk(pin);
+  const check = await checkPin(pin);
   if (check !== 'ok') return { ok: false, error: check };
-  await unlockHost(host, minutes);
-  return { ok: true };
+  await unlockHost(host, tabId, minutes);
+  return { ok: true, origin };
 }

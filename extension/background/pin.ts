@@ -54,3 +54,17 @@ export async function verifyPin(pin: string, record: PinRecord): Promise<boolean
   for (let i = 0; i < expected.length; i++) diff |= (expected[i] ?? 0) ^ (actual[i] ?? 0);
   return diff === 0;
 }
+
+/** A PIN set by policy: `pbkdf2-sha256$<iterations>$<salt base64>$<hash base64>`. */
+export function parsePinHash(text: string): PinRecord | undefined {
+  const [scheme, iterations, salt, hash, ...rest] = text.trim().split('$');
+  const count = Number(iterations);
+  if (scheme !== 'pbkdf2-sha256' || rest.length || !salt || !hash) return undefined;
+  if (!Number.isInteger(count) || count < 100_000 || count > 10_000_000) return undefined;
+  return { salt, iterations: count, hash };
+}
+
+/** The policy form of a PIN record (what an administrator puts in `pinHash`). */
+export function pinHashText(record: PinRecord): string {
+  return `pbkdf2-sha256$${record.iterations}$${record.salt}$${record.hash}`;
+}

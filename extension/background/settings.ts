@@ -1,9 +1,14 @@
 /**
  * The parent's settings in `storage.local`, merged with what a school's policy sets in
- * `storage.managed` (policy wins, and `lock` freezes the parent's settings).
+ * `storage.managed` (policy wins, and `lock` freezes the parent's settings and PIN).
  */
 import { browser } from './api.js';
-import { type ManagedPolicy, readManagedPolicy } from './managed-policy.js';
+import {
+  type Audience,
+  type ManagedPolicy,
+  POLICY_DECISION_TIMEOUT_MS,
+  readManagedPolicy,
+} from './managed-policy.js';
 import type { PinRecord } from './pin.js';
 import type { Subscription } from './subscription.js';
 
@@ -20,12 +25,22 @@ export interface Settings {
   /** `kalkan-x25519-public <base64url>`: the unit's key every report is sealed to. */
   reportUnitKey: string;
   language: Language;
+  /** The children's helpline the block page shows (the country's; Kyrgyzstan: 111). */
+  helplineNumber: string;
+  helplineName: string;
 }
 
 export interface EffectiveSettings extends Settings {
   /** Subscriptions that came from policy; the parent cannot remove them. */
   managedSubscriptions: Subscription[];
   locked: boolean;
+  /** The PIN is the school's (policy `pinHash`): the browser's own is neither used nor set. */
+  pinByPolicy: boolean;
+  /** Policy `unlocks: false` turns "ask a parent" off. */
+  unlocksAllowed: boolean;
+  audience: Audience;
+  confidentialHelp: string;
+  appealContact: string;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -34,16 +49,27 @@ export const DEFAULT_SETTINGS: Settings = {
   reportDestination: '',
   reportUnitKey: '',
   language: 'auto',
+  helplineNumber: '111',
+  helplineName: '',
 };
 
 const SETTINGS_KEY = 'settings';
 const PIN_KEY = 'pin';
 
+/** The destination built into the package; none where there is no build (unit tests). */
+function builtInDestination(): Pick<Settings, 'reportDestination' | 'reportUnitKey'> {
+  return typeof __KALKAN_DEFAULT_DESTINATION__ === 'undefined'
+    ? { reportDestination: '', reportUnitKey: '' }
+    : __KALKAN_DEFAULT_DESTINATION__;
+}
+
 export function mergeSettings(
   stored: Partial<Settings> | undefined,
   policy: ManagedPolicy,
 ): EffectiveSettings {
-  const own = { ...DEFAULT_SETTINGS, ...stored };
+  // A parent who saved settings chose their destination (empty included); before that, the
+  // package's own applies, so the first report is sealed and sent at once.
+  const own = { ...DEFAULT_SETTINGS, ...builtInDestination(), ...stored };
   const managed = policy.subscriptions ?? [];
   return {
     ...own,
@@ -59,15 +85,24 @@ export function mergeSettings(
           reportDestination: policy.reportDestination,
           reportUnitKey: policy.reportUnitKey ?? '',
         }),
+    ...(policy.helplineNumber === undefined
+      ? {}
+      : { helplineNumber: policy.helplineNumber, helplineName: policy.helplineName ?? '' }),
     managedSubscriptions: managed,
     locked: policy.lock === true,
+    pinByPolicy: policy.pin !== undefined,
+    unlocksAllowed: policy.unlocks !== false,
+    audience: policy.audience ?? 'family',
+    confidentialHelp: policy.confidentialHelp ?? '',
+    appealContact: policy.appealContact ?? '',
   };
 }
 
-export async function readSettings(): Promise<EffectiveSettings> {
+/** The settings in force; `decision` waits for the policy as long as a PIN decision must. */
+export async function readSettings(decision = false): Promise<EffectiveSettings> {
   const [stored, policy] = await Promise.all([
     browser.storage.local.get(SETTINGS_KEY),
-    readManagedPolicy(),
+    readManagedPolicy(decision ? POLICY_DECISION_TIMEOUT_MS : undefined),
   ]);
   return mergeSettings(stored[SETTINGS_KEY] as Partial<Settings> | undefined, policy);
 }
@@ -79,12 +114,23 @@ export async function writeSettings(settings: Settings): Promise<void> {
     reportDestination: settings.reportDestination,
     reportUnitKey: settings.reportUnitKey ?? '',
     language: settings.language,
+    helplineNumber: settings.helplineNumber ?? DEFAULT_SETTINGS.helplineNumber,
+    helplineName: settings.helplineName ?? '',
   };
   await browser.storage.local.set({ [SETTINGS_KEY]: clean });
 }
 
-export async function readPinRecord(): Promise<PinRecord | undefined> {
+/** The browser's own PIN (set on onboarding), whatever the policy says. */
+export async function readOwnPinRecord(): Promise<PinRecord | undefined> {
   return (await browser.storage.local.get(PIN_KEY))[PIN_KEY] as PinRecord | undefined;
+}
+
+/** The PIN in force: the policy's; none under a lock without one; else the browser's own. */
+export async function readPinRecord(): Promise<PinRecord | undefined> {
+  const policy = await readManagedPolicy(POLICY_DECISION_TIMEOUT_MS);
+  if (policy.pin) return policy.pin;
+  if (policy.lock === true) return undefined;
+  return readOwnPinRecord();
 }
 
 export async function writePinRecord(record: PinRecord): Promise<void> {

@@ -1,7 +1,8 @@
 /**
- * "Ask a parent": after the PIN, an adult-category block is lifted for one host for a chosen
- * time by a session allow rule. Abuse blocks are never lifted: their rules have a higher
- * priority than any unlock, and the worker refuses to unlock a host any hashed list blocks.
+ * "Ask a parent": after the PIN, an adult-category block is lifted for one host, in the one tab
+ * that was blocked, for a chosen time, by a session allow rule. Abuse blocks are never lifted:
+ * their rules have a higher priority than any unlock, and the worker refuses to unlock a host
+ * any hashed list blocks.
  */
 import { browser, type DeclarativeNetRequest } from './api.js';
 import { ALL_RESOURCE_TYPES } from './session-rules.js';
@@ -15,17 +16,18 @@ const UNLOCKS_KEY = 'unlocks';
 
 interface Unlock {
   host: string;
+  tabId: number;
   expiresAt: number;
   ruleId: number;
 }
 
-export function unlockRule(host: string, id: number): DeclarativeNetRequest.Rule {
+export function unlockRule(host: string, tabId: number, id: number): DeclarativeNetRequest.Rule {
   return {
     id,
     priority: UNLOCK_PRIORITY,
     action: { type: 'allow' },
     // Without resourceTypes a rule matches everything except main_frame.
-    condition: { requestDomains: [host], resourceTypes: [...ALL_RESOURCE_TYPES] },
+    condition: { requestDomains: [host], tabIds: [tabId], resourceTypes: [...ALL_RESOURCE_TYPES] },
   };
 }
 
@@ -39,19 +41,23 @@ async function schedule(unlocks: Unlock[]): Promise<void> {
   if (Number.isFinite(next)) await browser.alarms.create(UNLOCK_ALARM, { when: next });
 }
 
-export async function unlockHost(host: string, minutes: number, now = Date.now()): Promise<void> {
-  const unlocks = (await readUnlocks()).filter((u) => u.host !== host);
+export async function unlockHost(
+  host: string,
+  tabId: number,
+  minutes: number,
+  now = Date.now(),
+): Promise<void> {
+  const all = await readUnlocks();
+  const replaced = all.filter((u) => u.host === host && u.tabId === tabId);
+  const unlocks = all.filter((u) => !replaced.includes(u));
   const used = new Set(unlocks.map((u) => u.ruleId));
   let id: number = UNLOCK_RULE_IDS.first;
   while (used.has(id)) id++;
-  const existing = (await browser.declarativeNetRequest.getSessionRules()).filter(
-    (r) => r.condition.requestDomains?.[0] === host && r.id >= UNLOCK_RULE_IDS.first,
-  );
   await browser.declarativeNetRequest.updateSessionRules({
-    removeRuleIds: existing.map((r) => r.id),
-    addRules: [unlockRule(host, id)],
+    removeRuleIds: replaced.map((u) => u.ruleId),
+    addRules: [unlockRule(host, tabId, id)],
   });
-  unlocks.push({ host, ruleId: id, expiresAt: now + minutes * 60_000 });
+  unlocks.push({ host, tabId, ruleId: id, expiresAt: now + minutes * 60_000 });
   await browser.storage.session.set({ [UNLOCKS_KEY]: unlocks });
   await schedule(unlocks);
 }

@@ -69,3 +69,42 @@ export async function generate({ root, outDir, browser }: GenerateOptions): Prom
   await writeFile(join(outDir, 'lists/index.json'), JSON.stringify(packaged));
   await copyFile(join(root, 'extension/managed_schema.json'), join(outDir, 'managed_schema.json'));
 }
+
+/** Where a fresh install's reports go before anybody sets a destination (vite `define`). */
+export interface DefaultDestination {
+  reportDestination: string;
+  reportUnitKey: string;
+}
+
+/** The demo unit: its key pair is in the repository, for development only. */
+export const DEMO_UNIT_PUB = 'extension/build/demo-unit/unit.pub';
+export const DEMO_INTAKE_URL = 'http://127.0.0.1:8443/';
+
+/**
+ * The destination built into the package, so a parent's install seals and sends a report at
+ * once: `KALKAN_REPORT_DESTINATION` (the unit's intake URL) with `KALKAN_REPORT_UNIT_KEY` (the
+ * path of its unit.pub) for a release; `KALKAN_REPORT_DESTINATION=none` for no default; unset,
+ * the demo unit on this machine (development).
+ */
+export async function defaultDestination(
+  root: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<DefaultDestination> {
+  const url = env.KALKAN_REPORT_DESTINATION;
+  if (url === 'none') return { reportDestination: '', reportUnitKey: '' };
+  if (url === undefined) {
+    const key = new TextDecoder().decode(await read(root, DEMO_UNIT_PUB)).trim();
+    return { reportDestination: DEMO_INTAKE_URL, reportUnitKey: key };
+  }
+  const keyPath = env.KALKAN_REPORT_UNIT_KEY;
+  if (!keyPath)
+    throw new Error(
+      'KALKAN_REPORT_DESTINATION is set but KALKAN_REPORT_UNIT_KEY (the path of the unit.pub the reports are sealed to) is not',
+    );
+  const key = new TextDecoder().decode(await read(root, keyPath)).trim();
+  if (!key.startsWith('kalkan-x25519-public '))
+    throw new Error(
+      `KALKAN_REPORT_UNIT_KEY ${keyPath}: not a unit public key (kalkan-x25519-public …)`,
+    );
+  return { reportDestination: url, reportUnitKey: key };
+}

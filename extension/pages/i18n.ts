@@ -19,10 +19,9 @@ export async function localize(language: string): Promise<void> {
   if (language !== 'auto') {
     const url = browser.runtime.getURL(`_locales/${language}/messages.json`);
     chosen = (await (await fetch(url)).json()) as Messages;
-    document.documentElement.lang = language;
-  } else {
-    document.documentElement.lang = browser.i18n.getUILanguage();
   }
+  // The language the strings are in (not the browser's: a German browser gets English text).
+  document.documentElement.lang = t('langCode');
   for (const el of document.querySelectorAll<HTMLElement>('[data-i18n]'))
     el.textContent = t(el.dataset.i18n ?? '');
   for (const el of document.querySelectorAll<HTMLInputElement>('[data-i18n-placeholder]'))

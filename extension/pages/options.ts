@@ -28,6 +28,8 @@ async function main(): Promise<void> {
   await showIncognitoWarning(byId('incognito'));
   const s = status.settings;
   if (s.locked) byId('locked').hidden = false;
+  // The school's PIN is changed in its policy, not here.
+  byId('pin-change').hidden = !status.ownPinAllowed;
   const subs: Subscription[] = s.subscriptions.filter(
     (x) => !s.managedSubscriptions.some((m) => m.url === x.url),
   );
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
   byId<HTMLInputElement>('destination').value = s.reportDestination;
   byId<HTMLInputElement>('unit-key').value = s.reportUnitKey;
   byId<HTMLSelectElement>('language').value = s.language;
+  byId<HTMLInputElement>('helpline-number').value = s.helplineNumber;
+  byId<HTMLInputElement>('helpline-name').value = s.helplineName;
   renderSubs();
   byId('sub-add').addEventListener('click', () => {
     const url = byId<HTMLInputElement>('sub-url').value.trim();
@@ -92,6 +96,8 @@ async function main(): Promise<void> {
         reportDestination: byId<HTMLInputElement>('destination').value.trim(),
         reportUnitKey: byId<HTMLInputElement>('unit-key').value.trim(),
         language: byId<HTMLSelectElement>('language').value as 'auto',
+        helplineNumber: byId<HTMLInputElement>('helpline-number').value.trim(),
+        helplineName: byId<HTMLInputElement>('helpline-name').value.trim(),
       },
     });
     // Drafts kept while no destination was set are sealed before "saved" shows: a parent may

@@ -7,6 +7,7 @@ import browser from 'webextension-polyfill';
 import type { ReportsOverview } from '../background/reports.js';
 import { t } from './i18n.js';
 import { showIncognitoWarning } from './incognito.js';
+import { relativeTime } from './relative-time.js';
 import { sealWaitingDrafts } from './reports.js';
 import { startPage } from './status.js';
 import { ask, byId } from './worker.js';
@@ -24,7 +25,22 @@ const CATEGORY_KEYS = {
   other: 'reportCatOther',
 } as const;
 
-async function showReports(): Promise<void> {
+/**
+ * In school mode the computer is shared: "Your reports" shows how many reports are in each
+ * state, never what they were about (the next pupil would see the last one's categories).
+ */
+function showCounts(entries: ReportsOverview['entries'], list: HTMLElement): void {
+  for (const state of Object.keys(STATE_KEYS) as (keyof typeof STATE_KEYS)[]) {
+    const count = entries.filter((e) => e.state === state).length;
+    if (!count) continue;
+    const li = document.createElement('li');
+    li.dataset.state = state;
+    li.textContent = t('reportCountLine', [t(STATE_KEYS[state]), String(count)]);
+    list.append(li);
+  }
+}
+
+async function showReports(school: boolean): Promise<void> {
   await sealWaitingDrafts().catch(() => undefined);
   const overview = await ask<ReportsOverview & Record<string, unknown>>({ type: 'reports' });
   if (!overview.ok) return;
@@ -33,6 +49,11 @@ async function showReports(): Promise<void> {
   waiting.textContent = t('reportsWaitingDestination', [String(overview.waiting)]);
   const list = byId('report-list');
   list.replaceChildren();
+  byId('reports').hidden = overview.entries.length === 0 && overview.waiting === 0;
+  if (school) {
+    showCounts(overview.entries, list);
+    return;
+  }
   for (const entry of overview.entries) {
     const li = document.createElement('li');
     li.dataset.state = entry.state;
@@ -48,13 +69,12 @@ async function showReports(): Promise<void> {
       retry.textContent = t('reportRetry');
       retry.addEventListener('click', async () => {
         await ask({ type: 'retry-report', id: entry.id });
-        await showReports();
+        await showReports(school);
       });
       li.append(' ', retry);
     }
     list.append(li);
   }
-  byId('reports').hidden = overview.entries.length === 0 && overview.waiting === 0;
 }
 
 async function pageToReport(): Promise<string> {
@@ -73,12 +93,22 @@ async function main(): Promise<void> {
   });
   const status = await startPage();
   byId('state').textContent = t(status.categories.adult ? 'stateOnAll' : 'stateOnAbuseOnly');
+  if (!status.pinSet && status.ownPinAllowed) {
+    byId('no-pin').hidden = false;
+    byId('set-pin').addEventListener('click', async () => {
+      await ask({ type: 'open-onboarding' });
+      window.close();
+    });
+  }
   const list = byId('lists');
   for (const l of status.lists) {
     const li = document.createElement('li');
-    const when = l.updatedAt ? new Date(l.updatedAt).toLocaleString() : t('packaged');
     const error = l.url ? status.updates[l.url]?.error : undefined;
-    li.textContent = t('listLine', [l.name, String(l.sequence), when]);
+    // In words, not numbers: "updated 2 hours ago" (the sequence is in the title for support).
+    li.textContent = l.updatedAt
+      ? t('listUpdated', [l.name, relativeTime(new Date(l.updatedAt), t('langCode'))])
+      : t('listPackaged', [l.name]);
+    li.title = t('listVersion', [String(l.sequence)]);
     if (error) li.append(` — ${t('updateRefused')}`);
     list.append(li);
   }
@@ -87,7 +117,7 @@ async function main(): Promise<void> {
   list.append(adult);
   await showIncognitoWarning(byId('incognito'));
   byId('options').addEventListener('click', () => browser.runtime.openOptionsPage());
-  await showReports();
+  await showReports(status.settings.audience === 'school');
 }
 
 void main();

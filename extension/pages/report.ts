@@ -12,6 +12,18 @@ import { ask, byId } from './worker.js';
 const params = new URLSearchParams(location.search);
 const url = params.get('u') ?? '';
 const fromBlockPage = params.get('via') === 'block-page';
+/**
+ * From an adult block page only what can be found on an adult site is offered (a child shown
+ * there, trafficking, something else); nothing is chosen in advance anywhere.
+ */
+const ADULT_SITE_CATEGORIES: readonly Category[] = ['csam_suspected', 'trafficking', 'other'];
+
+function offerFittingCategories(): void {
+  if (!fromBlockPage || params.get('c') !== 'adult') return;
+  const select = byId<HTMLSelectElement>('category');
+  for (const option of [...select.options])
+    if (option.value && !ADULT_SITE_CATEGORIES.includes(option.value as Category)) option.remove();
+}
 
 /** The form's label for a field a ReportError names. */
 const FIELD_LABELS: Record<string, string> = {
@@ -66,6 +78,7 @@ async function main(): Promise<void> {
       field === 'url' || !label ? t('reportInvalid') : t('reportFieldInvalid', [t(label)]);
     result.className = 'error';
   });
+  offerFittingCategories();
   await startPage();
   byId('url').textContent = shown(url);
   const overview = await ask<{ configured: boolean }>({ type: 'reports' });

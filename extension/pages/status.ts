@@ -8,6 +8,8 @@ import { ask, keepWorkerStarted } from './worker.js';
 export interface Status {
   ok: true;
   pinSet: boolean;
+  /** The browser's own PIN may be set (no policy PIN, no lock). */
+  ownPinAllowed: boolean;
   settings: EffectiveSettings;
   categories: { abuse: boolean; adult: boolean };
   lists: ListInfo[];

@@ -165,8 +165,19 @@ describe('blocking', () => {
   });
 
   it('never unlocks an abuse block, even with the PIN', async () => {
-    const reply = await ask({ type: 'unlock', pin: PIN, host: 'abuse-demo.test', minutes: 15 });
+    const page = await visit(ctx, 'http://w1.abuse-demo.test/?tag=unlock-abuse');
+    await waitForBlockPage(page);
+    const reply = await page.evaluate(
+      (pin) =>
+        (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage({
+          type: 'unlock',
+          pin,
+          minutes: 15,
+        }),
+      PIN,
+    );
     expect(reply).toMatchObject({ ok: false, error: 'not-allowed' });
+    await page.close();
   });
 
   it('unlocks an adult host for a while with the PIN', async () => {

@@ -5,7 +5,20 @@
  * every host mapped to those servers.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
@@ -79,6 +92,13 @@ export class TestServers {
           .end(this.list);
       return;
     }
+    if (url.startsWith('/frame?')) {
+      // A site that frames another address (the block page, in the framing test).
+      const src = (new URL(url, 'http://x').searchParams.get('src') ?? '').replace(/"/g, '&quot;');
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
+      res.end(`<!doctype html><p id="loaded">framer</p><iframe id="f" src="${src}"></iframe>`);
+      return;
+    }
     const tag = new URL(url, 'http://x').searchParams.get('tag') ?? 'none';
     setTimeout(() => {
       res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
@@ -136,32 +156,93 @@ export const SEARCH_HOSTS = [
   'www.youtube.com',
 ] as const;
 
-export async function launch(servers: TestServers, extensionDir = CHROME_DIR) {
-  const profile = mkdtempSync(join(tmpdir(), 'kalkan-chromium-'));
+export interface LaunchOptions {
+  /** A profile to reuse (a browser restart); it is then kept on close. */
+  profile?: string;
+  /** Extra command-line arguments. */
+  args?: string[];
+  /** Chrome policy (as in /etc/chromium/policies/managed/*.json) for this browser only. */
+  policy?: Record<string, unknown>;
+  /** Load no unpacked extension (the extension comes by policy instead). */
+  noUnpacked?: boolean;
+}
+
+/** Default switches under which Chromium installs no extension by policy. */
+const POLICY_INSTALL_BLOCKERS = [
+  '--disable-extensions',
+  '--disable-background-networking',
+  '--disable-component-update',
+];
+
+/** The id Chromium gives an unpacked extension: from the SHA-256 of its real path. */
+export function unpackedExtensionId(dir: string): string {
+  const hex = createHash('sha256').update(realpathSync(dir)).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
+}
+
+/** Policy for the extension itself (`storage.managed`), in Chrome's policy file form. */
+export function extensionPolicy(dir: string, managed: Record<string, unknown>) {
+  return { '3rdparty': { extensions: { [unpackedExtensionId(dir)]: managed } } };
+}
+
+/**
+ * A Chromium that reads `policy` as machine policy, seen by no other process: a wrapper starts
+ * it in a private mount namespace with a copy of /etc/chromium, holding the policy file,
+ * bind-mounted over the real one (root only; the tests run as root here and in CI).
+ */
+function chromiumWithPolicy(policy: Record<string, unknown>): { path: string; dir: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'kalkan-policy-'));
+  const etc = join(dir, 'etc-chromium');
+  mkdirSync(join(etc, 'policies/managed'), { recursive: true });
+  for (const name of readdirSync('/etc/chromium'))
+    if (name !== 'policies') copyFileSync(join('/etc/chromium', name), join(etc, name));
+  writeFileSync(join(etc, 'policies/managed/kalkan-e2e.json'), JSON.stringify(policy));
+  const path = join(dir, 'chromium');
+  writeFileSync(
+    path,
+    `#!/bin/sh\nexec unshare -m --propagation private sh -c 'mount --bind "$0" /etc/chromium && exec ${CHROMIUM_PATH} "$@"' ${etc} "$@"\n`,
+  );
+  chmodSync(path, 0o755);
+  return { path, dir };
+}
+
+export async function launch(
+  servers: TestServers,
+  extensionDir = CHROME_DIR,
+  options: LaunchOptions = {},
+) {
+  const profile = options.profile ?? mkdtempSync(join(tmpdir(), 'kalkan-chromium-'));
   const map = [
     ...SEARCH_HOSTS.map((h) => `MAP ${h} 127.0.0.1:${servers.httpsPort}`),
     `MAP * 127.0.0.1:${servers.httpPort}`,
     // Loopback services the tests start themselves (the report intake) are reached as they are.
     'EXCLUDE 127.0.0.1',
   ].join(', ');
+  const wrapped = options.policy ? chromiumWithPolicy(options.policy) : undefined;
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH,
+    executablePath: wrapped?.path ?? CHROMIUM_PATH,
+    ...(options.noUnpacked ? { ignoreDefaultArgs: POLICY_INSTALL_BLOCKERS } : {}),
     headless: true,
     ignoreHTTPSErrors: true,
     args: [
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      ...CHROMIUM_ARGS,
+      ...(options.noUnpacked
+        ? []
+        : [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`]),
+      // A policy install needs the extension system and its downloader (every host still maps
+      // to the loopback test servers below).
+      ...CHROMIUM_ARGS.filter((a) => !(options.noUnpacked && POLICY_INSTALL_BLOCKERS.includes(a))),
       '--ignore-certificate-errors',
       '--disable-features=HttpsUpgrades,HttpsFirstBalancedModeAutoEnable',
       `--host-resolver-rules=${map}`,
+      ...(options.args ?? []),
     ],
   });
   const close = async () => {
     await ctx.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
+    if (!options.profile) rmSync(profile, { recursive: true, force: true });
+    if (wrapped) rmSync(wrapped.dir, { recursive: true, force: true });
   };
-  return { ctx, close };
+  return { ctx, close, profile };
 }
 
 export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
@@ -213,3 +294,63 @@ export interface ChromeApi {
 }
 
 export const chromeApi = (): ChromeApi => (globalThis as unknown as { chrome: ChromeApi }).chrome;
+
+/** The onboarding page the extension opened itself at install (the only one a first PIN is taken from). */
+export async function ownOnboarding(ctx: BrowserContext) {
+  const isOnboarding = (p: { url(): string }) => p.url().includes('/pages/onboarding.html');
+  const page = ctx.pages().find(isOnboarding) ?? (await ctx.waitForEvent('page', isOnboarding));
+  await page.waitForLoadState('domcontentloaded');
+  return page;
+}
+
+/** Sets the first PIN as a parent does: on that onboarding page, twice. */
+export async function setFirstPin(ctx: BrowserContext, pin: string): Promise<void> {
+  const page = await ownOnboarding(ctx);
+  await page.locator('#pin-save:enabled').waitFor();
+  await page.fill('#pin', pin);
+  await page.fill('#pin2', pin);
+  await page.click('#pin-save');
+  await page.locator('#result.ok').waitFor({ timeout: 10_000 });
+}
+
+/**
+ * Ticks "Allow in Incognito" for the extension (by default the unpacked one) in a closed profile, as a parent would
+ * in chrome://extensions (Chromium on Linux does not enforce the preference's MAC).
+ */
+export function allowIncognito(profile: string, id = unpackedExtensionId(CHROME_DIR)): void {
+  const path = join(profile, 'Default', 'Preferences');
+  const prefs = JSON.parse(readFileSync(path, 'utf8')) as {
+    extensions: { settings: Record<string, { incognito?: boolean }> };
+  };
+  const entry = prefs.extensions.settings[id];
+  if (!entry) throw new Error(`${path}: the extension has no settings entry yet`);
+  entry.incognito = true;
+  writeFileSync(path, JSON.stringify(prefs));
+}
+
+/** Opens a new incognito window with `urls` from the worker; the first one starts a fresh incognito instance. */
+export async function openIncognitoWindow(worker: Worker, urls: string[]): Promise<void> {
+  await worker.evaluate(
+    (u) =>
+      (
+        globalThis as unknown as { chrome: { windows: { create(o: object): Promise<unknown> } } }
+      ).chrome.windows.create({ incognito: true, url: u }),
+    urls,
+  );
+}
+
+/** Closes every tab whose URL matches, through CDP (incognito tabs included, which Playwright does not list). */
+export async function closeTabs(
+  ctx: BrowserContext,
+  matches: (url: string) => boolean,
+): Promise<string[]> {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const cdp = await ctx.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: { targetId: string; type: string; url: string }[];
+  };
+  const closing = targetInfos.filter((t) => t.type === 'page' && matches(t.url));
+  for (const t of closing) await cdp.send('Target.closeTarget', { targetId: t.targetId });
+  await cdp.detach();
+  return closing.map((t) => t.url);
+}

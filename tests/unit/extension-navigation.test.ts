@@ -58,7 +58,7 @@ describe('rules', () => {
   });
 
   it('unlocks main frames too (a rule without resourceTypes skips main_frame)', () => {
-    expect(unlockRule('adult.example', 100_000).condition.resourceTypes).toContain('main_frame');
+    expect(unlockRule('adult.example', 7, 100_000).condition.resourceTypes).toContain('main_frame');
   });
 
   it('gates every http(s) load above every other rule until the worker is ready', () => {

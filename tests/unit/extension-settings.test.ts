@@ -21,6 +21,33 @@ describe('managed policy', () => {
     });
   });
 
+  it('reads the PIN, unlocks, audience and block-page texts, and drops bad ones', () => {
+    expect(
+      parseManagedPolicy({
+        pinHash: 'not a hash',
+        unlocks: false,
+        audience: 'school',
+        helplineNumber: ' 111 ',
+        confidentialHelp: '',
+        appealContact: 7,
+      }),
+    ).toEqual({
+      // A malformed hash still takes the PIN away from the browser: it matches no PIN.
+      pin: { salt: '', iterations: 1, hash: 'invalid' },
+      unlocks: false,
+      audience: 'school',
+      helplineNumber: '111',
+    });
+    expect(parseManagedPolicy({ audience: 'pupils' })).toEqual({});
+    const merged = mergeSettings(undefined, { unlocks: false, audience: 'school' });
+    expect(merged).toMatchObject({
+      unlocksAllowed: false,
+      audience: 'school',
+      pinByPolicy: false,
+      helplineNumber: '111',
+    });
+  });
+
   it('wins over the parent and locks when told to', () => {
     const merged = mergeSettings(
       {
