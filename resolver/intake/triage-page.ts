@@ -2,6 +2,7 @@
  * The analyst's pages, as plain server-rendered HTML (no scripts). Reported URLs are shown as
  * text, never as links or images, so nothing in the page makes the browser fetch them.
  */
+import { CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CSAM_CLASSIFICATIONS } from '../../reporting/xarf.js';
 import type { HostGroup, UrlGroup } from './groups.js';
 import type { AuditEntry } from './store.js';
@@ -74,7 +75,7 @@ function urlRow(group: UrlGroup, csrf: string): string {
   const status = `${group.status}${group.classification ? ` (CSAM ${group.classification})` : ''}`;
   return `<tr class="report-group" data-url="${escapeHtml(group.url)}"><td class="url">${escapeHtml(group.url)}${notes}</td>
 <td class="count">${group.count}</td><td>${escapeHtml(group.firstSeen)}</td><td>${escapeHtml(group.lastSeen)}</td>
-<td>${group.categories.map(escapeHtml).join(', ')}</td><td class="status">${escapeHtml(status)}</td>
+<td>${group.categories.map((c) => `<abbr title="${escapeHtml(CATEGORY_DEFINITIONS[c].meaning)}">${escapeHtml(CATEGORY_DEFINITIONS[c].label.en)}</abbr>`).join(', ')}</td><td class="status">${escapeHtml(status)}</td>
 <td><form method="post" action="/triage/mark"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="url" value="${escapeHtml(group.url)}">
 <label>CSAM classification <select name="classification"><option value="">none (CSEM)</option>${options}</select></label>
 <button name="status" value="confirmed">Confirm</button> <button name="status" value="rejected">Reject</button> <button name="status" value="duplicate">Duplicate</button></form></td></tr>`;

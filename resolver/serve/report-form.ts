@@ -121,7 +121,7 @@ ${reportTable(await this.service.entries(), this.token, t)}
         if (!(error instanceof OutboxStateError)) throw error;
         return {
           status: 400,
-          notice: { ok: false, message: `${t.notSentAgain}: ${error.message}` },
+          notice: { ok: false, message: t.notSentAgain },
         };
       }
       return { status: 303, notice: queuedNotice(req) };
@@ -143,11 +143,26 @@ ${reportTable(await this.service.entries(), this.token, t)}
       if (!(error instanceof ReportError)) throw error;
       return {
         status: 400,
-        notice: { ok: false, message: `${t.notSent}: ${error.message}`, draft },
+        notice: {
+          ok: false,
+          message: `${t.notSent}: ${t.checkField(fieldLabel(t, error.field))}`,
+          draft,
+        },
       };
     }
     return { status: 303, notice: queuedNotice(req) };
   }
+}
+
+/** The form's label of the field a ReportError names (the whole form when it names none of them). */
+function fieldLabel(t: FormText, field: string): string {
+  const labels: Record<string, string> = {
+    url: t.url,
+    category: t.category,
+    whereFound: t.where,
+    note: t.note,
+  };
+  return labels[field] ?? t.title;
 }
 
 /** A failed report (the intake refused it) can be queued again once the cause is fixed. */
@@ -156,7 +171,8 @@ function reportTable(entries: OutboxEntry[], token: string, t: FormText): string
   const rows = [...entries]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((e) => {
-      const why = e.lastError ?? `HTTP ${e.lastStatus ?? '?'}`;
+      // The intake's own words are English; this page shows only what it can say in its language.
+      const why = e.lastStatus === undefined ? t.unreachable : `HTTP ${e.lastStatus}`;
       const state =
         e.state === 'failed'
           ? t.failedAfter(e.attempts, why)
