@@ -1,16 +1,19 @@
 /** `kalkan intake …`: the unit's report intake: keys, server, analyst accounts, export, promote. */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { encodeUnitPublicKey, encodeUnitSecretKey } from '../../reporting/keys.js';
+import { ACCOUNT_NAME, createAccount, parseRole } from '../intake/accounts.js';
+import { createIntakeApp } from '../intake/app.js';
 import { csv, type ExportFormat, xarfLines } from '../intake/export.js';
 import { OpenedReports } from '../intake/opened.js';
-import { hashPassword } from '../intake/passwords.js';
 import { confirmedHosts, promoteHosts } from '../intake/promote.js';
-import { createIntakeServer } from '../intake/server.js';
-import { IntakeStore } from '../intake/store.js';
+import { DEFAULT_REPORT_QUOTAS } from '../intake/quotas.js';
+import { MAX_STORED_BYTES } from '../intake/receive.js';
+import { IntakeStore, type Role } from '../intake/store.js';
 import {
   readUnitParty,
   readUnitSecretKey,
@@ -21,16 +24,23 @@ import { integer, parse, required, runSubcommand, UsageError } from './usage.js'
 
 const USAGE = `Usage:
   kalkan intake keygen --out DIR --org NAME --contact EMAIL --domain DOMAIN
-  kalkan intake serve --listen HOST:PORT --data DIR --key DIR/unit.key
-                      [--reports-per-minute N] [--secure-cookies]
-  kalkan intake user add NAME --data DIR        (reads the password from stdin)
+  kalkan intake serve --listen HOST:PORT --data DIR --key DIR/unit.key [--trust-proxy CIDR]...
+                      [--reports-per-minute N] [--reports-per-minute-per-64 N]
+                      [--reports-per-minute-total N] [--max-stored-mb N] [--insecure-cookies]
+  kalkan intake user add NAME --data DIR [--role analyst|supervisor]
+                                                (reads the password from stdin)
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
   kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt
 
   keygen writes unit.key (secret), unit.pub (for reporting devices) and unit.json (the
   organisation named in XARF exports). export leaves out rejected and duplicate reports; XARF
   is JSON Lines, one report per line. promote adds the hosts of confirmed reports to a domain
-  list that "kalkan lists build" takes.`;
+  list that "kalkan lists build" takes.
+  serve: quotas per client address (default ${DEFAULT_REPORT_QUOTAS.perAddress.perMinute}/min), per IPv6 /64 (${DEFAULT_REPORT_QUOTAS.perNet64.perMinute}) and in
+  total (${DEFAULT_REPORT_QUOTAS.global.perMinute}); at most --max-stored-mb of sealed reports (default ${MAX_STORED_BYTES / 1024 ** 2}). Behind a TLS
+  proxy pass its address with --trust-proxy (repeatable) so limits and the audit see the
+  client. Cookies are Secure: sign-in needs HTTPS unless --insecure-cookies (plain-HTTP tests).
+  user add prints the account's TOTP enrolment (otpauth:// URI): every account needs the code.`;
 
 /** Who the audit log names for command-line actions: the operating-system account. */
 const CLI_ACTOR = `cli:${userInfo().username}`;
@@ -91,55 +101,97 @@ async function serve(args: string[]): Promise<number> {
       listen: { type: 'string' },
       data: { type: 'string' },
       key: { type: 'string' },
+      'trust-proxy': { type: 'string', multiple: true },
       'reports-per-minute': { type: 'string' },
-      'secure-cookies': { type: 'boolean' },
+      'reports-per-minute-per-64': { type: 'string' },
+      'reports-per-minute-total': { type: 'string' },
+      'max-stored-mb': { type: 'string' },
+      'insecure-cookies': { type: 'boolean' },
     },
     USAGE,
   );
   const { host, port } = listenAddress(required(values.listen, '--listen HOST:PORT', USAGE));
   const secretKey = await readUnitSecretKey(required(values.key, '--key FILE', USAGE));
+  const trustProxy = (values['trust-proxy'] ?? []).map(proxyRange);
+  const quota = (flag: string, fallback: number) => {
+    const text = values[flag as keyof typeof values] as string | undefined;
+    return { perMinute: text === undefined ? fallback : integer(text, `--${flag}`) };
+  };
+  const quotas = {
+    perAddress: quota('reports-per-minute', DEFAULT_REPORT_QUOTAS.perAddress.perMinute),
+    perNet64: quota('reports-per-minute-per-64', DEFAULT_REPORT_QUOTAS.perNet64.perMinute),
+    global: quota('reports-per-minute-total', DEFAULT_REPORT_QUOTAS.global.perMinute),
+  };
+  const maxMb = values['max-stored-mb'];
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
-  const rate = values['reports-per-minute'];
-  const { server, opened } = createIntakeServer({
+  const { app, opened } = await createIntakeApp({
     store,
     secretKey,
-    ...(rate === undefined ? {} : { reportsPerMinute: integer(rate, '--reports-per-minute') }),
-    secureCookies: values['secure-cookies'] ?? false,
+    quotas,
+    trustProxy,
+    secureCookies: !values['insecure-cookies'],
+    ...(maxMb === undefined
+      ? {}
+      : { maxStoredBytes: integer(maxMb, '--max-stored-mb') * 1024 ** 2 }),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, resolve);
-  });
-  const address = server.address();
+  // Reports stored before the triage index existed are opened once and indexed.
+  const unreadable = await opened.indexOldRows();
+  if (unreadable.length > 0) {
+    console.error(`${unreadable.length} stored report(s) do not open with this key`);
+  }
+  await app.listen({ host, port });
+  const address = app.server.address();
   const shown = typeof address === 'object' && address ? `${host}:${address.port}` : values.listen;
-  console.log(`intake listening on http://${shown} (${store.count()} reports stored)`);
-  // Open stored reports in the background so the first triage view is quick.
-  void opened.all();
+  const proxies = trustProxy.length > 0 ? `; trusting proxies ${trustProxy.join(', ')}` : '';
+  console.log(`intake listening on http://${shown} (${store.count()} reports stored${proxies})`);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
   // Finish requests in flight (a report is answered only after its commit), drop idle keep-alives.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  await closed;
+  await app.close();
   store.close();
   return 0;
+}
+
+/** A proxy address or CIDR for --trust-proxy, checked here so a typo is not silently ignored. */
+function proxyRange(text: string): string {
+  const [address = '', bits, ...rest] = text.split('/');
+  const version = isIP(address);
+  const max = version === 6 ? 128 : 32;
+  const ok =
+    version !== 0 &&
+    rest.length === 0 &&
+    (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= max));
+  if (!ok) throw new UsageError(`--trust-proxy must be an address or CIDR, got "${text}"`);
+  return text;
 }
 
 async function user(args: string[]): Promise<number> {
   const [action, ...rest] = args;
   if (action !== 'add') throw new UsageError(`unknown "intake user ${action ?? ''}"\n${USAGE}`);
-  const { values, positionals } = parse(rest, { data: { type: 'string' } }, USAGE);
+  const { values, positionals } = parse(
+    rest,
+    { data: { type: 'string' }, role: { type: 'string' } },
+    USAGE,
+  );
   const [name, ...extra] = positionals;
-  if (name === undefined || extra.length > 0 || !/^[a-z0-9._-]{1,64}$/i.test(name)) {
+  if (name === undefined || extra.length > 0 || !ACCOUNT_NAME.test(name)) {
     throw new UsageError(`give one user NAME (letters, digits, . _ -)\n${USAGE}`);
+  }
+  let role: Role;
+  try {
+    role = parseRole(values.role ?? 'analyst');
+  } catch (error) {
+    throw new UsageError(`--role: ${(error as Error).message}`);
   }
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
   try {
     const password = await firstLineOfStdin();
-    store.putUser(name, await hashPassword(password), new Date().toISOString());
-    store.log(CLI_ACTOR, 'user add', name);
-    console.log(`analyst "${name}" can now sign in`);
+    const enrolment = await createAccount(store, name, password, role, CLI_ACTOR);
+    console.log(`${role} "${name}" can now sign in with the password and a code from an authenticator app.
+Enrol the app now (this is shown once; keep it secret):
+  ${enrolment.uri}
+  secret: ${enrolment.secret}`);
     return 0;
   } finally {
     store.close();

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
-import { ANALYST, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
+import {
+  ANALYST,
+  analystCode,
+  type IntakeFixture,
+  intakeFixture,
+  storedCount,
+} from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { xarfErrors } from '../helpers/xarf-validator.js';
 
@@ -84,15 +90,20 @@ describe('report → intake → triage → XARF → list', () => {
     await page.goto(`${intake.url}/triage`);
     await page.fill('input[name=user]', ANALYST.user);
     await page.fill('input[name=password]', 'wrong password here');
+    await page.fill('input[name=code]', analystCode(intake));
     await page.click('button[type=submit]');
-    await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong user or password');
+    await expect
+      .poll(() => page.textContent('[role=alert]'))
+      .toContain('Wrong user, password or code');
     await page.fill('input[name=user]', ANALYST.user);
     await page.fill('input[name=password]', ANALYST.password);
+    await page.fill('input[name=code]', analystCode(intake));
     await page.click('button[type=submit]');
     await page.waitForSelector('h1:has-text("Reports (3)")');
 
     const host = page.locator('section.host[data-host="abuse-demo.test"]');
     expect(await host.locator('p.muted').first().textContent()).toContain('2 report(s)');
+    expect(await host.locator('abbr').first().getAttribute('title')).toMatch(/child sexual/);
     const row = page.locator(`tr.report-group[data-url="${CONFIRM_URL}"]`);
     expect(await row.locator('.count').textContent()).toBe('2');
     expect(await row.locator('.status').textContent()).toBe('new');
@@ -116,7 +127,7 @@ describe('report → intake → triage → XARF → list', () => {
 
     // A form posted without the session's CSRF token is refused and changes nothing.
     const forged = await page.request.post(`${intake.url}/triage/mark`, {
-      form: { url: REJECT_URL, status: 'confirmed', csrf: 'forged' },
+      form: { group: 'x', through: '1', status: 'confirmed', csrf: 'forged' },
     });
     expect(forged.status()).toBe(403);
     await page.reload();
