@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SEALED_CONTENT_TYPE } from '../../reporting/delivery.js';
 import { ReportError } from '../../reporting/schema.js';
 import { OpenError, openReport, parseSealedReport } from '../../reporting/seal.js';
+import { limitHook } from './limits.js';
 import type { IntakeMetrics, RefusalReason } from './metrics.js';
 import type { OpenedReports } from './opened.js';
 import { net64, type ReportQuotas } from './quotas.js';
@@ -36,17 +37,12 @@ export async function receiveRoutes(app: FastifyInstance, deps: ReceiveDeps): Pr
     key: (request: FastifyRequest) => string,
     what: string,
   ) =>
-    app.rateLimit({
+    limitHook(app, {
       max: perMinute,
-      timeWindow: 60_000,
-      keyGenerator: key,
-      groupId: reason,
+      windowMs: 60_000,
+      key,
+      message: (seconds) => `too many reports ${what}; retry in ${seconds} s`,
       onExceeded: () => deps.metrics.refused(reason),
-      // Thrown by the plugin, answered by the error handler below as `{error}`.
-      errorResponseBuilder: (_request, context) => ({
-        statusCode: 429,
-        message: `too many reports ${what}; retry in ${Math.ceil(context.ttl / 1000)} s`,
-      }),
     });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(

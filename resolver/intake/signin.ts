@@ -5,6 +5,7 @@
  * SameSite=Strict and Secure unless the operator opts out for plain-HTTP testing.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { limitHook } from './limits.js';
 import { DUMMY_HASH, verifyPassword } from './passwords.js';
 import { type IntakeStore, type Role, UNKNOWN_ACCOUNT } from './store.js';
 import { totpStep } from './totp.js';
@@ -54,35 +55,36 @@ export async function signInRoutes(
   app: FastifyInstance,
   deps: { store: IntakeStore; limits: SignInLimits; secureCookies: boolean },
 ): Promise<void> {
-  const tooMany = (what: string) => ({
-    statusCode: 429,
-    message: `Too many sign-in attempts ${what}; wait and try again.`,
-  });
+  const tooMany = (what: string) => (seconds: number) =>
+    `Too many sign-in attempts ${what}; wait ${Math.ceil(seconds / 60)} minute(s) and try again.`;
   app.post(
     '/triage/login',
     {
-      onRequest: app.rateLimit({
-        max: deps.limits.perClientPerMinute,
-        timeWindow: 60_000,
-        groupId: 'sign-in-client',
-        errorResponseBuilder: () => tooMany('from this address'),
-      }),
-      preHandler: app.rateLimit({
+      onRequest: [
+        async (request, reply) => {
+          if (deps.secureCookies && request.protocol !== 'https') {
+            return sendLogin(
+              reply,
+              400,
+              'Sign-in needs HTTPS: reach the intake through its TLS proxy (started with --trust-proxy), or start it with --insecure-cookies for a test on plain HTTP.',
+            );
+          }
+        },
+        limitHook(app, {
+          max: deps.limits.perClientPerMinute,
+          windowMs: 60_000,
+          key: (request) => request.ip,
+          message: tooMany('from this address'),
+        }),
+      ],
+      preHandler: limitHook(app, {
         max: deps.limits.perAccountPer15Minutes,
-        timeWindow: 15 * 60_000,
-        groupId: 'sign-in-account',
-        keyGenerator: (request) => accountKey(request, deps.store),
-        errorResponseBuilder: () => tooMany('for this account'),
+        windowMs: 15 * 60_000,
+        key: (request) => accountKey(request, deps.store),
+        message: tooMany('for this account'),
       }),
     },
     async (request, reply) => {
-      if (deps.secureCookies && request.protocol !== 'https') {
-        return sendLogin(
-          reply,
-          400,
-          'Sign-in needs HTTPS: reach the intake through its TLS proxy (started with --trust-proxy), or start it with --insecure-cookies for a test on plain HTTP.',
-        );
-      }
       const form = request.body as Record<string, string | undefined>;
       const name = form.user ?? '';
       const account = deps.store.user(name);
