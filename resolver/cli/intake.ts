@@ -10,7 +10,7 @@ import { ACCOUNT_NAME, createAccount, parseRole } from '../intake/accounts.js';
 import { createIntakeApp } from '../intake/app.js';
 import { csv, type ExportFormat, xarfLines } from '../intake/export.js';
 import { OpenedReports } from '../intake/opened.js';
-import { confirmedHosts, promoteHosts } from '../intake/promote.js';
+import { confirmedEntries, promoteEntries, readSharedHosts } from '../intake/promote.js';
 import { DEFAULT_REPORT_QUOTAS } from '../intake/quotas.js';
 import { MAX_STORED_BYTES } from '../intake/receive.js';
 import { IntakeStore, type Role } from '../intake/store.js';
@@ -30,12 +30,14 @@ const USAGE = `Usage:
   kalkan intake user add NAME --data DIR [--role analyst|supervisor]
                                                 (reads the password from stdin)
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
-  kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt
+  kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt|LIST.csv [--shared-hosts FILE]...
 
   keygen writes unit.key (secret), unit.pub (for reporting devices) and unit.json (the
   organisation named in XARF exports). export leaves out rejected and duplicate reports; XARF
-  is JSON Lines, one report per line. promote adds the hosts of confirmed reports to a domain
-  list that "kalkan lists build" takes.
+  is JSON Lines, one report per line. promote adds confirmed reports to a list that "kalkan
+  lists build" takes: a URL entry for a URL on a shared host (resolver/intake/data/
+  shared-hosting.txt and --shared-hosts), a host entry otherwise; a .txt domain list holds
+  host entries only.
   serve: quotas per client address (default ${DEFAULT_REPORT_QUOTAS.perAddress.perMinute}/min), per IPv6 /64 (${DEFAULT_REPORT_QUOTAS.perNet64.perMinute}) and in
   total (${DEFAULT_REPORT_QUOTAS.global.perMinute}); at most --max-stored-mb of sealed reports (default ${MAX_STORED_BYTES / 1024 ** 2}). Behind a TLS
   proxy pass its address with --trust-proxy (repeatable) so limits and the audit see the
@@ -254,15 +256,29 @@ async function exportCommand(args: string[]): Promise<number> {
 async function promote(args: string[]): Promise<number> {
   const { values } = parse(
     args,
-    { data: { type: 'string' }, key: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    {
+      data: { type: 'string' },
+      key: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+      'shared-hosts': { type: 'string', multiple: true },
+    },
     USAGE,
   );
-  const output = required(values.output, '-o LIST.txt', USAGE);
+  const output = required(values.output, '-o LIST.txt|LIST.csv', USAGE);
+  const shared = await readSharedHosts(values['shared-hosts'] ?? []);
   const { store, items } = await openAll(values);
   try {
-    const { added, total } = await promoteHosts(confirmedHosts(items), output);
-    store.log(CLI_ACTOR, 'promote', `${added.length} host(s) added to ${output}`);
-    console.log(`${added.length} host(s) added, ${total} in ${output}`);
+    const { added, total, skipped } = await promoteEntries(confirmedEntries(items, shared), output);
+    const csvList = output.toLowerCase().endsWith('.csv');
+    store.log(CLI_ACTOR, 'promote', `${added.length} entr(ies) added to ${output}`);
+    console.log(
+      `${added.length} ${csvList ? 'entr(ies)' : 'host(s)'} added, ${total} in ${output}`,
+    );
+    if (skipped.length > 0) {
+      console.error(
+        `${skipped.length} confirmed URL(s) on shared hosts need URL entries, which a domain list cannot hold; promote into a .csv list as well:\n${skipped.join('\n')}`,
+      );
+    }
     return 0;
   } finally {
     store.close();
