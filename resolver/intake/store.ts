@@ -172,6 +172,11 @@ UPDATE reports SET bytes = length(sealed) WHERE bytes = 0;`);
     return 'stored';
   }
 
+  /** Runs `work` as one transaction (one commit for many inserts, e.g. an import). */
+  batch<T>(work: () => T): T {
+    return this.db.transaction(work)();
+  }
+
   /** Indexes a report stored before the index existed (opened once with the unit's key). */
   setIndex(id: string, status: TriageState, entry: IndexEntry): void {
     this.db.transaction(() => this.indexRow(id, status, entry))();
