@@ -9,11 +9,13 @@ import { encodeUnitPublicKey, encodeUnitSecretKey } from '../../reporting/keys.j
 import { ACCOUNT_NAME, createAccount, parseRole } from '../intake/accounts.js';
 import { createIntakeApp } from '../intake/app.js';
 import { csv, type ExportFormat, xarfLines } from '../intake/export.js';
+import { readHotlines } from '../intake/notice.js';
 import { OpenedReports } from '../intake/opened.js';
 import { confirmedEntries, promoteEntries, readSharedHosts } from '../intake/promote.js';
 import { DEFAULT_REPORT_QUOTAS } from '../intake/quotas.js';
 import { MAX_STORED_BYTES } from '../intake/receive.js';
-import { IntakeStore, type Role } from '../intake/store.js';
+import { STATS_KEYS, type StatsKey, statistics, statsCsv } from '../intake/stats.js';
+import { IntakeStore, type Role, WORKFLOW_STATES, type WorkflowState } from '../intake/store.js';
 import {
   readUnitParty,
   readUnitSecretKey,
@@ -30,6 +32,9 @@ const USAGE = `Usage:
   kalkan intake user add NAME --data DIR [--role analyst|supervisor]
                                                 (reads the password from stdin)
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
+  kalkan intake stats --data DIR --key DIR/unit.key --by month|category|source|country|state
+                      [--by ...] --format csv|json [-o FILE]
+  kalkan intake purge --data DIR --keep STATE=DAYS [--keep ...]
   kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt|LIST.csv [--shared-hosts FILE]...
 
   keygen writes unit.key (secret), unit.pub (for reporting devices) and unit.json (the
@@ -42,6 +47,13 @@ const USAGE = `Usage:
   total (${DEFAULT_REPORT_QUOTAS.global.perMinute}); at most --max-stored-mb of sealed reports (default ${MAX_STORED_BYTES / 1024 ** 2}). Behind a TLS
   proxy pass its address with --trust-proxy (repeatable) so limits and the audit see the
   client. Cookies are Secure: sign-in needs HTTPS unless --insecure-cookies (plain-HTTP tests).
+  Tracing (never fetching the site): DNS through --dns-server (else the system's resolver),
+  country and network from --ip-db MMDB files, abuse contacts by RDAP through the IANA
+  bootstrap file(s) --rdap-bootstrap. Hosts in --unit-country (default KG) get a notice to
+  their abuse contact, others a referral (--hotlines, default resolver/intake/data/hotlines.json).
+  stats counts reports (aggregates only); json adds the time to removal (median, p90).
+  purge deletes reports older than their state's DAYS (states: new, rejected, duplicate,
+  assessed, notice_sent, referred, removed), except those under a legal hold, and logs it.
   user add prints the account's TOTP enrolment (otpauth:// URI): every account needs the code.`;
 
 /** Who the audit log names for command-line actions: the operating-system account. */
@@ -53,6 +65,8 @@ const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   user,
   export: exportCommand,
   promote,
+  stats,
+  purge,
 };
 
 export function intakeCommand(args: string[]): Promise<number> {
@@ -109,11 +123,21 @@ async function serve(args: string[]): Promise<number> {
       'reports-per-minute-total': { type: 'string' },
       'max-stored-mb': { type: 'string' },
       'insecure-cookies': { type: 'boolean' },
+      'ip-db': { type: 'string', multiple: true },
+      'rdap-bootstrap': { type: 'string', multiple: true },
+      'dns-server': { type: 'string', multiple: true },
+      hotlines: { type: 'string' },
+      'unit-country': { type: 'string' },
     },
     USAGE,
   );
   const { host, port } = listenAddress(required(values.listen, '--listen HOST:PORT', USAGE));
-  const secretKey = await readUnitSecretKey(required(values.key, '--key FILE', USAGE));
+  const keyPath = required(values.key, '--key FILE', USAGE);
+  const secretKey = await readUnitSecretKey(keyPath);
+  const unitCountry = (values['unit-country'] ?? 'KG').toUpperCase();
+  if (!/^[A-Z]{2}$/.test(unitCountry)) {
+    throw new UsageError(`--unit-country must be a two-letter country code, got "${unitCountry}"`);
+  }
   const trustProxy = (values['trust-proxy'] ?? []).map(proxyRange);
   const quota = (flag: string, fallback: number) => {
     const text = values[flag as keyof typeof values] as string | undefined;
@@ -132,6 +156,12 @@ async function serve(args: string[]): Promise<number> {
     quotas,
     trustProxy,
     secureCookies: !values['insecure-cookies'],
+    unit: await readUnitParty(keyPath),
+    unitCountry,
+    hotlines: await readHotlines(values.hotlines),
+    ipDatabases: values['ip-db'] ?? [],
+    rdapBootstrap: values['rdap-bootstrap'] ?? [],
+    dnsServers: values['dns-server'] ?? [],
     ...(maxMb === undefined
       ? {}
       : { maxStoredBytes: integer(maxMb, '--max-stored-mb') * 1024 ** 2 }),
@@ -279,6 +309,81 @@ async function promote(args: string[]): Promise<number> {
         `${skipped.length} confirmed URL(s) on shared hosts need URL entries, which a domain list cannot hold; promote into a .csv list as well:\n${skipped.join('\n')}`,
       );
     }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function stats(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    {
+      data: { type: 'string' },
+      key: { type: 'string' },
+      by: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      output: { type: 'string', short: 'o' },
+    },
+    USAGE,
+  );
+  const by = (values.by ?? []).map((key) => {
+    if (!(STATS_KEYS as readonly string[]).includes(key)) {
+      throw new UsageError(`--by must be one of ${STATS_KEYS.join(', ')}, got "${key}"`);
+    }
+    return key as StatsKey;
+  });
+  if (by.length === 0) throw new UsageError(`missing --by ${STATS_KEYS.join('|')}\n${USAGE}`);
+  const format = required(values.format, '--format csv|json', USAGE);
+  if (format !== 'csv' && format !== 'json') {
+    throw new UsageError(`--format must be csv or json, got "${format}"`);
+  }
+  const keyPath = required(values.key, '--key FILE', USAGE);
+  const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
+  try {
+    const opened = new OpenedReports(store, await readUnitSecretKey(keyPath));
+    await opened.indexOldRows();
+    const result = statistics(store.statsRows(), (s) => opened.index.openReport(s), by);
+    const text = format === 'csv' ? statsCsv(result) : `${JSON.stringify(result, null, 2)}\n`;
+    if (values.output === undefined) process.stdout.write(text);
+    else await writeFile(values.output, text);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function purge(args: string[]): Promise<number> {
+  const { values } = parse(
+    args,
+    { data: { type: 'string' }, keep: { type: 'string', multiple: true } },
+    USAGE,
+  );
+  const retention: Partial<Record<WorkflowState, number>> = {};
+  for (const rule of values.keep ?? []) {
+    const [state = '', days = ''] = rule.split('=');
+    if (!(WORKFLOW_STATES as readonly string[]).includes(state)) {
+      throw new UsageError(
+        `--keep ${rule}: the state must be one of ${WORKFLOW_STATES.join(', ')}`,
+      );
+    }
+    retention[state as WorkflowState] = integer(days, `--keep ${state}`);
+  }
+  if (Object.keys(retention).length === 0)
+    throw new UsageError(`missing --keep STATE=DAYS\n${USAGE}`);
+  const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
+  try {
+    const purged = store.purge(retention, CLI_ACTOR, new Date());
+    const total = Object.values(purged).reduce((a, b) => a + b, 0);
+    console.log(
+      `purged ${total} report(s)${
+        total
+          ? `: ${Object.entries(purged)
+              .map(([s, n]) => `${n} ${s}`)
+              .join(', ')}`
+          : ''
+      }`,
+    );
     return 0;
   } finally {
     store.close();

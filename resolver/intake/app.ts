@@ -14,7 +14,10 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
+import type { XarfParty } from '../../reporting/xarf.js';
+import { caseRoutes } from './case.js';
 import { createIntakeMetrics } from './metrics.js';
+import type { Hotlines } from './notice.js';
 import { OpenedReports } from './opened.js';
 import { DEFAULT_REPORT_QUOTAS, type ReportQuotas } from './quotas.js';
 import {
@@ -32,6 +35,11 @@ import {
 } from './signin.js';
 import type { IntakeStore } from './store.js';
 import { supervisorRoutes } from './supervisor.js';
+import { HostResolver } from './trace/dns.js';
+import { IpDatabases } from './trace/ip-data.js';
+import { RdapClient } from './trace/rdap.js';
+import { TraceService } from './trace/service.js';
+import { Tracer } from './trace/tracer.js';
 import { triageRoutes } from './triage.js';
 import { loginPage } from './triage-page.js';
 
@@ -47,6 +55,16 @@ export interface IntakeOptions {
   secureCookies?: boolean;
   /** Addresses or CIDRs of the unit's proxies, whose X-Forwarded-For/-Proto are believed. */
   trustProxy?: string[];
+  /** The unit, named in notices and XARF. */
+  unit: XarfParty;
+  /** Where the unit is: hosts there get a notice, others a referral. */
+  unitCountry?: string;
+  /** MMDB files (IP to country / network) and RDAP bootstrap files: tracing is on with either. */
+  ipDatabases?: string[];
+  rdapBootstrap?: string[];
+  /** The resolver for tracing and re-checks (`HOST[:PORT]`); none: the system's. */
+  dnsServers?: string[];
+  hotlines: Hotlines;
 }
 
 /** Node's HTTP timeouts, checked every second (Node's default check is every 30 s). */
@@ -67,6 +85,19 @@ export async function createIntakeApp(
   const maxStoredBytes = options.maxStoredBytes ?? MAX_STORED_BYTES;
   const metrics = createIntakeMetrics(store, opened, maxStoredBytes);
   const secureCookies = options.secureCookies ?? true;
+  const dns = new HostResolver(options.dnsServers ?? []);
+  const tracing = (options.ipDatabases?.length ?? 0) + (options.rdapBootstrap?.length ?? 0) > 0;
+  const traces = tracing
+    ? new TraceService(
+        new Tracer(
+          dns,
+          new IpDatabases(options.ipDatabases ?? []),
+          new RdapClient(options.rdapBootstrap ?? []),
+        ),
+        store,
+        opened.index,
+      )
+    : undefined;
   const app = Fastify({
     trustProxy: options.trustProxy?.length ? options.trustProxy : false,
     bodyLimit: MAX_FORM_BYTES,
@@ -126,6 +157,7 @@ export async function createIntakeApp(
       maxBytes: options.maxReportBytes ?? MAX_REPORT_BYTES,
       maxStoredReportBytes: options.maxStoredReportBytes ?? MAX_STORED_REPORT_BYTES,
       maxStoredBytes,
+      onStored: (report) => traces?.enqueue(new URL(report.url).hostname),
     }),
   );
 
@@ -165,6 +197,15 @@ export async function createIntakeApp(
     });
     await triageRoutes(pages, { store, opened });
     await supervisorRoutes(pages, { store });
+    await caseRoutes(pages, {
+      store,
+      opened,
+      dns,
+      ...(traces ? { traces } : {}),
+      hotlines: options.hotlines,
+      unitCountry: options.unitCountry ?? 'KG',
+      unit: options.unit,
+    });
     pages.post('/triage/logout', { preHandler: pages.csrfProtection }, async (request, reply) => {
       const user = request.session.user;
       await request.session.destroy();

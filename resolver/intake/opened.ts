@@ -63,6 +63,7 @@ export class OpenedReports {
         this.store.setIndex(
           stored.sealed.id,
           stored.status,
+          stored.receivedAt,
           this.index.entry(report, stored.receivedAt),
         );
       } catch {

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SEALED_CONTENT_TYPE } from '../../reporting/delivery.js';
-import { ReportError } from '../../reporting/schema.js';
+import { type Report, ReportError } from '../../reporting/schema.js';
 import { OpenError, openReport, parseSealedReport } from '../../reporting/seal.js';
 import { limitHook } from './limits.js';
 import type { IntakeMetrics, RefusalReason } from './metrics.js';
@@ -28,6 +28,8 @@ export interface ReceiveDeps {
   maxBytes: number;
   maxStoredReportBytes: number;
   maxStoredBytes: number;
+  /** Called after a new report is committed (e.g. to trace its host in the background). */
+  onStored?: (report: Report) => void;
 }
 
 export async function receiveRoutes(app: FastifyInstance, deps: ReceiveDeps): Promise<void> {
@@ -143,7 +145,10 @@ async function receive(request: FastifyRequest, reply: FastifyReply, deps: Recei
     );
     if (result === 'conflict')
       return fail(409, 'id: a different report with this id was received before');
-    if (result === 'stored') deps.metrics.stored();
+    if (result === 'stored') {
+      deps.metrics.stored();
+      deps.onStored?.(report);
+    }
     deps.opened.remember(report);
     return reply.code(result === 'stored' ? 201 : 200).send({
       id: sealed.id,

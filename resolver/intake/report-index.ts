@@ -70,14 +70,15 @@ export class ReportIndex {
     return createHmac('sha256', this.tagKey).update(text).digest('base64url').slice(0, 32);
   }
 
-  private seal(text: string): string {
+  /** Seals any text that names a reported URL or host (traces, notices) for the database. */
+  seal(text: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.sealKey, iv);
     const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
     return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
   }
 
-  private open(sealed: string): string {
+  open(sealed: string): string {
     const bytes = Buffer.from(sealed, 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', this.sealKey, bytes.subarray(0, IV_BYTES));
     decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));

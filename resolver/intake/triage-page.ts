@@ -36,7 +36,7 @@ export function loginPage(message?: string): string {
 /** The header every signed-in page has: who, sign-out, and the pages this role may open. */
 export function signedInHeader(analyst: Analyst, csrf: string): string {
   const admin = analyst.role === 'supervisor' ? '<a href="/triage/users">Accounts</a>' : '';
-  return `<header><nav><a href="/triage">Reports</a>${admin}</nav><form class="inline" method="post" action="/triage/logout">${csrfField(csrf)}
+  return `<header><nav><a href="/triage">Reports</a><a href="/triage/stats">Statistics</a>${admin}</nav><form class="inline" method="post" action="/triage/logout">${csrfField(csrf)}
 Signed in as <strong>${escapeHtml(analyst.user)}</strong> (${analyst.role}) <button type="submit">Sign out</button></form></header>`;
 }
 
@@ -117,7 +117,8 @@ function urlRow(group: UrlGroup, view: TriageView): string {
     view.analyst.role === ('supervisor' satisfies Role) && group.status !== 'new'
       ? `<form method="post" action="/triage/undo">${csrfField(view.csrf)}${seen}<button name="undo" value="1">Undo decision</button></form>`
       : '';
-  return `<tr class="report-group" data-url="${escapeHtml(group.url)}"><td class="url">${escapeHtml(group.url)}${notes}</td>
+  const caseLink = `<div><a class="case" href="/triage/case?group=${encodeURIComponent(group.urlTag)}">case: trace, notice, removal</a></div>`;
+  return `<tr class="report-group" data-url="${escapeHtml(group.url)}"><td class="url">${escapeHtml(group.url)}${notes}${caseLink}</td>
 <td class="count">${group.count}</td><td>${escapeHtml(group.firstSeen)}</td><td>${escapeHtml(group.lastSeen)}</td>
 <td>${categories}</td><td class="status">${escapeHtml(status)}</td>
 <td><form method="post" action="/triage/mark">${csrfField(view.csrf)}${seen}

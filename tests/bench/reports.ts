@@ -10,6 +10,7 @@ import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { newReport } from '../../reporting/schema.js';
 import { openReport, type SealedReport, sealReport } from '../../reporting/seal.js';
 import { createIntakeApp } from '../../resolver/intake/app.js';
+import { readHotlines } from '../../resolver/intake/notice.js';
 import { IntakeStore } from '../../resolver/intake/store.js';
 
 const COUNT = Number(process.env.BENCH_REPORTS ?? 300);
@@ -47,6 +48,8 @@ const { app } = await createIntakeApp({
   store,
   secretKey: unit.secretKey,
   quotas: { perAddress: unlimited, perNet64: unlimited, global: unlimited },
+  unit: { org: 'Bench Unit', contact: 'bench@unit.example', domain: 'unit.example' },
+  hotlines: await readHotlines(),
 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const { server } = app;
