@@ -298,12 +298,20 @@ async function promote(args: string[]): Promise<number> {
   const shared = await readSharedHosts(values['shared-hosts'] ?? []);
   const { store, items } = await openAll(values);
   try {
-    const { added, total, skipped } = await promoteEntries(confirmedEntries(items, shared), output);
+    const { added, withdrawn, total, skipped } = await promoteEntries(
+      confirmedEntries(items, shared),
+      output,
+    );
     const csvList = output.toLowerCase().endsWith('.csv');
-    store.log(CLI_ACTOR, 'promote', `${added.length} entr(ies) added to ${output}`);
+    store.log(
+      CLI_ACTOR,
+      'promote',
+      `${added.length} entr(ies) added to ${output}, ${withdrawn.length} withdrawn`,
+    );
     console.log(
       `${added.length} ${csvList ? 'entr(ies)' : 'host(s)'} added, ${total} in ${output}`,
     );
+    if (withdrawn.length > 0) console.log(`${withdrawn.length} withdrawn: marked removed`);
     if (skipped.length > 0) {
       console.error(
         `${skipped.length} confirmed URL(s) on shared hosts need URL entries, which a domain list cannot hold; promote into a .csv list as well:\n${skipped.join('\n')}`,

@@ -21,8 +21,15 @@ export interface PromoteEntry {
   value: string;
 }
 
+export interface PromoteEntries {
+  add: PromoteEntry[];
+  /** Entries of URLs marked removed: they leave the list (unless another URL still needs them). */
+  withdraw: PromoteEntry[];
+}
+
 export interface PromoteResult {
   added: string[];
+  withdrawn: string[];
   total: number;
   /** URL entries a plain domain list cannot hold. */
   skipped: string[];
@@ -41,12 +48,16 @@ export function isSharedHost(host: string, shared: ReadonlySet<string>): boolean
   return labels.some((_, i) => shared.has(labels.slice(i).join('.')));
 }
 
-/** One entry per confirmed URL: a URL entry on a shared host, else a host entry. */
+/**
+ * One entry per confirmed URL: a URL entry on a shared host, else a host entry. A URL marked
+ * removed is withdrawn: the list keeps an entry only until the material is gone.
+ */
 export function confirmedEntries(
   items: readonly TriageItem[],
   shared: ReadonlySet<string>,
-): PromoteEntry[] {
-  const entries = new Map<string, PromoteEntry>();
+): PromoteEntries {
+  const add = new Map<string, PromoteEntry>();
+  const withdraw = new Map<string, PromoteEntry>();
   for (const item of items) {
     if (item.status !== 'confirmed') continue;
     const expression = urlEntryExpression(item.report.url);
@@ -56,13 +67,14 @@ export function confirmedEntries(
     const entry: PromoteEntry = isSharedHost(host.host, shared)
       ? { kind: 'url', value: item.report.url }
       : { kind: 'host', value: host.host };
-    entries.set(`${entry.kind} ${entry.value}`, entry);
+    (item.caseState === 'removed' ? withdraw : add).set(`${entry.kind} ${entry.value}`, entry);
   }
-  return [...entries.values()];
+  for (const key of add.keys()) withdraw.delete(key);
+  return { add: [...add.values()], withdraw: [...withdraw.values()] };
 }
 
 export async function promoteEntries(
-  entries: readonly PromoteEntry[],
+  { add: entries, withdraw }: PromoteEntries,
   file: string,
 ): Promise<PromoteResult> {
   const csv = file.toLowerCase().endsWith('.csv');
@@ -77,7 +89,9 @@ export async function promoteEntries(
     .filter((e) => csv || e.kind === 'host')
     .map((e) => (csv ? csvLine(e) : e.value));
   const added = [...new Set(lines.filter((line) => !existing.has(line)))];
-  const all = [...new Set([...existing, ...added])].sort();
+  const gone = new Set(withdraw.map((e) => (csv ? csvLine(e) : e.value)));
+  const withdrawn = [...existing].filter((line) => gone.has(line));
+  const all = [...new Set([...existing, ...added])].filter((line) => !gone.has(line)).sort();
   // A CSV source has no comments: its first line is the header.
   const header = csv
     ? 'url\n'
@@ -87,6 +101,7 @@ export async function promoteEntries(
   await rename(temp, file);
   return {
     added,
+    withdrawn,
     total: all.length,
     skipped: csv ? [] : entries.filter((e) => e.kind === 'url').map((e) => e.value),
   };

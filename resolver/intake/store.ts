@@ -83,6 +83,8 @@ export interface StoredReport {
   classification?: CsamClassification;
   /** The index's sealed copy of the opened report; absent on rows stored before the index. */
   summary?: string;
+  /** Its URL's way to removal. */
+  caseState?: CaseState;
 }
 
 export interface AuditEntry {
@@ -305,7 +307,9 @@ ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
   }
 
   reports(): StoredReport[] {
-    return this.reportRows('SELECT * FROM reports ORDER BY seq');
+    return this.reportRows(
+      'SELECT r.*, g.case_state FROM reports r LEFT JOIN url_groups g ON g.url_tag = r.url_tag ORDER BY r.seq',
+    );
   }
 
   /** Rows stored before the index: they are opened once with the unit's key and indexed. */
@@ -320,6 +324,7 @@ ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
       status: TriageState;
       classification: string | null;
       summary: string | null;
+      case_state?: CaseState | null;
     }[];
     return rows.map((row) => ({
       sealed: JSON.parse(row.sealed) as SealedReport,
@@ -327,6 +332,7 @@ ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
       status: row.status,
       ...(row.classification ? { classification: row.classification as CsamClassification } : {}),
       ...(row.summary ? { summary: row.summary } : {}),
+      ...(row.case_state ? { caseState: row.case_state } : {}),
     }));
   }
 

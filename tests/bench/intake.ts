@@ -28,6 +28,7 @@ import { OpenedReports } from '../../resolver/intake/opened.js';
 import { DEFAULT_REPORT_QUOTAS } from '../../resolver/intake/quotas.js';
 import { DATABASE_FILE, IntakeStore } from '../../resolver/intake/store.js';
 import { totpCode } from '../../resolver/intake/totp.js';
+import { writeUnitParty } from '../../resolver/intake/unit-files.js';
 import { startKalkan } from '../helpers/kalkan-process.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -51,6 +52,11 @@ const unit = await generateUnitKeyPair();
 const keyPath = join(dir, 'unit.key');
 await writeFile(keyPath, encodeUnitSecretKey(unit.secretKey), { mode: 0o600 });
 await writeFile(join(dir, 'unit.pub'), encodeUnitPublicKey(unit.publicKey));
+await writeUnitParty(dir, {
+  org: 'Bench Unit',
+  contact: 'bench@unit.example',
+  domain: 'unit.example',
+});
 const setup = new IntakeStore(dataDir);
 const { secret } = await createAccount(setup, 'bench', PASSWORD, 'analyst', 'bench');
 setup.close();
@@ -129,6 +135,7 @@ function send(options: {
 
 // 1. Seal the flood (valid reports, 500 distinct URLs).
 console.log(`sealing ${FLOOD} reports…`);
+const sealStart = performance.now();
 const sealed: SealedReport[] = [];
 for (let i = 0; i < FLOOD; i++) {
   sealed.push(
@@ -141,6 +148,8 @@ for (let i = 0; i < FLOOD; i++) {
     ),
   );
 }
+
+console.log(`sealed in ${((performance.now() - sealStart) / 1000).toFixed(0)} s; flooding…`);
 
 // 2. The flood.
 let server = await serve();
@@ -207,6 +216,7 @@ const storedAfterFlood = Number(/^kalkan_intake_reports (\d+)/m.exec(metrics)?.[
 const diskAfterFlood = await diskBytes();
 await server.stop();
 const windows = Math.ceil(floodSeconds / 60);
+console.log(`flood done in ${floodSeconds.toFixed(1)} s; ${storedAfterFlood} stored; filling…`);
 
 // 3. Fill to STORED reports (real index, copied sealed body), 30,000 URLs on 5,000 hosts.
 const store = new IntakeStore(dataDir);

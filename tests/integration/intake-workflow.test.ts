@@ -267,6 +267,16 @@ describe('report → triage → trace → notice → removed → statistics', ()
     expect(await page.locator('svg.chart[data-by="state"]').textContent()).toContain('removed');
   });
 
+  it('promote keeps a URL listed until it is removed, then withdraws it', async () => {
+    const list = join(intake.dir, 'confirmed.txt');
+    await writeFile(list, 'abuse-demo.test\n');
+    const promoted = await runKalkan(['intake', 'promote', ...intakeArgs(), '-o', list]);
+    expect(promoted.stdout).toContain('1 withdrawn: marked removed');
+    const text = await readFile(list, 'utf8');
+    expect(text).toContain('\nkg-demo.test\n');
+    expect(text).not.toContain('abuse-demo.test');
+  });
+
   it('kalkan intake stats prints category counts as CSV and grouped JSON', async () => {
     const csv = await runKalkan([
       'intake',
