@@ -14,8 +14,14 @@ import { OpenedReports } from '../intake/opened.js';
 import { confirmedEntries, promoteEntries, readSharedHosts } from '../intake/promote.js';
 import { DEFAULT_REPORT_QUOTAS } from '../intake/quotas.js';
 import { MAX_STORED_BYTES } from '../intake/receive.js';
+import {
+  parseRetention,
+  purgeSummary,
+  type Retention,
+  scheduleRetention,
+} from '../intake/retention.js';
 import { STATS_KEYS, type StatsKey, statistics, statsCsv } from '../intake/stats.js';
-import { IntakeStore, type Role, WORKFLOW_STATES, type WorkflowState } from '../intake/store.js';
+import { IntakeStore, type Role } from '../intake/store.js';
 import {
   readUnitParty,
   readUnitSecretKey,
@@ -52,7 +58,7 @@ const USAGE = `Usage:
   bootstrap file(s) --rdap-bootstrap. Hosts in --unit-country (default KG) get a notice to
   their abuse contact, others a referral (--hotlines, default resolver/intake/data/hotlines.json).
   stats counts reports (aggregates only); json adds the time to removal (median, p90).
-  purge deletes reports older than their state's DAYS (states: new, rejected, duplicate,
+  purge (and serve, daily, with --keep) deletes reports older than their state's DAYS (states: new, rejected, duplicate,
   assessed, notice_sent, referred, removed), except those under a legal hold, and logs it.
   user add prints the account's TOTP enrolment (otpauth:// URI): every account needs the code.`;
 
@@ -128,9 +134,11 @@ async function serve(args: string[]): Promise<number> {
       'dns-server': { type: 'string', multiple: true },
       hotlines: { type: 'string' },
       'unit-country': { type: 'string' },
+      keep: { type: 'string', multiple: true },
     },
     USAGE,
   );
+  const retention = retentionOption(values.keep);
   const { host, port } = listenAddress(required(values.listen, '--listen HOST:PORT', USAGE));
   const keyPath = required(values.key, '--key FILE', USAGE);
   const secretKey = await readUnitSecretKey(keyPath);
@@ -162,6 +170,7 @@ async function serve(args: string[]): Promise<number> {
     ipDatabases: values['ip-db'] ?? [],
     rdapBootstrap: values['rdap-bootstrap'] ?? [],
     dnsServers: values['dns-server'] ?? [],
+    retention,
     ...(maxMb === undefined
       ? {}
       : { maxStoredBytes: integer(maxMb, '--max-stored-mb') * 1024 ** 2 }),
@@ -172,6 +181,7 @@ async function serve(args: string[]): Promise<number> {
     console.error(`${unreadable.length} stored report(s) do not open with this key`);
   }
   await app.listen({ host, port });
+  const stopRetention = scheduleRetention(store, retention);
   const address = app.server.address();
   const shown = typeof address === 'object' && address ? `${host}:${address.port}` : values.listen;
   const proxies = trustProxy.length > 0 ? `; trusting proxies ${trustProxy.join(', ')}` : '';
@@ -180,6 +190,7 @@ async function serve(args: string[]): Promise<number> {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
   });
   // Finish requests in flight (a report is answered only after its commit), drop idle keep-alives.
+  stopRetention();
   await app.close();
   store.close();
   return 0;
@@ -367,33 +378,23 @@ async function purge(args: string[]): Promise<number> {
     { data: { type: 'string' }, keep: { type: 'string', multiple: true } },
     USAGE,
   );
-  const retention: Partial<Record<WorkflowState, number>> = {};
-  for (const rule of values.keep ?? []) {
-    const [state = '', days = ''] = rule.split('=');
-    if (!(WORKFLOW_STATES as readonly string[]).includes(state)) {
-      throw new UsageError(
-        `--keep ${rule}: the state must be one of ${WORKFLOW_STATES.join(', ')}`,
-      );
-    }
-    retention[state as WorkflowState] = integer(days, `--keep ${state}`);
-  }
-  if (Object.keys(retention).length === 0)
+  const retention = retentionOption(values.keep);
+  if (Object.keys(retention).length === 0) {
     throw new UsageError(`missing --keep STATE=DAYS\n${USAGE}`);
+  }
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
   try {
-    const purged = store.purge(retention, CLI_ACTOR, new Date());
-    const total = Object.values(purged).reduce((a, b) => a + b, 0);
-    console.log(
-      `purged ${total} report(s)${
-        total
-          ? `: ${Object.entries(purged)
-              .map(([s, n]) => `${n} ${s}`)
-              .join(', ')}`
-          : ''
-      }`,
-    );
+    console.log(purgeSummary(store.purge(retention, CLI_ACTOR, new Date())));
     return 0;
   } finally {
     store.close();
+  }
+}
+
+function retentionOption(rules: string[] | undefined): Retention {
+  try {
+    return parseRetention(rules ?? []);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }

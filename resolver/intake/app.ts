@@ -26,6 +26,7 @@ import {
   MAX_STORED_REPORT_BYTES,
   receiveRoutes,
 } from './receive.js';
+import type { Retention } from './retention.js';
 import {
   DEFAULT_SIGN_IN_LIMITS,
   IDLE_MS,
@@ -65,6 +66,8 @@ export interface IntakeOptions {
   /** The resolver for tracing and re-checks (`HOST[:PORT]`); none: the system's. */
   dnsServers?: string[];
   hotlines: Hotlines;
+  /** Days kept per workflow state (shown to supervisors; "Purge now" applies it). */
+  retention?: Retention;
 }
 
 /** Node's HTTP timeouts, checked every second (Node's default check is every 30 s). */
@@ -196,7 +199,7 @@ export async function createIntakeApp(
       secureCookies,
     });
     await triageRoutes(pages, { store, opened });
-    await supervisorRoutes(pages, { store });
+    await supervisorRoutes(pages, { store, retention: options.retention ?? {} });
     await caseRoutes(pages, {
       store,
       opened,

@@ -1,6 +1,7 @@
-/** A supervisor's pages: accounts (list, add with a new second factor, remove). */
+/** A supervisor's pages: accounts (list, add with a new second factor, remove) and retention. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAccount, parseRole } from './accounts.js';
+import { describeRetention, purgeSummary, type Retention } from './retention.js';
 import { type Analyst, requireSupervisor, sendLogin, signedIn } from './signin.js';
 import type { IntakeStore } from './store.js';
 import { type AccountsView, accountsPage } from './triage-page.js';
@@ -9,7 +10,7 @@ type Form = Record<string, string | undefined>;
 
 export async function supervisorRoutes(
   app: FastifyInstance,
-  deps: { store: IntakeStore },
+  deps: { store: IntakeStore; retention: Retention },
 ): Promise<void> {
   const render = (
     reply: FastifyReply,
@@ -21,7 +22,13 @@ export async function supervisorRoutes(
       .code(status)
       .type('text/html; charset=utf-8')
       .send(
-        accountsPage({ analyst, csrf: reply.generateCsrf(), users: deps.store.users(), ...extra }),
+        accountsPage({
+          analyst,
+          csrf: reply.generateCsrf(),
+          users: deps.store.users(),
+          retention: describeRetention(deps.retention),
+          ...extra,
+        }),
       );
 
   app.get('/triage/users', async (request, reply) => {
@@ -48,6 +55,13 @@ export async function supervisorRoutes(
     } catch (error) {
       return render(reply, analyst, 400, { message: (error as Error).message });
     }
+  });
+
+  app.post('/triage/purge', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const analyst = signedIn(request, deps.store);
+    if (!requireSupervisor(analyst)) return sendLogin(reply, 403, 'Only a supervisor purges.');
+    const purged = deps.store.purge(deps.retention, analyst.user, new Date());
+    return render(reply, analyst, 200, { message: purgeSummary(purged) });
   });
 
   app.post('/triage/users/remove', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -130,6 +130,8 @@ export interface AccountsView {
   analyst: Analyst;
   csrf: string;
   users: { name: string; role: Role; createdAt: string }[];
+  /** The retention rules in words. */
+  retention: string;
   message?: string;
   /** A new account's enrolment URI, shown once. */
   enrolment?: { name: string; uri: string; secret: string };
@@ -158,6 +160,8 @@ ${view.message ? `<p class="warn" role="alert">${escapeHtml(view.message)}</p>` 
 <p><label>Name <input name="user" required pattern="[A-Za-z0-9._-]{1,64}"></label>
 <label>Role <select name="role"><option value="analyst">analyst</option><option value="supervisor">supervisor</option></select></label></p>
 <p><label>Password (at least 12 characters; tell it to the person in person) <input name="password" type="password" autocomplete="new-password" required minlength="12"></label></p>
-<p><button type="submit">Add</button></p></form>`,
+<p><button type="submit">Add</button></p></form>
+<h2>Retention</h2><p id="retention">Kept per state: ${escapeHtml(view.retention)} (set with <code>--keep STATE=DAYS</code>; purged daily; legal holds are never purged).</p>
+<form method="post" action="/triage/purge">${csrfField(view.csrf)}<button>Purge now</button></form>`,
   );
 }

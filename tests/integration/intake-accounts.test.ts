@@ -34,7 +34,7 @@ beforeAll(async () => {
     SUPERVISOR.password,
     'supervisor',
   );
-  await intake.start();
+  await intake.start(['--keep', 'rejected=0']);
   browser = await launchChromium();
   const key = decodeUnitPublicKey(await readFile(intake.pubPath, 'utf8'), intake.pubPath);
   const sealed = await sealReport(
@@ -117,6 +117,16 @@ describe('roles and TOTP in a real browser', () => {
     const audit = (await supervisorPage.locator('table').last().textContent()) ?? '';
     expect(audit).toMatch(/sam\s*undo decision/);
     expect(audit).toMatch(/bob\s*mark rejected/);
+  });
+
+  it('the supervisor sees the retention rules and can purge now (audited)', async () => {
+    await supervisorPage.goto(`${intake.url}/triage/users`);
+    expect(await supervisorPage.textContent('#retention')).toContain('rejected 0 day(s)');
+    await supervisorPage.click('button:has-text("Purge now")');
+    // The one report is new (the rejection was undone): rejected ones only are due.
+    await supervisorPage.waitForSelector('[role=alert]:has-text("purged 0 report(s)")');
+    await supervisorPage.goto(`${intake.url}/triage`);
+    expect(await supervisorPage.locator('table').last().textContent()).toMatch(/sam\s*purge/);
   });
 
   it('removing the account ends its session', async () => {
