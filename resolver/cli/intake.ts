@@ -1,5 +1,5 @@
 /** `kalkan intake …`: the unit's report intake: keys, server, analyst accounts, export, promote. */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
 } from '../intake/retention.js';
 import { STATS_KEYS, type StatsKey, statistics, statsCsv } from '../intake/stats.js';
 import { IntakeStore, type Role } from '../intake/store.js';
+import { BOOTSTRAP_FILES, checkBootstrap, IANA_BOOTSTRAP } from '../intake/trace/rdap.js';
 import {
   readUnitParty,
   readUnitSecretKey,
@@ -41,6 +42,7 @@ const USAGE = `Usage:
   kalkan intake stats --data DIR --key DIR/unit.key --by month|category|source|country|state
                       [--by ...] --format csv|json [-o FILE]
   kalkan intake purge --data DIR --keep STATE=DAYS [--keep ...]
+  kalkan intake rdap-bootstrap --out DIR [--from URL]   (refreshes ipv4.json and ipv6.json)
   kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt|LIST.csv [--shared-hosts FILE]...
 
   keygen writes unit.key (secret), unit.pub (for reporting devices) and unit.json (the
@@ -73,6 +75,7 @@ const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   promote,
   stats,
   purge,
+  'rdap-bootstrap': rdapBootstrap,
 };
 
 export function intakeCommand(args: string[]): Promise<number> {
@@ -397,4 +400,24 @@ function retentionOption(rules: string[] | undefined): Retention {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** Refreshes the local copies of IANA's RDAP bootstrap files (checked, then renamed into place). */
+async function rdapBootstrap(args: string[]): Promise<number> {
+  const { values } = parse(args, { out: { type: 'string' }, from: { type: 'string' } }, USAGE);
+  const dir = required(values.out, '--out DIR', USAGE);
+  const from = values.from ?? IANA_BOOTSTRAP;
+  await mkdir(dir, { recursive: true });
+  for (const name of BOOTSTRAP_FILES) {
+    const url = new URL(name, from.endsWith('/') ? from : `${from}/`);
+    const response = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+    if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+    const text = await response.text();
+    checkBootstrap(text, url.href);
+    const target = join(dir, name);
+    await writeFile(`${target}.tmp`, text);
+    await rename(`${target}.tmp`, target);
+    console.log(`wrote ${target}`);
+  }
+  return 0;
 }

@@ -95,7 +95,7 @@ export async function createIntakeApp(
         new Tracer(
           dns,
           new IpDatabases(options.ipDatabases ?? []),
-          new RdapClient(options.rdapBootstrap ?? []),
+          new RdapClient(options.rdapBootstrap ?? [], store.rdapCache),
         ),
         store,
         opened.index,

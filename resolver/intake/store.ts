@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import type { SealedReport } from '../../reporting/seal.js';
 import type { CsamClassification } from '../../reporting/xarf.js';
 import type { IndexEntry } from './report-index.js';
+import type { AbuseContact } from './trace/rdap.js';
 
 export const TRIAGE_STATES = ['new', 'confirmed', 'rejected', 'duplicate'] as const;
 export type TriageState = (typeof TRIAGE_STATES)[number];
@@ -171,6 +172,7 @@ CREATE TABLE IF NOT EXISTS failed_signins (
   PRIMARY KEY (day, account)
 );
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rdap_cache (ip TEXT PRIMARY KEY, fetched_at INTEGER NOT NULL, contact TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notices (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   url_tag TEXT NOT NULL,
@@ -650,6 +652,23 @@ DELETE FROM url_groups WHERE reports = 0;`);
     })();
     return purged;
   }
+
+  /** RDAP answers (registry data about an address, nothing about a reported URL). */
+  readonly rdapCache = {
+    get: (ip: string) => {
+      const row = this.db
+        .prepare('SELECT fetched_at AS at, contact FROM rdap_cache WHERE ip = ?')
+        .get(ip) as { at: number; contact: string } | undefined;
+      return row && { at: row.at, contact: JSON.parse(row.contact) as AbuseContact };
+    },
+    put: (ip: string, at: number, contact: AbuseContact) => {
+      this.db
+        .prepare(
+          'INSERT INTO rdap_cache (ip, fetched_at, contact) VALUES (?, ?, ?) ON CONFLICT (ip) DO UPDATE SET fetched_at = excluded.fetched_at, contact = excluded.contact',
+        )
+        .run(ip, at, JSON.stringify(contact));
+    },
+  };
 
   log(user: string, action: string, detail: string, now = new Date().toISOString()): void {
     this.logNow(now, user, action, detail);

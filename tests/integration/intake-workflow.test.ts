@@ -75,6 +75,16 @@ function startDns(): Promise<number> {
 function startRdap(): Promise<number> {
   rdap = createServer((request, response) => {
     rdapPaths.push(request.url ?? '');
+    if (request.url?.startsWith('/bootstrap/')) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          version: '1.0',
+          services: [[['192.0.2.0/24'], ['https://rdap.example/']]],
+        }),
+      );
+      return;
+    }
     const ip = decodeURIComponent((request.url ?? '').replace(/^\/ip\//, ''));
     response.writeHead(200, { 'content-type': 'application/rdap+json' });
     response.end(
@@ -229,6 +239,10 @@ describe('report → triage → trace → notice → removed → statistics', ()
     // Hosted abroad: a referral to the country's hotline is suggested.
     expect(await page.inputValue('input[name=recipient]')).toContain('Offlimits');
     expect(rdapPaths).toContain('/ip/192.0.2.10');
+    // Traced again: the registry's answer comes from the cache.
+    await page.click('button:has-text("Trace now")');
+    await page.locator('#trace tr.address').first().waitFor();
+    expect(rdapPaths.filter((p) => p === '/ip/192.0.2.10')).toHaveLength(1);
     expect(rdapPaths.every((p) => p.startsWith('/ip/'))).toBe(true);
     expect(dnsQuestions).toContain('abuse-demo.test CNAME');
   });
@@ -353,5 +367,22 @@ describe('report → triage → trace → notice → removed → statistics', ()
     expect(await page.textContent('h1')).toBe('Reports (3)');
     expect(await page.locator(`tr.report-group[data-url="${HELD_URL}"]`).count()).toBe(0);
     expect(await page.locator('table').last().textContent()).toMatch(/purge\s*1 new/);
+  });
+
+  it('kalkan intake rdap-bootstrap refreshes the local bootstrap files', async () => {
+    const port = (rdap.address() as { port: number }).port;
+    const out = join(intake.dir, 'rdap');
+    const result = await runKalkan([
+      'intake',
+      'rdap-bootstrap',
+      '--out',
+      out,
+      '--from',
+      `http://127.0.0.1:${port}/bootstrap/`,
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['ipv4.json', 'ipv6.json']) {
+      expect(JSON.parse(await readFile(join(out, name), 'utf8')).services).toHaveLength(1);
+    }
   });
 });

@@ -2,7 +2,7 @@
  * A network's abuse contact through RDAP (RFC 9082/9083): the IANA bootstrap file (RFC 9224,
  * `ipv4.json`/`ipv6.json`, a local copy the unit refreshes) names the registry's RDAP server for
  * an address; its answer's entity with the `abuse` role gives the contact. Answers are cached
- * in memory for a day. RDAP servers are registries; the reported site is never contacted.
+ * for a day, in memory and in the intake's database. RDAP servers are registries; the reported site is never contacted.
  */
 import { readFileSync } from 'node:fs';
 import { BlockList, isIPv4 } from 'node:net';
@@ -27,11 +27,20 @@ type Entity = {
 
 const CACHE_MS = 24 * 60 * 60_000;
 
+/** Where answers are kept across restarts (the intake's database). */
+export interface RdapCache {
+  get(ip: string): { at: number; contact: AbuseContact } | undefined;
+  put(ip: string, at: number, contact: AbuseContact): void;
+}
+
 export class RdapClient {
   private readonly ranges: { list: BlockList; server: string }[] = [];
   private readonly cache = new Map<string, { at: number; contact: AbuseContact | undefined }>();
 
-  constructor(bootstrapFiles: readonly string[]) {
+  constructor(
+    bootstrapFiles: readonly string[],
+    private readonly stored?: RdapCache,
+  ) {
     for (const file of bootstrapFiles) {
       let bootstrap: Bootstrap;
       try {
@@ -67,7 +76,7 @@ export class RdapClient {
   }
 
   async abuseContact(ip: string): Promise<AbuseContact | undefined> {
-    const cached = this.cache.get(ip);
+    const cached = this.cache.get(ip) ?? this.stored?.get(ip);
     if (cached && Date.now() - cached.at < CACHE_MS) return cached.contact;
     const server = this.serverFor(ip);
     if (!server) return undefined;
@@ -87,6 +96,7 @@ export class RdapClient {
       ...(abuse ? vcard(abuse) : {}),
     };
     this.cache.set(ip, { at: Date.now(), contact });
+    this.stored?.put(ip, Date.now(), contact);
     return contact;
   }
 }
@@ -106,4 +116,20 @@ function vcard(entity: Entity): { email?: string; name?: string } {
   const email = value('email');
   const name = value('fn');
   return { ...(email ? { email } : {}), ...(name ? { name } : {}) };
+}
+
+export const IANA_BOOTSTRAP = 'https://data.iana.org/rdap/';
+export const BOOTSTRAP_FILES = ['ipv4.json', 'ipv6.json'] as const;
+
+/** Checks a downloaded bootstrap file before it replaces the local copy. */
+export function checkBootstrap(text: string, name: string): void {
+  let parsed: Partial<Bootstrap>;
+  try {
+    parsed = JSON.parse(text) as Partial<Bootstrap>;
+  } catch {
+    throw new Error(`${name}: not JSON`);
+  }
+  if (!Array.isArray(parsed.services) || parsed.services.length === 0) {
+    throw new Error(`${name}: no "services" (not an RDAP bootstrap file)`);
+  }
 }
