@@ -39,7 +39,7 @@ const USAGE = `Usage:
   kalkan intake user add NAME --data DIR [--role analyst|supervisor]
                                                 (reads the password from stdin)
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
-  kalkan intake stats --data DIR --key DIR/unit.key --by month|category|source|country|state
+  kalkan intake stats --data DIR --key DIR/unit.key --by month|category|classification|source|country|state
                       [--by ...] --format csv|json [-o FILE]
   kalkan intake purge --data DIR --keep STATE=DAYS [--keep ...]
   kalkan intake rdap-bootstrap --out DIR [--from URL]   (refreshes ipv4.json and ipv6.json)

@@ -224,6 +224,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
     const titles: Record<(typeof STATS_KEYS)[number], string> = {
       month: 'Reports by month',
       category: 'Reports by category',
+      classification: 'Reports by CSAM classification',
       source: 'Reports by source',
       country: 'Reports by hosting country',
       state: 'Reports by state',

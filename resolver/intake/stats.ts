@@ -1,12 +1,19 @@
 /**
  * Statistics for the unit and the ministry (UN report para 105): report counts by month,
- * category, source, hosting country and workflow state, and the time confirmed URLs took to be
+ * category, the analyst's CSAM classification, source, hosting country and workflow state, and the time confirmed URLs took to be
  * removed (median, 90th percentile). Aggregates only: no URL, note or id leaves this module.
  */
 import type { Report } from '../../reporting/schema.js';
 import type { StatsRow } from './store.js';
 
-export const STATS_KEYS = ['month', 'category', 'source', 'country', 'state'] as const;
+export const STATS_KEYS = [
+  'month',
+  'category',
+  'classification',
+  'source',
+  'country',
+  'state',
+] as const;
 export type StatsKey = (typeof STATS_KEYS)[number];
 
 export interface StatsResult {
@@ -27,6 +34,7 @@ export function statistics(
     const facts: Record<StatsKey, string> = {
       month: row.receivedAt.slice(0, 7),
       category: report.category,
+      classification: row.classification ?? 'none',
       source: report.source,
       country: row.country ?? 'unknown',
       state: row.state,

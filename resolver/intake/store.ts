@@ -68,6 +68,7 @@ export interface StatsRow {
   receivedAt: string;
   summary: string;
   state: WorkflowState;
+  classification?: CsamClassification;
   country?: string;
   firstReceived?: string;
   removedAt?: string;
@@ -582,7 +583,7 @@ FROM notices ${urlTag === undefined ? '' : 'WHERE url_tag = ?'} ORDER BY seq`,
   statsRows(): StatsRow[] {
     const rows = this.db
       .prepare(
-        `SELECT r.received_at AS receivedAt, r.summary, r.status, g.case_state AS caseState, g.country,
+        `SELECT r.received_at AS receivedAt, r.summary, r.status, r.classification, g.case_state AS caseState, g.country,
   g.first_received AS firstReceived, g.removed_at AS removedAt, g.url_tag AS urlTag
 FROM reports r JOIN url_groups g ON g.url_tag = r.url_tag WHERE r.summary IS NOT NULL`,
       )
@@ -590,6 +591,7 @@ FROM reports r JOIN url_groups g ON g.url_tag = r.url_tag WHERE r.summary IS NOT
       receivedAt: string;
       summary: string;
       status: TriageState;
+      classification: CsamClassification | null;
       caseState: CaseState;
       country: string | null;
       firstReceived: string | null;
@@ -601,6 +603,7 @@ FROM reports r JOIN url_groups g ON g.url_tag = r.url_tag WHERE r.summary IS NOT
       summary: r.summary,
       urlTag: r.urlTag,
       state: workflowState(r.status, r.caseState),
+      ...(r.classification ? { classification: r.classification } : {}),
       ...(r.country ? { country: r.country } : {}),
       ...(r.firstReceived ? { firstReceived: r.firstReceived } : {}),
       ...(r.removedAt ? { removedAt: r.removedAt } : {}),

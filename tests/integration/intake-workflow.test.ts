@@ -321,6 +321,16 @@ describe('report → triage → trace → notice → removed → statistics', ()
     const result = JSON.parse(await readFile(out, 'utf8'));
     expect(result.rows).toContainEqual({ country: 'NL', state: 'removed', count: 2 });
     expect(result.timeToRemoval.urls).toBe(1);
+    const classes = await runKalkan([
+      'intake',
+      'stats',
+      ...intakeArgs(),
+      '--by',
+      'classification',
+      '--format',
+      'csv',
+    ]);
+    expect(classes.stdout).toBe('classification,count\nA1,2\nnone,2\n');
     const csv2 = await runKalkan([
       'intake',
       'stats',
