@@ -553,7 +553,12 @@ FROM notices ${urlTag === undefined ? '' : 'WHERE url_tag = ?'} ORDER BY seq`,
   }
 
   notice(seq: number): NoticeRecord | undefined {
-    return this.notices().find((n) => n.seq === seq);
+    return this.db
+      .prepare(
+        `SELECT seq, url_tag AS urlTag, kind, recipient, language, created_at AS createdAt, created_by AS createdBy, body
+FROM notices WHERE seq = ?`,
+      )
+      .get(seq) as NoticeRecord | undefined;
   }
 
   /** Marks a confirmed URL removed (the time to removal counts from its first report). */
