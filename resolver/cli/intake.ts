@@ -365,7 +365,7 @@ async function stats(args: string[]): Promise<number> {
   try {
     const opened = new OpenedReports(store, await readUnitSecretKey(keyPath));
     await opened.indexOldRows();
-    const result = statistics(store.statsRows(), (s) => opened.index.openReport(s), by);
+    const result = statistics(store.cases.statsRows(), (s) => opened.index.openReport(s), by);
     const text = format === 'csv' ? statsCsv(result) : `${JSON.stringify(result, null, 2)}\n`;
     if (values.output === undefined) process.stdout.write(text);
     else await writeFile(values.output, text);
@@ -387,7 +387,7 @@ async function purge(args: string[]): Promise<number> {
   }
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
   try {
-    console.log(purgeSummary(store.purge(retention, CLI_ACTOR, new Date())));
+    console.log(purgeSummary(store.cases.purge(retention, CLI_ACTOR, new Date())));
     return 0;
   } finally {
     store.close();

@@ -95,7 +95,7 @@ export async function createIntakeApp(
         new Tracer(
           dns,
           new IpDatabases(options.ipDatabases ?? []),
-          new RdapClient(options.rdapBootstrap ?? [], store.rdapCache),
+          new RdapClient(options.rdapBootstrap ?? [], store.cases.rdapCache),
         ),
         store,
         opened.index,

@@ -1,8 +1,9 @@
 /** A reported URL's case page (trace, notices, removal, hold) and the statistics page. */
+
+import type { CaseRecord, NoticeRecord } from './case-store.js';
 import type { Hotline } from './notice.js';
 import type { Analyst } from './signin.js';
 import type { StatsResult } from './stats.js';
-import type { CaseRecord, NoticeRecord } from './store.js';
 import type { Trace } from './trace/tracer.js';
 import { csrfField, escapeHtml, page, signedInHeader } from './triage-page.js';
 

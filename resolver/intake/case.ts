@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { XarfParty } from '../../reporting/xarf.js';
 import { casePage, statsPage } from './case-page.js';
+import { NOTICE_KINDS, type NoticeKind } from './case-store.js';
 import {
   draftNotice,
   type Hotlines,
@@ -16,7 +17,7 @@ import {
 import type { OpenedReports } from './opened.js';
 import { requireSupervisor, sendLogin, signedIn } from './signin.js';
 import { STATS_KEYS, statistics } from './stats.js';
-import { type IntakeStore, NOTICE_KINDS, type NoticeKind } from './store.js';
+import type { IntakeStore } from './store.js';
 import type { HostResolver } from './trace/dns.js';
 import type { TraceService } from './trace/service.js';
 
@@ -44,7 +45,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
   ) => {
     const analyst = signedIn(request, store);
     if (!analyst) return sendLogin(reply, 200);
-    const record = store.caseOf(tag);
+    const record = store.cases.caseOf(tag);
     if (!record) return sendLogin(reply, 404, 'No such URL.');
     const label = opened.index.openLabel(record.label);
     const trace = record.trace && deps.traces ? deps.traces.openTrace(record.trace) : undefined;
@@ -62,7 +63,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
           tracing: deps.traces !== undefined,
           hotline: hotlineFor(deps.hotlines, record.country),
           unitCountry: deps.unitCountry,
-          notices: store.notices(tag),
+          notices: store.cases.notices(tag),
           ...extra,
         }),
       );
@@ -72,7 +73,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
   const posted = (request: FastifyRequest, reply: FastifyReply) => {
     const analyst = signedIn(request, store);
     const form = request.body as Form;
-    const record = store.caseOf(form.group ?? '');
+    const record = store.cases.caseOf(form.group ?? '');
     if (!analyst) return { sent: reply.redirect('/triage', 303) };
     if (!record) return { sent: sendLogin(reply, 404, 'No such URL.') };
     return { analyst, form, record, label: opened.index.openLabel(record.label) };
@@ -152,7 +153,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
       addresses: trace?.addresses.map((a) => a.ip) ?? [],
       ...(trace?.addresses[0]?.network ? { network: trace.addresses[0].network } : {}),
     });
-    store.recordNotice({
+    store.cases.recordNotice({
       urlTag: p.record.urlTag,
       kind,
       recipient,
@@ -168,7 +169,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
     const analyst = signedIn(request, store);
     if (!analyst) return sendLogin(reply, 200);
     const query = request.query as Form;
-    const notice = store.notice(Number(query.id));
+    const notice = store.cases.notice(Number(query.id));
     if (!notice) return sendLogin(reply, 404, 'No such notice.');
     const document = JSON.parse(opened.index.open(notice.body)) as { text: string; xarf: object };
     store.log(
@@ -190,7 +191,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
   app.post('/triage/case/removed', csrf, async (request, reply) => {
     const p = posted(request, reply);
     if ('sent' in p) return p.sent;
-    if (!store.markRemoved(p.record.urlTag, p.analyst.user, new Date().toISOString())) {
+    if (!store.cases.markRemoved(p.record.urlTag, p.analyst.user, new Date().toISOString())) {
       return render(
         request,
         reply,
@@ -207,7 +208,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
     if ('sent' in p) return p.sent;
     if (!requireSupervisor(p.analyst))
       return sendLogin(reply, 403, 'Only a supervisor sets a legal hold.');
-    store.setLegalHold(
+    store.cases.setLegalHold(
       p.record.urlTag,
       p.form.hold === '1',
       p.analyst.user,
@@ -219,7 +220,7 @@ export async function caseRoutes(app: FastifyInstance, deps: CaseDeps): Promise<
   app.get('/triage/stats', async (request, reply) => {
     const analyst = signedIn(request, store);
     if (!analyst) return sendLogin(reply, 200);
-    const rows = store.statsRows();
+    const rows = store.cases.statsRows();
     const open = (summary: string) => opened.index.openReport(summary);
     const titles: Record<(typeof STATS_KEYS)[number], string> = {
       month: 'Reports by month',

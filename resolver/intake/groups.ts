@@ -6,7 +6,8 @@
 import type { Category } from '../../reporting/schema.js';
 import type { CsamClassification } from '../../reporting/xarf.js';
 import type { OpenedReports } from './opened.js';
-import type { IntakeStore, TriageState } from './store.js';
+import type { TriageState } from './states.js';
+import type { IntakeStore } from './store.js';
 
 export const PAGE_SIZE = 50;
 /** Reports per URL opened for its categories and notes (the newest ones). */

@@ -17,7 +17,7 @@ import {
   type XarfReport,
 } from '../../reporting/xarf.js';
 import { PACKAGE_ROOT } from '../serve/default-config.js';
-import type { NoticeKind } from './store.js';
+import type { NoticeKind } from './case-store.js';
 
 export const HOTLINES_FILE = join(PACKAGE_ROOT, 'resolver/intake/data/hotlines.json');
 export const NOTICE_LANGUAGES = ['en', 'ru'] as const;

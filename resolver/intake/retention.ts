@@ -4,7 +4,8 @@
  * day by `kalkan intake serve`, and by a supervisor's "Purge now". URLs under a legal hold are
  * never purged. Each purge is one audit entry.
  */
-import { type IntakeStore, WORKFLOW_STATES, type WorkflowState } from './store.js';
+import { WORKFLOW_STATES, type WorkflowState } from './states.js';
+import type { IntakeStore } from './store.js';
 
 export type Retention = Partial<Record<WorkflowState, number>>;
 
@@ -44,7 +45,7 @@ export function purgeSummary(purged: Record<string, number>): string {
 export function scheduleRetention(store: IntakeStore, retention: Retention): () => void {
   if (Object.keys(retention).length === 0) return () => undefined;
   const run = () => {
-    const purged = store.purge(retention, 'retention', new Date());
+    const purged = store.cases.purge(retention, 'retention', new Date());
     console.log(`intake: retention ${purgeSummary(purged)}`);
   };
   run();

@@ -4,7 +4,7 @@
  * removed (median, 90th percentile). Aggregates only: no URL, note or id leaves this module.
  */
 import type { Report } from '../../reporting/schema.js';
-import type { StatsRow } from './store.js';
+import type { StatsRow } from './case-store.js';
 
 export const STATS_KEYS = [
   'month',

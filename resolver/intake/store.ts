@@ -10,70 +10,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { SealedReport } from '../../reporting/seal.js';
 import type { CsamClassification } from '../../reporting/xarf.js';
+import { CaseStore } from './case-store.js';
 import type { IndexEntry } from './report-index.js';
-import type { AbuseContact } from './trace/rdap.js';
-
-export const TRIAGE_STATES = ['new', 'confirmed', 'rejected', 'duplicate'] as const;
-export type TriageState = (typeof TRIAGE_STATES)[number];
-
-/** A confirmed URL's way to removal (items 2-3 of the hotline workflow). */
-export const CASE_STATES = ['new', 'assessed', 'notice_sent', 'referred', 'removed'] as const;
-export type CaseState = (typeof CASE_STATES)[number];
-
-/** What statistics and retention count a report as: its triage state, or its URL's case state once confirmed. */
-export const WORKFLOW_STATES = [
-  'new',
-  'rejected',
-  'duplicate',
-  'assessed',
-  'notice_sent',
-  'referred',
-  'removed',
-] as const;
-export type WorkflowState = (typeof WORKFLOW_STATES)[number];
-
-export const NOTICE_KINDS = ['notice', 'referral', 'police'] as const;
-export type NoticeKind = (typeof NOTICE_KINDS)[number];
-
-export interface CaseRecord {
-  urlTag: string;
-  hostTag: string;
-  label: string;
-  state: CaseState;
-  firstReceived?: string;
-  assessedAt?: string;
-  noticeAt?: string;
-  removedAt?: string;
-  trace?: string;
-  tracedAt?: string;
-  country?: string;
-  legalHold: boolean;
-  reports: number;
-}
-
-export interface NoticeRecord {
-  seq: number;
-  urlTag: string;
-  kind: NoticeKind;
-  recipient: string;
-  language: string;
-  createdAt: string;
-  createdBy: string;
-  /** The notice text and XARF, sealed with the index key (they hold the URL). */
-  body: string;
-}
-
-/** One report as statistics see it: aggregates only leave this module's callers. */
-export interface StatsRow {
-  receivedAt: string;
-  summary: string;
-  state: WorkflowState;
-  classification?: CsamClassification;
-  country?: string;
-  firstReceived?: string;
-  removedAt?: string;
-  urlTag: string;
-}
+import type { CaseState, TriageState } from './states.js';
 
 export const ROLES = ['analyst', 'supervisor'] as const;
 export type Role = (typeof ROLES)[number];
@@ -215,6 +154,8 @@ export const UNKNOWN_ACCOUNT = '(no such account)';
 export class IntakeStore {
   private readonly db: Database.Database;
   private bytes: number;
+  /** Confirmed URLs' way to removal: traces, notices, holds, statistics, retention. */
+  readonly cases: CaseStore;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -237,6 +178,13 @@ UPDATE reports SET bytes = length(sealed) WHERE bytes = 0;`);
     this.bytes = (
       this.db.prepare('SELECT total(bytes) AS n FROM reports').get() as { n: number }
     ).n;
+    this.cases = new CaseStore(
+      this.db,
+      (at, user, action, detail) => this.logNow(at, user, action, detail),
+      (bytes) => {
+        this.bytes -= bytes;
+      },
+    );
   }
 
   /** Stores a new sealed report with its index; the same id again is `same` or `conflict`. */
@@ -470,214 +418,6 @@ WHERE url_tag = ?`,
     })();
   }
 
-  caseOf(urlTag: string): CaseRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM url_groups WHERE url_tag = ?').get(urlTag) as
-      | Record<string, string | number | null>
-      | undefined;
-    if (!row) return undefined;
-    const text = (key: string) => (typeof row[key] === 'string' ? (row[key] as string) : undefined);
-    const optional = (key: string, name: keyof CaseRecord) => {
-      const value = text(key);
-      return value === undefined ? {} : { [name]: value };
-    };
-    return {
-      urlTag,
-      hostTag: text('host_tag') ?? '',
-      label: text('label') ?? '',
-      state: (text('case_state') ?? 'new') as CaseState,
-      legalHold: row.legal_hold === 1,
-      reports: Number(row.reports),
-      ...optional('first_received', 'firstReceived'),
-      ...optional('assessed_at', 'assessedAt'),
-      ...optional('notice_at', 'noticeAt'),
-      ...optional('removed_at', 'removedAt'),
-      ...optional('trace', 'trace'),
-      ...optional('traced_at', 'tracedAt'),
-      ...optional('country', 'country'),
-    } as CaseRecord;
-  }
-
-  /** A host's trace (sealed) and hosting country, on every URL of that host. */
-  setTrace(hostTag: string, sealedTrace: string, country: string | undefined, at: string): void {
-    this.db
-      .prepare('UPDATE url_groups SET trace = ?, traced_at = ?, country = ? WHERE host_tag = ?')
-      .run(sealedTrace, at, country ?? null, hostTag);
-  }
-
-  /** Records a notice or referral the analyst made (never sent by the intake) and moves the case on. */
-  recordNotice(notice: Omit<NoticeRecord, 'seq'>): number {
-    return this.db.transaction(() => {
-      const seq = Number(
-        this.db
-          .prepare(
-            'INSERT INTO notices (url_tag, kind, recipient, language, created_at, created_by, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          )
-          .run(
-            notice.urlTag,
-            notice.kind,
-            notice.recipient,
-            notice.language,
-            notice.createdAt,
-            notice.createdBy,
-            notice.body,
-          ).lastInsertRowid,
-      );
-      this.db
-        .prepare(
-          `UPDATE url_groups SET case_state = ?, notice_at = coalesce(notice_at, ?)
-WHERE url_tag = ? AND case_state IN ('assessed', 'notice_sent', 'referred')`,
-        )
-        .run(
-          notice.kind === 'notice' ? 'notice_sent' : 'referred',
-          notice.createdAt,
-          notice.urlTag,
-        );
-      this.logNow(
-        notice.createdAt,
-        notice.createdBy,
-        `${notice.kind} recorded`,
-        `notice ${seq} to ${notice.recipient} (${notice.language}); group ${notice.urlTag}`,
-      );
-      return seq;
-    })();
-  }
-
-  notices(urlTag?: string): NoticeRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT seq, url_tag AS urlTag, kind, recipient, language, created_at AS createdAt, created_by AS createdBy, body
-FROM notices ${urlTag === undefined ? '' : 'WHERE url_tag = ?'} ORDER BY seq`,
-      )
-      .all(...(urlTag === undefined ? [] : [urlTag])) as NoticeRecord[];
-    return rows;
-  }
-
-  notice(seq: number): NoticeRecord | undefined {
-    return this.db
-      .prepare(
-        `SELECT seq, url_tag AS urlTag, kind, recipient, language, created_at AS createdAt, created_by AS createdBy, body
-FROM notices WHERE seq = ?`,
-      )
-      .get(seq) as NoticeRecord | undefined;
-  }
-
-  /** Marks a confirmed URL removed (the time to removal counts from its first report). */
-  markRemoved(urlTag: string, user: string, now: string): boolean {
-    return this.db.transaction(() => {
-      const changed =
-        this.db
-          .prepare(
-            "UPDATE url_groups SET case_state = 'removed', removed_at = ? WHERE url_tag = ? AND case_state IN ('assessed', 'notice_sent', 'referred')",
-          )
-          .run(now, urlTag).changes > 0;
-      if (changed) this.logNow(now, user, 'mark removed', `group ${urlTag}`);
-      return changed;
-    })();
-  }
-
-  setLegalHold(urlTag: string, hold: boolean, user: string, now: string): void {
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE url_groups SET legal_hold = ? WHERE url_tag = ?')
-        .run(hold ? 1 : 0, urlTag);
-      this.logNow(now, user, hold ? 'legal hold set' : 'legal hold lifted', `group ${urlTag}`);
-    })();
-  }
-
-  /** Every indexed report with its workflow state, hosting country and removal times. */
-  statsRows(): StatsRow[] {
-    const rows = this.db
-      .prepare(
-        `SELECT r.received_at AS receivedAt, r.summary, r.status, r.classification, g.case_state AS caseState, g.country,
-  g.first_received AS firstReceived, g.removed_at AS removedAt, g.url_tag AS urlTag
-FROM reports r JOIN url_groups g ON g.url_tag = r.url_tag WHERE r.summary IS NOT NULL`,
-      )
-      .all() as {
-      receivedAt: string;
-      summary: string;
-      status: TriageState;
-      classification: CsamClassification | null;
-      caseState: CaseState;
-      country: string | null;
-      firstReceived: string | null;
-      removedAt: string | null;
-      urlTag: string;
-    }[];
-    return rows.map((r) => ({
-      receivedAt: r.receivedAt,
-      summary: r.summary,
-      urlTag: r.urlTag,
-      state: workflowState(r.status, r.caseState),
-      ...(r.classification ? { classification: r.classification } : {}),
-      ...(r.country ? { country: r.country } : {}),
-      ...(r.firstReceived ? { firstReceived: r.firstReceived } : {}),
-      ...(r.removedAt ? { removedAt: r.removedAt } : {}),
-    }));
-  }
-
-  /**
-   * Deletes reports older than their state's retention (days, by arrival), except those of URLs
-   * under a legal hold, with one audit entry naming how many per state. Empty URL groups go too.
-   */
-  purge(
-    retentionDays: Partial<Record<WorkflowState, number>>,
-    user: string,
-    now: Date,
-  ): Record<string, number> {
-    const purged: Record<string, number> = {};
-    this.db.transaction(() => {
-      const rows = this.db
-        .prepare(
-          `SELECT r.id, r.received_at AS receivedAt, r.status, r.bytes, g.case_state AS caseState, g.legal_hold AS hold
-FROM reports r LEFT JOIN url_groups g ON g.url_tag = r.url_tag`,
-        )
-        .all() as {
-        id: string;
-        receivedAt: string;
-        status: TriageState;
-        bytes: number;
-        caseState: CaseState | null;
-        hold: number | null;
-      }[];
-      const remove = this.db.prepare('DELETE FROM reports WHERE id = ?');
-      for (const row of rows) {
-        const state = workflowState(row.status, row.caseState ?? 'new');
-        const days = retentionDays[state];
-        if (days === undefined || row.hold === 1) continue;
-        if (now.getTime() - Date.parse(row.receivedAt) < days * 86_400_000) continue;
-        remove.run(row.id);
-        this.bytes -= row.bytes;
-        purged[state] = (purged[state] ?? 0) + 1;
-      }
-      this.db.exec(`UPDATE url_groups SET
-  reports = (SELECT count(*) FROM reports r WHERE r.url_tag = url_groups.url_tag),
-  new_reports = (SELECT count(*) FROM reports r WHERE r.url_tag = url_groups.url_tag AND r.status = 'new');
-DELETE FROM url_groups WHERE reports = 0;`);
-      const detail = Object.entries(purged)
-        .map(([state, n]) => `${n} ${state}`)
-        .join(', ');
-      this.logNow(now.toISOString(), user, 'purge', detail || 'nothing due');
-    })();
-    return purged;
-  }
-
-  /** RDAP answers (registry data about an address, nothing about a reported URL). */
-  readonly rdapCache = {
-    get: (ip: string) => {
-      const row = this.db
-        .prepare('SELECT fetched_at AS at, contact FROM rdap_cache WHERE ip = ?')
-        .get(ip) as { at: number; contact: string } | undefined;
-      return row && { at: row.at, contact: JSON.parse(row.contact) as AbuseContact };
-    },
-    put: (ip: string, at: number, contact: AbuseContact) => {
-      this.db
-        .prepare(
-          'INSERT INTO rdap_cache (ip, fetched_at, contact) VALUES (?, ?, ?) ON CONFLICT (ip) DO UPDATE SET fetched_at = excluded.fetched_at, contact = excluded.contact',
-        )
-        .run(ip, at, JSON.stringify(contact));
-    },
-  };
-
   log(user: string, action: string, detail: string, now = new Date().toISOString()): void {
     this.logNow(now, user, action, detail);
   }
@@ -781,11 +521,6 @@ ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, role = e
   close(): void {
     this.db.close();
   }
-}
-
-export function workflowState(status: TriageState, caseState: CaseState): WorkflowState {
-  if (status !== 'confirmed') return status;
-  return caseState === 'new' ? 'assessed' : caseState;
 }
 
 /** Report ids for the audit log: all of them up to 20, then how many more. */

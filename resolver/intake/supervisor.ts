@@ -60,7 +60,7 @@ export async function supervisorRoutes(
   app.post('/triage/purge', { preHandler: app.csrfProtection }, async (request, reply) => {
     const analyst = signedIn(request, deps.store);
     if (!requireSupervisor(analyst)) return sendLogin(reply, 403, 'Only a supervisor purges.');
-    const purged = deps.store.purge(deps.retention, analyst.user, new Date());
+    const purged = deps.store.cases.purge(deps.retention, analyst.user, new Date());
     return render(reply, analyst, 200, { message: purgeSummary(purged) });
   });
 

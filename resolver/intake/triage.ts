@@ -4,7 +4,8 @@ import { CSAM_CLASSIFICATIONS, type CsamClassification } from '../../reporting/x
 import { triagePageData } from './groups.js';
 import type { OpenedReports } from './opened.js';
 import { type Analyst, requireSupervisor, sendLogin, signedIn } from './signin.js';
-import { type IntakeStore, TRIAGE_STATES, type TriageState } from './store.js';
+import { TRIAGE_STATES, type TriageState } from './states.js';
+import type { IntakeStore } from './store.js';
 import { triagePage } from './triage-page.js';
 
 export interface TriageDeps {

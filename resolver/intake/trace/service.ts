@@ -25,7 +25,12 @@ export class TraceService {
   async traceNow(host: string): Promise<Trace> {
     const trace = await this.tracer.trace(host);
     const hostTag = this.index.hostTag(host);
-    this.store.setTrace(hostTag, this.index.seal(JSON.stringify(trace)), trace.country, trace.at);
+    this.store.cases.setTrace(
+      hostTag,
+      this.index.seal(JSON.stringify(trace)),
+      trace.country,
+      trace.at,
+    );
     this.tracedAt.set(hostTag, Date.now());
     return trace;
   }
