@@ -36,6 +36,8 @@ const USAGE = `Usage:
   kalkan intake serve --listen HOST:PORT --data DIR --key DIR/unit.key [--trust-proxy CIDR]...
                       [--reports-per-minute N] [--reports-per-minute-per-64 N]
                       [--reports-per-minute-total N] [--max-stored-mb N] [--insecure-cookies]
+                      [--ip-db FILE.mmdb]... [--rdap-bootstrap FILE]... [--dns-server HOST[:PORT]]...
+                      [--hotlines FILE.json] [--unit-country CC] [--keep STATE=DAYS]...
   kalkan intake user add NAME --data DIR [--role analyst|supervisor]
                                                 (reads the password from stdin)
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
@@ -60,8 +62,9 @@ const USAGE = `Usage:
   bootstrap file(s) --rdap-bootstrap. Hosts in --unit-country (default KG) get a notice to
   their abuse contact, others a referral (--hotlines, default resolver/intake/data/hotlines.json).
   stats counts reports (aggregates only); json adds the time to removal (median, p90).
-  purge (and serve, daily, with --keep) deletes reports older than their state's DAYS (states: new, rejected, duplicate,
-  assessed, notice_sent, referred, removed), except those under a legal hold, and logs it.
+  purge (and serve, daily, with --keep) deletes reports older than their state's DAYS
+  (states: new, rejected, duplicate, assessed, notice_sent, referred, removed), except those
+  under a legal hold, and logs it.
   user add prints the account's TOTP enrolment (otpauth:// URI): every account needs the code.`;
 
 /** Who the audit log names for command-line actions: the operating-system account. */
