@@ -1,6 +1,7 @@
 /** `kalkan reports …`: report a URL from this machine, and look at or flush the outbox. */
 
 import { join } from 'node:path';
+import { CATEGORY_DEFINITIONS, WHERE_FOUND_DEFINITIONS } from '../../reporting/categories.js';
 import { DEFAULT_BACKOFF } from '../../reporting/delivery.js';
 import type { OutboxEntry } from '../../reporting/outbox.js';
 import { CATEGORIES, type Category, WHERE_FOUND, type WhereFound } from '../../reporting/schema.js';
@@ -20,8 +21,10 @@ const USAGE = `Usage:
   kalkan reports outbox (--config FILE | --intake URL --unit-key FILE) [--data DIR]
                  [--flush] [--retry ID] [--watch] [--retry-base-ms N] [--retry-max-ms N]
 
-  CAT: ${CATEGORIES.join(', ')}
-  W:   ${WHERE_FOUND.join(', ')} (default web_page)
+  CAT (what the page shows):
+${CATEGORIES.map((c) => `    ${c.padEnd(15)}${CATEGORY_DEFINITIONS[c].label.en}`).join('\n')}
+  W (where it was found; default web_page):
+${WHERE_FOUND.map((w) => `    ${w.padEnd(15)}${WHERE_FOUND_DEFINITIONS[w].label.en}`).join('\n')}
   The outbox is DATA/${OUTBOX_FILE}; DATA is --data, else the config's reports.dataDir or
   dataDir (the outbox \`kalkan serve\` delivers from), else $KALKAN_DATA_DIR or ~/.local/share/kalkan.
   submit queues the sealed report durably, then tries to deliver it once; a report that could

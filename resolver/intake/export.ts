@@ -2,6 +2,7 @@
  * Exports for the unit's case systems: XARF v4 as JSON Lines (one report per line, as XARF wants
  * one incident per report) or CSV. Rejected and duplicate reports are left out.
  */
+import { CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import type { Report } from '../../reporting/schema.js';
 import { toXarf, type XarfParty } from '../../reporting/xarf.js';
 import type { TriageItem } from './opened.js';
@@ -35,6 +36,7 @@ const CSV_COLUMNS = [
   'classification',
   'note',
   'contact',
+  'category_meaning',
 ] as const;
 
 export function csv(items: readonly TriageItem[]): string {
@@ -57,6 +59,7 @@ function row(item: TriageItem, report: Report): string[] {
     item.classification ?? '',
     report.note ?? '',
     report.contact ?? '',
+    CATEGORY_DEFINITIONS[report.category].meaning,
   ];
 }
 

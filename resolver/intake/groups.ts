@@ -1,12 +1,21 @@
-/** Triage groups: reports by host, then by URL, with counts, first/last seen and states. */
+/**
+ * One triage page: URL groups most recently seen first (a date is never later than its report's
+ * arrival), paged, optionally only one host or URL, gathered under their hosts. Only the rows
+ * on the page are opened.
+ */
 import type { Category } from '../../reporting/schema.js';
 import type { CsamClassification } from '../../reporting/xarf.js';
-import type { TriageItem } from './opened.js';
-import type { TriageState } from './store.js';
+import type { OpenedReports } from './opened.js';
+import type { TriageState } from './states.js';
+import type { IntakeStore } from './store.js';
+
+export const PAGE_SIZE = 50;
+/** Reports per URL opened for its categories and notes (the newest ones). */
+const RECENT_PER_GROUP = 20;
 
 export interface UrlGroup {
+  urlTag: string;
   url: string;
-  ids: string[];
   count: number;
   firstSeen: string;
   lastSeen: string;
@@ -15,55 +24,93 @@ export interface UrlGroup {
   /** The common state, or `mixed` when reports of this URL differ (e.g. a new one came in). */
   status: TriageState | 'mixed';
   classification?: CsamClassification;
+  /** The newest report the page shows: a decision applies to this one and older ones only. */
+  throughSeq: number;
 }
 
 export interface HostGroup {
   host: string;
+  /** Reports of this host in all, not only on this page. */
   count: number;
-  firstSeen: string;
-  lastSeen: string;
   urls: UrlGroup[];
 }
 
-export function groupReports(items: readonly TriageItem[]): HostGroup[] {
-  const hosts = new Map<string, Map<string, TriageItem[]>>();
-  for (const item of items) {
-    const host = new URL(item.report.url).hostname;
-    const urls = hosts.get(host) ?? new Map<string, TriageItem[]>();
-    urls.set(item.report.url, [...(urls.get(item.report.url) ?? []), item]);
-    hosts.set(host, urls);
-  }
-  const groups = [...hosts].map(([host, urls]) => {
-    const urlGroups = [...urls].map(([url, list]) => urlGroup(url, list));
-    return {
-      host,
-      count: urlGroups.reduce((n, g) => n + g.count, 0),
-      firstSeen: min(urlGroups.map((g) => g.firstSeen)),
-      lastSeen: max(urlGroups.map((g) => g.lastSeen)),
-      urls: urlGroups.sort((a, b) => b.lastSeen.localeCompare(a.lastSeen)),
-    };
-  });
-  // Most-reported first, then most recent.
-  return groups.sort((a, b) => b.count - a.count || b.lastSeen.localeCompare(a.lastSeen));
+export interface TriageQuery {
+  page: number;
+  /** A host name or a URL (exact), or empty for everything. */
+  search: string;
+  onlyNew: boolean;
 }
 
-function urlGroup(url: string, list: TriageItem[]): UrlGroup {
-  const seen = list.map((i) => i.report.seenAt);
-  const states = new Set(list.map((i) => i.status));
-  const classification = list.find((i) => i.classification)?.classification;
+export interface TriagePageData {
+  hosts: HostGroup[];
+  groups: number;
+  page: number;
+  pages: number;
+}
+
+export function triagePageData(
+  store: IntakeStore,
+  opened: OpenedReports,
+  query: TriageQuery,
+): TriagePageData {
+  const search = searchTags(opened, query.search);
+  const { rows, total } = store.groups({
+    ...search,
+    onlyNew: query.onlyNew,
+    limit: PAGE_SIZE,
+    offset: (query.page - 1) * PAGE_SIZE,
+  });
+  const hostCounts = store.hostCounts(rows.map((r) => r.hostTag));
+  const hosts = new Map<string, HostGroup>();
+  for (const row of rows) {
+    const label = opened.index.openLabel(row.label);
+    const detail = store.groupReports(row.urlTag, RECENT_PER_GROUP);
+    const reports = detail.recent.map((r) => opened.open(r.id, r.summary));
+    const [first] = detail.states;
+    const host = hosts.get(row.hostTag) ?? {
+      host: label.host,
+      count: hostCounts.get(row.hostTag) ?? row.reports,
+      urls: [],
+    };
+    host.urls.push({
+      urlTag: row.urlTag,
+      url: label.url,
+      count: row.reports,
+      firstSeen: row.firstSeen,
+      lastSeen: row.lastSeen,
+      categories: [...new Set(reports.map((r) => r.category))],
+      notes: reports.flatMap((r) => (r.note ? [r.note] : [])),
+      status: detail.states.length === 1 && first ? first.status : 'mixed',
+      ...(detail.states.length === 1 && first?.classification
+        ? { classification: first.classification }
+        : {}),
+      throughSeq: detail.throughSeq,
+    });
+    hosts.set(row.hostTag, host);
+  }
   return {
-    url,
-    ids: list.map((i) => i.report.id),
-    count: list.length,
-    firstSeen: min(seen),
-    lastSeen: max(seen),
-    categories: [...new Set(list.map((i) => i.report.category))],
-    notes: list.flatMap((i) => (i.report.note ? [i.report.note] : [])),
-    status: states.size === 1 ? (list[0]?.status ?? 'new') : 'mixed',
-    ...(classification ? { classification } : {}),
+    hosts: [...hosts.values()],
+    groups: total,
+    page: query.page,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
   };
 }
 
-// ISO times compare as strings.
-const min = (values: string[]) => values.toSorted()[0] ?? '';
-const max = (values: string[]) => values.toSorted().at(-1) ?? '';
+/** A search is a host name or a URL; both are found by their keyed tags, never by plaintext. */
+function searchTags(opened: OpenedReports, search: string): { urlTag?: string; hostTag?: string } {
+  const text = search.trim();
+  if (text === '') return {};
+  if (/^https?:\/\//i.test(text)) {
+    try {
+      return { urlTag: opened.index.urlTag(new URL(text).href) };
+    } catch {
+      return { urlTag: '' };
+    }
+  }
+  try {
+    return { hostTag: opened.index.hostTag(new URL(`http://${text}/`).hostname) };
+  } catch {
+    return { hostTag: '' };
+  }
+}

@@ -1,151 +1,106 @@
-/** The analyst's routes: sign-in, the triage page, marking URL groups, sign-out. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** The analysts' report routes: the paged triage page, decisions on URL groups, a supervisor's undo. */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CSAM_CLASSIFICATIONS, type CsamClassification } from '../../reporting/xarf.js';
-import { groupReports } from './groups.js';
-import { BodyTooLarge, mediaType, readBody, redirect, sendHtml } from './http.js';
+import { triagePageData } from './groups.js';
 import type { OpenedReports } from './opened.js';
-import { DUMMY_HASH, verifyPassword } from './passwords.js';
-import type { RateLimiter } from './rate-limit.js';
-import {
-  clearedCookie,
-  csrfMatches,
-  type Session,
-  type Sessions,
-  sessionCookie,
-} from './sessions.js';
-import { type IntakeStore, TRIAGE_STATES, type TriageState } from './store.js';
-import { loginPage, triagePage } from './triage-page.js';
-
-const MAX_FORM_BYTES = 8 * 1024;
+import { type Analyst, requireSupervisor, sendLogin, signedIn } from './signin.js';
+import { TRIAGE_STATES, type TriageState } from './states.js';
+import type { IntakeStore } from './store.js';
+import { triagePage } from './triage-page.js';
 
 export interface TriageDeps {
   store: IntakeStore;
   opened: OpenedReports;
-  sessions: Sessions;
-  loginLimiter: RateLimiter;
-  /** Mark cookies Secure (when served over TLS, directly or behind a proxy). */
-  secureCookies: boolean;
 }
 
-export async function handleTriage(
-  request: IncomingMessage,
-  response: ServerResponse,
-  path: string,
-  deps: TriageDeps,
-): Promise<void> {
-  const method = request.method ?? 'GET';
-  if (method === 'POST' && !sameOrigin(request)) {
-    return sendHtml(response, 403, loginPage('Cross-site request refused.'));
-  }
-  if (path === '/triage/login' && method === 'POST') return login(request, response, deps);
-  const session = deps.sessions.fromCookie(request.headers.cookie);
-  if (path === '/triage' && method === 'GET') {
-    if (!session) return sendHtml(response, 200, loginPage());
-    const { items, unreadable } = await deps.opened.all();
-    return sendHtml(
-      response,
-      200,
+type Form = Record<string, string | undefined>;
+
+export async function triageRoutes(app: FastifyInstance, deps: TriageDeps): Promise<void> {
+  const show = async (request: FastifyRequest, reply: FastifyReply) => {
+    const analyst = signedIn(request, deps.store);
+    if (!analyst) return sendLogin(reply, 200);
+    const query = request.query as Form;
+    const pageNumber = Number(query.page ?? 1);
+    const triageQuery = {
+      page: Number.isSafeInteger(pageNumber) && pageNumber >= 1 ? pageNumber : 1,
+      search: (query.q ?? '').slice(0, 2048),
+      onlyNew: query.new === '1',
+    };
+    return reply.type('text/html; charset=utf-8').send(
       triagePage({
-        user: session.user,
-        csrf: session.csrf,
-        groups: groupReports(items),
-        unreadable,
+        analyst,
+        csrf: reply.generateCsrf(),
+        data: triagePageData(deps.store, deps.opened, triageQuery),
+        query: triageQuery,
+        reports: deps.store.count(),
+        unreadable: deps.opened.unreadable(),
         audit: deps.store.auditLog(),
+        failedSignIns: deps.store.failedSignIns(),
       }),
     );
-  }
-  if (method !== 'POST' || (path !== '/triage/mark' && path !== '/triage/logout')) {
-    return sendHtml(response, 404, loginPage('Not found.'));
-  }
-  if (!session) return redirect(response, '/triage');
-  const form = await readForm(request, response);
-  if (!form) return;
-  if (!csrfMatches(session, form.get('csrf') ?? undefined)) {
-    return sendHtml(
-      response,
-      403,
-      loginPage('The form expired or did not come from this page; reload and try again.'),
-    );
-  }
-  if (path === '/triage/logout') {
-    deps.sessions.end(session);
-    deps.store.log(session.user, 'sign out', '');
-    return redirect(response, '/triage', { 'set-cookie': clearedCookie() });
-  }
-  return mark(form, session, response, deps);
-}
+  };
+  app.get('/', show);
+  app.get('/triage', show);
 
-async function login(request: IncomingMessage, response: ServerResponse, deps: TriageDeps) {
-  const wait = deps.loginLimiter.take(request.socket.remoteAddress ?? 'unknown');
-  if (wait > 0) {
-    return sendHtml(response, 429, loginPage('Too many sign-in attempts; wait a minute.'), {
-      'retry-after': String(Math.ceil(wait / 1000)),
-    });
-  }
-  const form = await readForm(request, response);
-  if (!form) return;
-  const name = form.get('user') ?? '';
-  const user = deps.store.user(name);
-  const ok = await verifyPassword(form.get('password') ?? '', user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !ok) {
-    deps.store.log(name.slice(0, 64) || '(empty)', 'sign-in failed', '');
-    return sendHtml(response, 401, loginPage('Wrong user or password.'));
-  }
-  const session = deps.sessions.create(user.name);
-  deps.store.log(user.name, 'sign in', '');
-  return redirect(response, '/triage', {
-    'set-cookie': sessionCookie(session, deps.secureCookies),
+  app.post('/triage/mark', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const analyst = signedIn(request, deps.store);
+    if (!analyst) return reply.redirect('/triage', 303);
+    const form = request.body as Form;
+    const status = form.status as TriageState | undefined;
+    if (!status || !TRIAGE_STATES.includes(status) || status === 'new') {
+      return sendLogin(reply, 400, 'Unknown decision.');
+    }
+    const raw = form.classification ?? '';
+    if (raw !== '' && !(CSAM_CLASSIFICATIONS as readonly string[]).includes(raw)) {
+      return sendLogin(reply, 400, 'Unknown classification.');
+    }
+    // A CSAM classification only means something for a confirmed URL.
+    const classification =
+      raw !== '' && status === 'confirmed' ? (raw as CsamClassification) : undefined;
+    return decide(reply, deps, analyst, form, status, classification, `mark ${status}`);
+  });
+
+  app.post('/triage/undo', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const analyst = signedIn(request, deps.store);
+    if (!requireSupervisor(analyst)) return sendLogin(reply, 403, 'Only a supervisor can undo.');
+    return decide(reply, deps, analyst, request.body as Form, 'new', undefined, 'undo decision');
   });
 }
 
-async function mark(
-  form: URLSearchParams,
-  session: Session,
-  response: ServerResponse,
+/** Applies to the reports the analyst saw (the group's, up to the one the page showed last). */
+function decide(
+  reply: FastifyReply,
   deps: TriageDeps,
+  analyst: Analyst,
+  form: Form,
+  status: TriageState,
+  classification: CsamClassification | undefined,
+  action: string,
 ) {
-  const url = form.get('url') ?? '';
-  const status = form.get('status') as TriageState | null;
-  const rawClassification = form.get('classification') ?? '';
-  if (!status || !TRIAGE_STATES.includes(status) || status === 'new') {
-    return sendHtml(response, 400, loginPage('Unknown decision.'));
+  const through = Number(form.through);
+  if (!form.group || !Number.isSafeInteger(through)) {
+    return sendLogin(reply, 400, 'The form does not name the reports; reload the page.');
   }
-  let classification: CsamClassification | undefined;
-  if (rawClassification !== '') {
-    if (!(CSAM_CLASSIFICATIONS as readonly string[]).includes(rawClassification)) {
-      return sendHtml(response, 400, loginPage('Unknown classification.'));
-    }
-    // A CSAM classification only means something for a confirmed URL.
-    if (status === 'confirmed') classification = rawClassification as CsamClassification;
-  }
-  const { items } = await deps.opened.all();
-  const ids = items.filter((i) => i.report.url === url).map((i) => i.report.id);
-  if (ids.length === 0) return sendHtml(response, 404, loginPage('No reports for that URL.'));
-  deps.store.setStatus(ids, status, classification, session.user, new Date().toISOString());
-  return redirect(response, '/triage');
+  const ids = deps.store.decide(
+    form.group,
+    through,
+    status,
+    classification,
+    analyst.user,
+    new Date().toISOString(),
+    action,
+  );
+  if (ids.length === 0) return sendLogin(reply, 404, 'No reports for that URL.');
+  return reply.redirect(refererPath(reply), 303);
 }
 
-async function readForm(request: IncomingMessage, response: ServerResponse) {
-  if (mediaType(request) !== 'application/x-www-form-urlencoded') {
-    sendHtml(response, 415, loginPage('Unsupported form.'));
-    return undefined;
-  }
+/** Back to the page (and search) the decision was made on; only a path on this server. */
+function refererPath(reply: FastifyReply): string {
   try {
-    return new URLSearchParams((await readBody(request, MAX_FORM_BYTES)).toString('utf8'));
-  } catch (error) {
-    if (!(error instanceof BodyTooLarge)) throw error;
-    sendHtml(response, 413, loginPage('Form too large.'));
-    return undefined;
-  }
-}
-
-/** Browsers send Origin on POST; when present it must name this server. */
-function sameOrigin(request: IncomingMessage): boolean {
-  const origin = request.headers.origin;
-  if (origin === undefined) return true;
-  try {
-    return new URL(origin).host === request.headers.host;
+    const url = new URL(reply.request.headers.referer ?? '');
+    const same = url.host === reply.request.headers.host && url.pathname === '/triage';
+    return same ? `${url.pathname}${url.search}` : '/triage';
   } catch {
-    return false;
+    return '/triage';
   }
 }

@@ -1,12 +1,17 @@
 /**
  * The report form's words in English, Russian and Kyrgyz (the extension's languages), chosen by
  * the browser's Accept-Language: the staff of a café or school read the form, the operator the
- * rest of the status page. Category and "where found" words follow the extension's
- * (extension/_locales) so a report reads the same from either.
+ * rest of the status page. Category and "where found" words come from reporting/categories.ts,
+ * as on every other form.
  */
-import type { CATEGORIES, WHERE_FOUND } from '../../reporting/schema.js';
+import {
+  categoryLabels,
+  type ReportLanguage,
+  whereFoundLabels,
+} from '../../reporting/categories.js';
+import type { Category, WhereFound } from '../../reporting/schema.js';
 
-export type FormLanguage = 'en' | 'ru' | 'ky';
+export type FormLanguage = ReportLanguage;
 
 export interface FormText {
   lang: FormLanguage;
@@ -38,12 +43,19 @@ export interface FormText {
   tooLarge: string;
   tooMany: string;
   outboxFull: string;
-  categories: Record<(typeof CATEGORIES)[number], string>;
-  whereFound: Record<(typeof WHERE_FOUND)[number], string>;
+  /** A report the schema refused: which field to fix, by its label on this form. */
+  checkField: (label: string) => string;
+  /** Why a queued report is waiting when no answer came back (no HTTP status). */
+  unreachable: string;
+  /** From reporting/categories.ts: the same words as every other form. */
+  categories: Record<Category, string>;
+  whereFound: Record<WhereFound, string>;
 }
 
 const en: FormText = {
   lang: 'en',
+  categories: categoryLabels('en'),
+  whereFound: whereFoundLabels('en'),
   title: 'Report a site',
   openByAddress:
     "To report a site, open this page by the resolver's address (http://ADDRESS:PORT/) or as localhost, not by a name.",
@@ -76,25 +88,14 @@ const en: FormText = {
     'Not sent: too many reports from this computer in the last hour. Try again later, or from the staff computer.',
   outboxFull:
     'Not sent: too many reports are waiting to be delivered. Check the list below and the connection to the unit, then try again.',
-  categories: {
-    csam_suspected: 'Sexual abuse of a child (suspected)',
-    csem: 'Sexualised images of children',
-    grooming: 'Grooming (an adult approaching a child)',
-    trafficking: 'Trafficking',
-    other: 'Other',
-  },
-  whereFound: {
-    web_page: 'A web page',
-    search: 'Search results',
-    chat: 'A chat or game',
-    social: 'A social network',
-    email: 'An e-mail',
-    other: 'Somewhere else',
-  },
+  checkField: (label) => `check “${label}”`,
+  unreachable: 'the intake could not be reached',
 };
 
 const ru: FormText = {
   lang: 'ru',
+  categories: categoryLabels('ru'),
+  whereFound: whereFoundLabels('ru'),
   title: 'Сообщить о сайте',
   openByAddress:
     'Чтобы сообщить о сайте, откройте эту страницу по адресу резолвера (http://АДРЕС:ПОРТ/) или как localhost, а не по имени.',
@@ -127,25 +128,14 @@ const ru: FormText = {
     'Не отправлено: слишком много сообщений с этого компьютера за последний час. Попробуйте позже или с компьютера персонала.',
   outboxFull:
     'Не отправлено: слишком много сообщений ждут отправки. Проверьте список ниже и связь с подразделением, затем повторите.',
-  categories: {
-    csam_suspected: 'Сексуальные изображения детей',
-    csem: 'Сексуальная эксплуатация детей',
-    grooming: 'Взрослый ищет контакта с ребёнком',
-    trafficking: 'Торговля людьми',
-    other: 'Другое',
-  },
-  whereFound: {
-    web_page: 'На веб-странице',
-    search: 'В результатах поиска',
-    chat: 'В чате или мессенджере',
-    social: 'В социальной сети',
-    email: 'В электронном письме',
-    other: 'В другом месте',
-  },
+  checkField: (label) => `проверьте поле «${label}»`,
+  unreachable: 'приём жалоб недоступен',
 };
 
 const ky: FormText = {
   lang: 'ky',
+  categories: categoryLabels('ky'),
+  whereFound: whereFoundLabels('ky'),
   title: 'Сайт тууралуу кабарлоо',
   openByAddress:
     'Сайт тууралуу кабарлоо үчүн бул баракты резолвердин дареги (http://ДАРЕК:ПОРТ/) же localhost аркылуу ачыңыз, аты аркылуу эмес.',
@@ -178,21 +168,8 @@ const ky: FormText = {
     'Жөнөтүлгөн жок: акыркы саатта бул компьютерден өтө көп билдирүү келди. Кийинчерээк же кызматкердин компьютеринен кайталаңыз.',
   outboxFull:
     'Жөнөтүлгөн жок: жөнөтүлүүнү күткөн билдирүүлөр өтө көп. Төмөнкү тизмени жана бөлүм менен байланышты текшерип, кайталаңыз.',
-  categories: {
-    csam_suspected: 'Балдардын сексуалдык сүрөттөрү',
-    csem: 'Балдарды сексуалдык эксплуатациялоо',
-    grooming: 'Чоң киши бала менен байланыш издеп жатат',
-    trafficking: 'Адам сатуу',
-    other: 'Башка',
-  },
-  whereFound: {
-    web_page: 'Веб-баракчадан',
-    search: 'Издөө жыйынтыктарынан',
-    chat: 'Чаттан же мессенджерден',
-    social: 'Социалдык тармактан',
-    email: 'Электрондук каттан',
-    other: 'Башка жерден',
-  },
+  checkField: (label) => `«${label}» талаасын текшериңиз`,
+  unreachable: 'кабыл алуу кызматы жеткиликсиз',
 };
 
 const TEXTS: Record<FormLanguage, FormText> = { en, ru, ky };

@@ -12,9 +12,9 @@ import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
 import { type OutboxEntry, OutboxStateError } from '../../reporting/outbox.js';
 import { type ReportDraft, ReportError } from '../../reporting/schema.js';
-import { RateLimiter } from '../intake/rate-limit.js';
 import type { ReportService } from '../reports/service.js';
 import { type FormText, formText } from './report-form-text.js';
+import { TokenBuckets } from './token-buckets.js';
 
 export const REPORT_PATH = '/report';
 const MAX_BODY = 16 * 1024;
@@ -48,14 +48,14 @@ export interface ReportFormLimits {
 
 export class ReportForm {
   private readonly token = randomBytes(32).toString('hex');
-  private readonly perClient: RateLimiter;
+  private readonly perClient: TokenBuckets;
 
   /** `service` undefined: no `reports:` section, the page says how to set one up. */
   constructor(
     private readonly service: ReportService | undefined,
     private readonly limits: ReportFormLimits = { perClientPerHour: 10, maxQueued: 100 },
   ) {
-    this.perClient = new RateLimiter(limits.perClientPerHour / 60, limits.perClientPerHour);
+    this.perClient = new TokenBuckets(limits.perClientPerHour / 3600, limits.perClientPerHour);
   }
 
   /** Host is an address or localhost: refuses pages that reach us through a rebound name. */
@@ -136,7 +136,7 @@ ${reportTable(await this.service.entries(), this.token, t)}
         if (!(error instanceof OutboxStateError)) throw error;
         return {
           status: 400,
-          notice: { ok: false, message: `${t.notSentAgain}: ${error.message}` },
+          notice: { ok: false, message: t.notSentAgain },
         };
       }
       return { status: 303, notice: queuedNotice(req) };
@@ -144,7 +144,7 @@ ${reportTable(await this.service.entries(), this.token, t)}
     const waiting = (await this.service.entries()).filter((e) => e.state === 'queued').length;
     if (waiting >= this.limits.maxQueued)
       return { status: 503, notice: { ok: false, message: t.outboxFull } };
-    if (this.perClient.take(req.socket.remoteAddress ?? '') > 0)
+    if (!this.perClient.take(req.socket.remoteAddress ?? ''))
       return { status: 429, notice: { ok: false, message: t.tooMany } };
     const draft = {
       url: fields.get('url') ?? '',
@@ -163,11 +163,26 @@ ${reportTable(await this.service.entries(), this.token, t)}
       if (!(error instanceof ReportError)) throw error;
       return {
         status: 400,
-        notice: { ok: false, message: `${t.notSent}: ${error.message}`, draft },
+        notice: {
+          ok: false,
+          message: `${t.notSent}: ${t.checkField(fieldLabel(t, error.field))}`,
+          draft,
+        },
       };
     }
     return { status: 303, notice: queuedNotice(req) };
   }
+}
+
+/** The form's label of the field a ReportError names (the whole form when it names none of them). */
+function fieldLabel(t: FormText, field: string): string {
+  const labels: Record<string, string> = {
+    url: t.url,
+    category: t.category,
+    whereFound: t.where,
+    note: t.note,
+  };
+  return labels[field] ?? t.title;
 }
 
 /** A failed report (the intake refused it) can be queued again once the cause is fixed. */
@@ -176,7 +191,8 @@ function reportTable(entries: OutboxEntry[], token: string, t: FormText): string
   const rows = [...entries]
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
     .map((e) => {
-      const why = e.lastError ?? `HTTP ${e.lastStatus ?? '?'}`;
+      // The intake's own words are English; this page shows only what it can say in its language.
+      const why = e.lastStatus === undefined ? t.unreachable : `HTTP ${e.lastStatus}`;
       const state =
         e.state === 'failed'
           ? t.failedAfter(e.attempts, why)

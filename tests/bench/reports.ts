@@ -9,7 +9,8 @@ import { postSealedReport } from '../../reporting/delivery.js';
 import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { newReport } from '../../reporting/schema.js';
 import { openReport, type SealedReport, sealReport } from '../../reporting/seal.js';
-import { createIntakeServer } from '../../resolver/intake/server.js';
+import { createIntakeApp } from '../../resolver/intake/app.js';
+import { readHotlines } from '../../resolver/intake/notice.js';
 import { IntakeStore } from '../../resolver/intake/store.js';
 
 const COUNT = Number(process.env.BENCH_REPORTS ?? 300);
@@ -42,8 +43,16 @@ for (let i = 0; i < COUNT; i++) {
 
 const dir = await mkdtemp(join(tmpdir(), 'kalkan-bench-intake-'));
 const store = new IntakeStore(dir);
-const { server } = createIntakeServer({ store, secretKey: unit.secretKey, reportsPerMinute: 1e9 });
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const unlimited = { perMinute: 1e9 };
+const { app } = await createIntakeApp({
+  store,
+  secretKey: unit.secretKey,
+  quotas: { perAddress: unlimited, perNet64: unlimited, global: unlimited },
+  unit: { org: 'Bench Unit', contact: 'bench@unit.example', domain: 'unit.example' },
+  hotlines: await readHotlines(),
+});
+await app.listen({ port: 0, host: '127.0.0.1' });
+const { server } = app;
 const address = server.address();
 const intakeUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 const postMs: number[] = [];
@@ -54,7 +63,7 @@ for (const s of sealed) {
   postMs.push(ms);
 }
 const total = performance.now() - start;
-await new Promise<void>((resolve) => server.close(() => resolve()));
+await app.close();
 store.close();
 await rm(dir, { recursive: true });
 

@@ -11,6 +11,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANALYST,
+  analystCode,
   exportCsv,
   type IntakeFixture,
   intakeFixture,
@@ -215,6 +216,7 @@ describe('reports from the extension', () => {
     await page.goto(`${intake.url}/triage`);
     await page.fill('input[name=user]', ANALYST.user);
     await page.fill('input[name=password]', ANALYST.password);
+    await page.fill('input[name=code]', analystCode(intake));
     await page.click('button[type=submit]');
     for (const url of [POPUP_URL, BLOCKED_URL, DOWN_URL])
       await page.locator(`tr.report-group[data-url="${url}"]`).waitFor({ timeout: 5_000 });

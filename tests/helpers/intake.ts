@@ -2,6 +2,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { totpCode } from '../../resolver/intake/totp.js';
 import { type LongRunning, type RunResult, runKalkan, startKalkan } from './kalkan-process.js';
 import { freePort } from './ports.js';
 
@@ -16,7 +17,35 @@ export interface IntakeFixture {
   port: number;
   url: string;
   server?: LongRunning;
-  start: (extraArgs?: string[]) => Promise<LongRunning>;
+  /** The analyst's TOTP secret, from `kalkan intake user add`. */
+  totpSecret: string;
+  /**
+   * Starts `kalkan intake serve` on plain HTTP (so with --insecure-cookies unless `secure`).
+   */
+  start: (extraArgs?: string[], options?: { secure?: boolean }) => Promise<LongRunning>;
+}
+
+/**
+ * A TOTP code for the analyst. A code is accepted once, one step either side of now: sign-ins
+ * close together take `step` -1, 0, then 1.
+ */
+export function analystCode(fixture: IntakeFixture, step = 0): string {
+  return totpCode(fixture.totpSecret, Date.now() + step * 30_000);
+}
+
+/** Adds an account with `kalkan intake user add` and returns its TOTP secret. */
+export async function addAccount(
+  dataDir: string,
+  name: string,
+  password: string,
+  role: 'analyst' | 'supervisor' = 'analyst',
+): Promise<string> {
+  const add = await runKalkan(['intake', 'user', 'add', name, '--data', dataDir, '--role', role], {
+    input: `${password}\n`,
+  });
+  const secret = /secret: ([A-Z2-7]+)/.exec(add.stdout)?.[1];
+  if (add.code !== 0 || !secret) throw new Error(add.stderr || add.stdout);
+  return secret;
 }
 
 export async function intakeFixture(): Promise<IntakeFixture> {
@@ -36,10 +65,7 @@ export async function intakeFixture(): Promise<IntakeFixture> {
     'unit.example',
   ]);
   if (keygen.code !== 0) throw new Error(keygen.stderr);
-  const add = await runKalkan(['intake', 'user', 'add', ANALYST.user, '--data', dataDir], {
-    input: `${ANALYST.password}\n`,
-  });
-  if (add.code !== 0) throw new Error(add.stderr);
+  const totpSecret = await addAccount(dataDir, ANALYST.user, ANALYST.password);
   const port = await freePort();
   const fixture: IntakeFixture = {
     dir,
@@ -49,7 +75,8 @@ export async function intakeFixture(): Promise<IntakeFixture> {
     pubPath: join(unitDir, 'unit.pub'),
     port,
     url: `http://127.0.0.1:${port}`,
-    start: async (extraArgs = []) => {
+    totpSecret,
+    start: async (extraArgs = [], options = {}) => {
       const server = startKalkan([
         'intake',
         'serve',
@@ -59,6 +86,7 @@ export async function intakeFixture(): Promise<IntakeFixture> {
         dataDir,
         '--key',
         fixture.keyPath,
+        ...(options.secure ? [] : ['--insecure-cookies']),
         ...extraArgs,
       ]);
       fixture.server = server;

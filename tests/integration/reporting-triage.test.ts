@@ -4,12 +4,18 @@
  * with a CSAM classification and rejects another; the XARF export validates; promote writes the
  * confirmed host into a list source that `kalkan lists build` turns into a bundle that blocks it.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.js';
-import { ANALYST, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
+import {
+  ANALYST,
+  analystCode,
+  type IntakeFixture,
+  intakeFixture,
+  storedCount,
+} from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { xarfErrors } from '../helpers/xarf-validator.js';
 
@@ -84,15 +90,20 @@ describe('report → intake → triage → XARF → list', () => {
     await page.goto(`${intake.url}/triage`);
     await page.fill('input[name=user]', ANALYST.user);
     await page.fill('input[name=password]', 'wrong password here');
+    await page.fill('input[name=code]', analystCode(intake));
     await page.click('button[type=submit]');
-    await expect.poll(() => page.textContent('[role=alert]')).toContain('Wrong user or password');
+    await expect
+      .poll(() => page.textContent('[role=alert]'))
+      .toContain('Wrong user, password or code');
     await page.fill('input[name=user]', ANALYST.user);
     await page.fill('input[name=password]', ANALYST.password);
+    await page.fill('input[name=code]', analystCode(intake));
     await page.click('button[type=submit]');
     await page.waitForSelector('h1:has-text("Reports (3)")');
 
     const host = page.locator('section.host[data-host="abuse-demo.test"]');
     expect(await host.locator('p.muted').first().textContent()).toContain('2 report(s)');
+    expect(await host.locator('abbr').first().getAttribute('title')).toMatch(/child sexual/);
     const row = page.locator(`tr.report-group[data-url="${CONFIRM_URL}"]`);
     expect(await row.locator('.count').textContent()).toBe('2');
     expect(await row.locator('.status').textContent()).toBe('new');
@@ -116,7 +127,7 @@ describe('report → intake → triage → XARF → list', () => {
 
     // A form posted without the session's CSRF token is refused and changes nothing.
     const forged = await page.request.post(`${intake.url}/triage/mark`, {
-      form: { url: REJECT_URL, status: 'confirmed', csrf: 'forged' },
+      form: { group: 'x', through: '1', status: 'confirmed', csrf: 'forged' },
     });
     expect(forged.status()).toBe(403);
     await page.reload();
@@ -189,5 +200,63 @@ describe('report → intake → triage → XARF → list', () => {
     expect(lookup.stdout).toMatch(/blocked/i);
     const again = await runKalkan(['intake', 'promote', ...intakeArgs(), '-o', list]);
     expect(again.stdout).toContain('0 host(s) added, 1 in');
+  });
+
+  it("promotes a URL on a shared host as a URL entry, so the host's other pages stay open", async () => {
+    const shared = join(intake.dir, 'shared-hosts.txt');
+    await writeFile(shared, '# test hosting platform\nabuse-demo.test\n');
+    const list = join(intake.dir, 'confirmed.csv');
+    const promoted = await runKalkan([
+      'intake',
+      'promote',
+      ...intakeArgs(),
+      '-o',
+      list,
+      '--shared-hosts',
+      shared,
+    ]);
+    expect(promoted.stdout).toContain('1 entr(ies) added');
+    expect(await readFile(list, 'utf8')).toBe(`url\n${CONFIRM_URL}\n`);
+    // Into a plain domain list the URL does not fit: it is named, not turned into a host entry.
+    const txt = await runKalkan([
+      'intake',
+      'promote',
+      ...intakeArgs(),
+      '-o',
+      join(intake.dir, 'shared.txt'),
+      '--shared-hosts',
+      shared,
+    ]);
+    expect(txt.stderr).toContain(`need URL entries`);
+    expect(txt.stdout).toContain('0 host(s) added, 0 in');
+    const bundle = join(intake.dir, 'confirmed-urls.klb');
+    const build = await runKalkan([
+      'lists',
+      'build',
+      list,
+      '--id',
+      'unit-confirmed-urls',
+      '--category',
+      'abuse',
+      '--sequence',
+      '1',
+      '--key',
+      'blocklists/demo/demo-publisher.key',
+      '-o',
+      bundle,
+    ]);
+    expect(build.code, build.stderr).toBe(0);
+    const lookup = (url: string) =>
+      runKalkan([
+        'lists',
+        'lookup',
+        url,
+        '--list',
+        bundle,
+        '--trust',
+        'blocklists/demo/demo-publisher.pub',
+      ]);
+    expect((await lookup(CONFIRM_URL)).stdout).toMatch(/blocked/i);
+    expect((await lookup('https://abuse-demo.test/someone-else')).stdout).not.toMatch(/blocked/i);
   });
 });

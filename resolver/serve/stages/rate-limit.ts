@@ -5,45 +5,27 @@
 
 import { RCODE } from '../../dns/codes.js';
 import { reply } from '../../dns/reply.js';
-import { ClientMemo } from '../client-memo.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
-
-/** Clients whose buckets are kept before the older half is dropped. */
-const BUCKETS = 100_000;
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
+import { TokenBuckets } from '../token-buckets.js';
 
 export class RateLimitStage implements Stage {
   readonly name = 'rate-limit';
-  private readonly buckets: ClientMemo<Bucket>;
+  private readonly buckets: TokenBuckets;
 
   constructor(
     /** Queries per second refilled; 0 turns the limit off. */
     private readonly perSecond: number,
-    private readonly burst: number,
+    burst: number,
     private readonly stats: Stats,
-    private readonly now: () => number = performance.now.bind(performance),
+    now?: () => number,
   ) {
-    this.buckets = new ClientMemo(() => ({ tokens: burst, at: now() }), BUCKETS);
+    this.buckets = new TokenBuckets(perSecond, burst, now);
   }
 
   /** Takes one token from the client's bucket (or only looks); false when it has none. */
   take(client: string, consume = true): boolean {
-    if (this.perSecond <= 0) return true;
-    const now = this.now();
-    const bucket = this.buckets.get(client);
-    bucket.tokens = Math.min(
-      this.burst,
-      bucket.tokens + ((now - bucket.at) / 1000) * this.perSecond,
-    );
-    bucket.at = now;
-    if (bucket.tokens < 1) return false;
-    if (consume) bucket.tokens -= 1;
-    return true;
+    return this.buckets.take(client, consume);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
