@@ -100,7 +100,7 @@ ${charts.map((c) => barChart(c.title, c.result)).join('')}
 function barChart(title: string, result: StatsResult): string {
   const key = result.by[0];
   const rows = result.rows;
-  const max = Math.max(1, ...rows.map((r) => r.count));
+  const max = rows.reduce((most, r) => Math.max(most, r.count), 1);
   const bar = 22;
   const height = rows.length * bar + 10;
   const bars = rows

@@ -23,6 +23,13 @@ const ALLOWED: Record<string, string> = {
   'tests/integration/resolver-robustness.test.ts: fc.constantFrom(...seeds)': 'a few seed packets',
   'tests/integration/udp-batch.test.ts: Math.max(...batches)': 'one count per test burst',
   'tests/unit/reporting-delivery.test.ts: Math.min(...samples)': 'a fixed sample count',
+  "resolver/intake/case-store.ts: this.db .prepare( `SELECT seq, url_tag AS urlTag, kind, recipient, language, created_at AS createdAt, created_by AS createdBy, body FROM notices ${urlTag === undefined ? '' : 'WHERE url_tag = ?'} ORDER BY seq`, ) .all(...(urlTag === undefined ? [] : [urlTag]))":
+    'zero or one SQL parameter',
+  'resolver/intake/store.ts: this.db .prepare( `SELECT url_tag AS urlTag, host_tag AS hostTag, label, first_seen AS firstSeen, last_seen AS lastSeen, reports, new_reports AS newReports FROM url_groups ${filter} ORDER BY last_seen DESC, url_tag LIMIT ? OFFSET ?`, ) .all(...params, query.limit, query.offset)':
+    'the few SQL parameters of a triage search',
+  'resolver/intake/store.ts: this.db.prepare(`SELECT count(*) AS n FROM url_groups ${filter}`).get(...params)':
+    'the few SQL parameters of a triage search',
+  'tests/bench/intake.ts: Math.max(...pageMs)': 'one time per triage page request of the bench',
   'tests/integration/exports-agree.test.ts: Math.max(...matching.map((r) => r.priority))':
     'the few DNR rules matching one name',
   'tests/integration/resolver-upstream.test.ts: Math.max(...counts.values())':
