@@ -44,7 +44,7 @@ describe('config', () => {
     expect(errorOf('listen: [\n  "a:1"\nstatus: : :\n')).toMatch(/^kalkan\.yaml:\d+: /);
   });
 
-  it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists', () => {
+  it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists and bypass', () => {
     const c = defaultConfig();
     expect(c.listen).toEqual([
       { host: '127.0.0.1', port: 5353 },
@@ -54,7 +54,10 @@ describe('config', () => {
     expect(c.lists.map((l) => ('file' in l ? l.file : l.url))).toEqual([
       expect.stringMatching(/build\/lists\/demo-abuse\.klb$/),
       expect.stringMatching(/build\/lists\/demo-adult\.klb$/),
+      expect.stringMatching(/build\/lists\/kalkan-bypass\.klb$/),
     ]);
+    expect(c.block.nxdomainCategories).toEqual(['bypass']);
+    expect(c.setup.checkName).toBe('check.kalkan.invalid');
     expect(c.trust[0]).toMatch(/blocklists\/demo\/demo-publisher\.pub$/);
   });
 
