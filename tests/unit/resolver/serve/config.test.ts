@@ -40,6 +40,18 @@ describe('config', () => {
     expect(errorOf('udpIo: fast\n')).toMatch(/^kalkan\.yaml:1: udpIo: /);
   });
 
+  it('names the setup key and line of a bad device-setup value', () => {
+    expect(errorOf('setup:\n  doh: http://dns.example/dns-query\n')).toBe(
+      'kalkan.yaml:2: setup.doh: expected an https:// URL',
+    );
+    expect(errorOf('setup:\n  dot: dns.example\n  devices: [Amina]\n')).toBe(
+      'kalkan.yaml:3: setup.devices.0: expected one lower-case DNS label',
+    );
+    expect(errorOf('setup:\n  checkAddresses: [kalkan.lan]\n')).toBe(
+      'kalkan.yaml:2: setup.checkAddresses.0: expected an IP address',
+    );
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(errorOf('listen: [\n  "a:1"\nstatus: : :\n')).toMatch(/^kalkan\.yaml:\d+: /);
   });
