@@ -1,7 +1,7 @@
 /**
  * The /setup page: per platform, what to install or type so a device's DNS goes through Kalkan,
  * and "am I protected?". Server-rendered, no script: the QR code is inline SVG, and the check
- * is a picture from the check name laid over a "not protected" notice (see checkSection).
+ * is a picture from the check name with a "not protected" fallback (see checkSection).
  */
 import { escapeHtml } from '../html.js';
 import type { DeviceSetup } from './endpoints.js';
@@ -26,9 +26,9 @@ export function profilePath(protocol: 'doh' | 'dot', deviceId: string | undefine
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;max-width:46rem;line-height:1.45}
 code,pre{background:#f3f3f3;padding:.1rem .3rem;overflow-wrap:anywhere}pre{padding:.6rem;white-space:pre-wrap}
-.host{font-size:1.3rem;font-weight:bold}.check{position:relative;width:22rem;max-width:100%;height:4rem;margin:.5rem 0}
-.check p{margin:0;height:100%;box-sizing:border-box;padding:.6rem;background:#fde2e1;color:#8a1c13;border:2px solid #8a1c13}
-.check img{position:absolute;inset:0;width:100%;height:100%}`;
+.host{font-size:1.3rem;font-weight:bold}.check{width:24rem;max-width:100%;margin:.5rem 0}
+.check object{display:block;width:100%;height:6rem}
+.check p{margin:0;height:100%;box-sizing:border-box;padding:.6rem;background:#fde2e1;color:#8a1c13;border:2px solid #8a1c13}`;
 
 function deviceSection(v: SetupView): string {
   const { text, setup, devices } = v;
@@ -84,15 +84,15 @@ function adminSection(v: SetupView): string {
 }
 
 /**
- * The check needs no script and fetches nothing outside: a red "not protected" notice, and on
- * top of it a picture from http://CHECKNAME:PORT/ that covers it. Only Kalkan answers the check
- * name (with this server's address), so the picture loads, and the notice turns into a green
- * "protected", only when this device's lookups go through Kalkan.
+ * The check needs no script and fetches nothing outside: an <object> showing a picture from
+ * http://CHECKNAME:PORT/, whose fallback content (shown by the browser when the picture cannot
+ * be loaded) says "not protected". Only Kalkan answers the check name (with this server's
+ * address), so the green picture appears only when this device's lookups go through Kalkan.
  */
 function checkSection(v: SetupView): string {
   const { text } = v;
   const box = v.checkImage
-    ? `<div class="check" id="check"><p>${escapeHtml(text.notProtected)}</p><img id="check-image" src="${escapeHtml(v.checkImage)}" alt=""></div>`
+    ? `<div class="check" id="check"><object id="check-object" data="${escapeHtml(v.checkImage)}" type="image/svg+xml"><p id="check-fallback">${escapeHtml(text.notProtected)}</p></object></div>`
     : '';
   return `<section id="am-i-protected"><h2>${escapeHtml(text.check)}</h2><p>${escapeHtml(text.checkHow)}</p>${box}
 <p>${escapeHtml(text.checkByHand)}</p><pre>nslookup -type=TXT ${escapeHtml(v.checkName)}
@@ -117,7 +117,7 @@ ${body.join('\n')}
 </body></html>`;
 }
 
-/** The picture the check shows when it loads: opaque, so it covers the notice beneath. */
+/** The picture the check shows when it loads. */
 export function checkBadge(text: SetupText): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="352" height="64" viewBox="0 0 352 64" preserveAspectRatio="none"><rect width="352" height="64" fill="#1e7b34"/><text x="16" y="38" font-family="system-ui,sans-serif" font-size="16" fill="#fff">✔ ${escapeHtml(text.protectedBadge)}</text></svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="100%" height="100%" viewBox="0 0 384 96"><rect width="384" height="96" fill="#1e7b34"/><text x="12" y="53" font-family="system-ui,sans-serif" font-size="14" fill="#fff">✔ ${escapeHtml(text.protectedBadge)}</text></svg>`;
 }

@@ -25,15 +25,17 @@ export const SETUP_PATH = '/setup';
 const CHECK_PATH = '/setup/check.svg';
 const PROFILE = /^\/setup\/kalkan-([a-z0-9-]+)-(doh|dot)\.mobileconfig$/;
 
+const origin = (url: string) => new URL(url).origin;
+
 export function setupRoutes(config: SetupConfig, status: HostPort): StatusRoutes {
   const checkImage =
     checkAddresses(config.checkAddresses, status).length > 0
       ? `http://${config.checkName}:${status.port}${CHECK_PATH}`
       : undefined;
-  // The page may show the picture from the check name, and nothing else from anywhere.
+  // The page may show the picture from the check name (an <object>), and nothing else.
   const pageHeaders = {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'${checkImage ? ` ${new URL(checkImage).origin}` : ''}; form-action 'self'; frame-ancestors 'none'`,
+    'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; img-src 'self'${checkImage ? `; object-src ${origin(checkImage)}; frame-src ${origin(checkImage)}` : ''}; form-action 'self'; frame-ancestors 'none'`,
     'x-frame-options': 'DENY',
   };
   const page = async (req: IncomingMessage, res: ServerResponse, device: string | undefined) => {
