@@ -11,13 +11,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { type PlistValue, parse } from 'plist';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../helpers/chromium.js';
 import { dig, type Kalkan, startKalkan, tempDir } from '../helpers/resolver.js';
 
+// jsqr is CommonJS: its function is module.exports and, as its types say, .default.
+const jsQR = jsQRModule.default;
 const CHECK_NAME = 'check.kalkan.invalid';
 const SETUP = {
   name: 'Kalkan family DNS',
