@@ -5,7 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { RCODE, TYPE } from '../../dns/codes.js';
-import { addressRecord, reply } from '../../dns/reply.js';
+import { addressRecord, questionRecord, reply } from '../../dns/reply.js';
 import { ipv4Bytes, ipv6Bytes } from '../../net/address-bytes.js';
 import type { QueryContext } from '../context.js';
 
@@ -29,7 +29,7 @@ export class CheckAnswer {
       .filter((x) => isIP(x) === 6)
       .map((x) => addressRecord(TYPE.AAAA, CHECK_TTL, ipv6Bytes(x)));
     const text = Buffer.from(CHECK_TXT);
-    this.txt = addressRecord(TYPE.TXT, CHECK_TTL, Buffer.concat([Buffer.of(text.length), text]));
+    this.txt = questionRecord(TYPE.TXT, CHECK_TTL, Buffer.concat([Buffer.of(text.length), text]));
   }
 
   /** NOERROR with the records of the asked type (none: NODATA). */
