@@ -219,6 +219,8 @@ describe('/setup', () => {
     const bad = await fetch(`${status}/setup?device=Not.A.Label`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/device id "Not\.A\.Label": expected lower-case letters/);
+    expect((await getAs('127.0.0.1', '/setup/kalkan--x-doh.mobileconfig')).status).toBe(404);
+    expect((await getAs('127.0.0.1', '/setup/kalkan-default-dot.mobileconfig')).status).toBe(200);
     expect((await getAs(CHECK_NAME, '/')).status).toBe(404);
     expect((await getAs(CHECK_NAME, '/setup')).status).toBe(404);
     expect((await getAs(CHECK_NAME, '/setup/check.svg')).status).toBe(200);

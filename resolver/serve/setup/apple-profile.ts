@@ -12,7 +12,6 @@ import type { DeviceSetup } from './endpoints.js';
 
 export type AppleDnsProtocol = 'HTTPS' | 'TLS';
 
-export const APPLE_PROFILE_TYPE = 'application/x-apple-aspen-config';
 export const DNS_SETTINGS_PAYLOAD = 'com.apple.dnsSettings.managed';
 
 /** A fixed namespace for Kalkan's name-based (version 5) UUIDs. */

@@ -6,11 +6,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostPort } from '../../net/host-port.js';
-import { APPLE_PROFILE_TYPE, appleProfile } from './apple-profile.js';
 import { checkAddresses } from './check-answer.js';
 import { DeviceIdError, deviceSetup } from './endpoints.js';
 import { checkBadge, renderSetupPage } from './page.js';
-import { qrSvg } from './qr.js';
 import { DEVICE_ID, type SetupConfig } from './settings.js';
 import { setupText } from './text.js';
 
@@ -24,6 +22,8 @@ export interface StatusRoutes {
 export const SETUP_PATH = '/setup';
 const CHECK_PATH = '/setup/check.svg';
 const PROFILE = /^\/setup\/kalkan-([a-z0-9-]+)-(doh|dot)\.mobileconfig$/;
+/** Apple's content type for configuration profiles. */
+const APPLE_PROFILE_TYPE = 'application/x-apple-aspen-config';
 
 const origin = (url: string) => new URL(url).origin;
 
@@ -52,7 +52,8 @@ export function setupRoutes(config: SetupConfig, status: HostPort): StatusRoutes
       text,
       setup,
       devices: config.devices,
-      ...(setup.dotHost && { qr: await qrSvg(setup.dotHost) }),
+      // The QR and plist libraries load on first use: most status pages never serve /setup.
+      ...(setup.dotHost && { qr: await (await import('./qr.js')).qrSvg(setup.dotHost) }),
       ...(checkImage && { checkImage }),
       checkName: config.checkName,
     });
@@ -83,21 +84,33 @@ export function setupRoutes(config: SetupConfig, status: HostPort): StatusRoutes
       const profile = PROFILE.exec(url.pathname);
       if (profile) {
         const [, id = '', protocol] = profile;
-        const setup = DEVICE_ID.test(id)
-          ? deviceSetup(config, id === 'default' ? undefined : id)
-          : undefined;
-        const body = setup && appleProfile(setup, protocol === 'doh' ? 'HTTPS' : 'TLS');
-        if (!body) res.writeHead(404).end();
-        else
-          res
-            .writeHead(200, {
-              'content-type': APPLE_PROFILE_TYPE,
-              'content-disposition': `attachment; filename="kalkan-${id}-${protocol}.mobileconfig"`,
-            })
-            .end(body);
+        profileResponse(config, id, protocol === 'doh' ? 'HTTPS' : 'TLS').then(
+          (body) => {
+            if (!body) res.writeHead(404).end();
+            else
+              res
+                .writeHead(200, {
+                  'content-type': APPLE_PROFILE_TYPE,
+                  'content-disposition': `attachment; filename="kalkan-${id}-${protocol}.mobileconfig"`,
+                })
+                .end(body);
+          },
+          () => res.writeHead(500).end(),
+        );
         return true;
       }
       return false;
     },
   };
+}
+
+/** The profile for device `id` ("default": no device), or undefined for a bad id or protocol not set up. */
+async function profileResponse(
+  config: SetupConfig,
+  id: string,
+  protocol: 'HTTPS' | 'TLS',
+): Promise<string | undefined> {
+  if (!DEVICE_ID.test(id)) return undefined;
+  const { appleProfile } = await import('./apple-profile.js');
+  return appleProfile(deviceSetup(config, id === 'default' ? undefined : id), protocol);
 }
