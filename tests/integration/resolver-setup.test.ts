@@ -21,6 +21,8 @@ import { dig, type Kalkan, startKalkan, tempDir } from '../helpers/resolver.js';
 // jsqr is CommonJS: its function is module.exports and, as its types say, .default.
 const jsQR = jsQRModule.default;
 const CHECK_NAME = 'check.kalkan.invalid';
+/** The status page's LAN name (statusHosts), as a parent's laptop would open it. */
+const LAN_NAME = 'kalkan.lan.test';
 const SETUP = {
   name: 'Kalkan family DNS',
   doh: 'https://dns.kalkan.test/dns-query',
@@ -46,9 +48,13 @@ function launch(resolverRule: string): Promise<Browser> {
 
 beforeAll(async () => {
   tmp = await tempDir('kalkan-setup-');
-  kalkan = await startKalkan(tmp.dir, { upstreams: ['127.0.0.1:9'], setup: SETUP });
+  kalkan = await startKalkan(tmp.dir, {
+    upstreams: ['127.0.0.1:9'],
+    statusHosts: [LAN_NAME],
+    setup: SETUP,
+  });
   checkAddress = (await dig(kalkan.port, CHECK_NAME, 'A', ['+short'])).trim();
-  through = await launch(`MAP ${CHECK_NAME} ${checkAddress}`);
+  through = await launch(`MAP ${CHECK_NAME} ${checkAddress}, MAP ${LAN_NAME} 127.0.0.1`);
   around = await launch(`MAP ${CHECK_NAME} ~NOTFOUND`);
   browsers.push(through, around);
 }, 60_000);
@@ -105,6 +111,29 @@ const saysProtected = async (page: Page) => {
   await page.waitForLoadState('load');
   return !(await page.isVisible('#check-fallback'));
 };
+
+/** What a QR code (SVG markup) says: rasterised by Chromium, read by jsQR. */
+async function decodeQr(svg: string): Promise<string | undefined> {
+  // On a blank page: the setup page's CSP allows no data: images.
+  const blank = await through.newPage();
+  try {
+    const { width, height, data } = await blank.evaluate(async (markup) => {
+      const img = new Image();
+      img.src = `data:image/svg+xml;base64,${btoa(markup)}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
+      g.drawImage(img, 0, 0);
+      const pixels = g.getImageData(0, 0, canvas.width, canvas.height);
+      return { width: pixels.width, height: pixels.height, data: Array.from(pixels.data) };
+    }, svg);
+    return jsQR(Uint8ClampedArray.from(data), width, height)?.data;
+  } finally {
+    await blank.close();
+  }
+}
 
 describe('/setup', () => {
   it('Kalkan answers the check name with the status page address', () => {
@@ -193,25 +222,21 @@ describe('/setup', () => {
 
   it('draws a QR code that decodes to the Android Private DNS hostname', async () => {
     const page = await openSetup(through, 'en', '?device=timur-tablet');
-    const svg = await page.$eval('#android-qr svg', (el) => el.outerHTML);
-    // Rasterised by Chromium on a blank page (the setup page's CSP allows no data: images).
-    const blank = await through.newPage();
-    const { width, height, data } = await blank.evaluate(async (markup) => {
-      const img = new Image();
-      img.src = `data:image/svg+xml;base64,${btoa(markup)}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
-      g.drawImage(img, 0, 0);
-      const pixels = g.getImageData(0, 0, canvas.width, canvas.height);
-      return { width: pixels.width, height: pixels.height, data: Array.from(pixels.data) };
-    }, svg);
-    const code = jsQR(Uint8ClampedArray.from(data), width, height);
-    expect(code?.data).toBe('timur-tablet.dns.kalkan.test');
-    await blank.close();
+    expect(await decodeQr(await page.$eval('#android-qr svg', (el) => el.outerHTML))).toBe(
+      'timur-tablet.dns.kalkan.test',
+    );
+    // Opened by loopback, the page offers no address for the phone.
+    expect(await page.$('#page-qr')).toBeNull();
     await page.context().close();
+  });
+
+  it('opened by its LAN name, shows its own address as a QR code for the phone to open', async () => {
+    const context = await through.newContext();
+    const page = await context.newPage();
+    const url = `http://${LAN_NAME}:${kalkan.statusPort}/setup?device=amina-phone`;
+    await page.goto(url);
+    expect(await decodeQr(await page.$eval('#page-qr svg', (el) => el.outerHTML))).toBe(url);
+    await context.close();
   });
 
   it('refuses a bad device id with a clear 400, and answers only the picture to the check name', async () => {

@@ -14,6 +14,8 @@ export interface SetupView {
   devices: readonly string[];
   /** The Android hostname's QR code (SVG), when DoT is configured. */
   qr?: string;
+  /** This page's address as a QR code (SVG), to open it on the phone, when reached by a LAN address. */
+  pageQr?: string;
   /** http://CHECKNAME:PORT/setup/check.svg, when the check name points anywhere. */
   checkImage?: string;
   checkName: string;
@@ -52,7 +54,10 @@ function appleSection(v: SetupView): string {
     setup.dotHost &&
       `<li><a id="profile-dot" href="${profilePath('dot', setup.deviceId)}">${escapeHtml(text.appleDot)}</a></li>`,
   ].filter(Boolean);
-  return `<section id="apple"><h2>${escapeHtml(text.apple)}</h2>${steps(text.appleSteps)}<ul>${links.join('')}</ul><p>${escapeHtml(text.unsigned)}</p></section>`;
+  const openOnPhone = v.pageQr
+    ? `<p>${escapeHtml(text.openOnPhone)}</p><div id="page-qr">${v.pageQr}</div>`
+    : '';
+  return `<section id="apple"><h2>${escapeHtml(text.apple)}</h2>${steps(text.appleSteps)}${openOnPhone}<ul>${links.join('')}</ul><p>${escapeHtml(text.unsigned)}</p></section>`;
 }
 
 function androidSection(v: SetupView): string {

@@ -48,12 +48,15 @@ export function setupRoutes(config: SetupConfig, status: HostPort): StatusRoutes
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' }).end(`${error.message}\n`);
       return;
     }
+    // The QR and plist libraries load on first use: most status pages never serve /setup.
+    const { qrSvg } = await import('./qr.js');
+    const here = pageAddress(req.headers.host, setup.deviceId);
     const html = renderSetupPage({
       text,
       setup,
       devices: config.devices,
-      // The QR and plist libraries load on first use: most status pages never serve /setup.
-      ...(setup.dotHost && { qr: await (await import('./qr.js')).qrSvg(setup.dotHost) }),
+      ...(setup.dotHost && { qr: await qrSvg(setup.dotHost) }),
+      ...(here && { pageQr: await qrSvg(here) }),
       ...(checkImage && { checkImage }),
       checkName: config.checkName,
     });
@@ -113,4 +116,15 @@ async function profileResponse(
   if (!DEVICE_ID.test(id)) return undefined;
   const { appleProfile } = await import('./apple-profile.js');
   return appleProfile(deviceSetup(config, id === 'default' ? undefined : id), protocol);
+}
+
+/**
+ * This page's own URL when it was reached by a LAN address or name (not loopback, nor the check
+ * name), for a phone to open; the Host was already checked by the status server.
+ */
+function pageAddress(host: string | undefined, deviceId: string | undefined): string | undefined {
+  if (!host) return undefined;
+  const name = /^\[([^\]]+)\]/.exec(host)?.[1] ?? host.replace(/:\d+$/, '');
+  if (name === 'localhost' || name.startsWith('127.') || name === '::1') return undefined;
+  return `http://${host}${SETUP_PATH}${deviceId ? `?device=${deviceId}` : ''}`;
 }

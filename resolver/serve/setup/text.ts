@@ -17,6 +17,7 @@ export interface SetupText {
   noEncrypted: string;
   apple: string;
   appleSteps: string[];
+  openOnPhone: string;
   appleDoh: string;
   appleDot: string;
   unsigned: string;
@@ -53,6 +54,7 @@ const en: SetupText = {
     'Open Settings → Profile Downloaded → Install (on a Mac: System Settings → Privacy & Security → Profiles).',
     'Then Settings → General → VPN & Device Management → DNS shows the filter in use.',
   ],
+  openOnPhone: 'To open this page on the phone, scan this code with its camera:',
   appleDoh: 'Profile: DNS over HTTPS (recommended)',
   appleDot: 'Profile: DNS over TLS',
   unsigned:
@@ -98,6 +100,7 @@ const ru: SetupText = {
     'Откройте Настройки → Профиль загружен → Установить (на Mac: Системные настройки → Конфиденциальность и безопасность → Профили).',
     'После этого в Настройки → Основные → VPN и управление устройством → DNS виден этот фильтр.',
   ],
+  openOnPhone: 'Чтобы открыть эту страницу на телефоне, отсканируйте код его камерой:',
   appleDoh: 'Профиль: DNS через HTTPS (рекомендуется)',
   appleDot: 'Профиль: DNS через TLS',
   unsigned:
@@ -143,6 +146,7 @@ const ky: SetupText = {
     'Жөндөөлөр → Профиль жүктөлдү → Орнотуу (Mac’те: Системалык жөндөөлөр → Купуялык жана коопсуздук → Профилдер).',
     'Андан кийин Жөндөөлөр → Негизгилер → VPN жана түзмөктү башкаруу → DNS ушул чыпканы көрсөтөт.',
   ],
+  openOnPhone: 'Бул баракты телефондо ачуу үчүн бул кодду анын камерасы менен сканерлеңиз:',
   appleDoh: 'Профиль: HTTPS аркылуу DNS (сунушталат)',
   appleDot: 'Профиль: TLS аркылуу DNS',
   unsigned:
