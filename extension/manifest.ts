@@ -14,6 +14,7 @@ export const RULESETS = [
   // lists: the browser enables it with the package, the worker turns it off once ready.
   { id: 'install_gate', path: 'rules/install_gate.json', enabled: true },
   { id: 'adult', path: 'rules/adult.json', enabled: true },
+  { id: 'bypass', path: 'rules/bypass.json', enabled: true },
   { id: 'safe_search', path: 'rules/safe_search.json', enabled: true },
 ] as const;
 

@@ -1,7 +1,8 @@
 /**
- * Build-time list compilation, the uBlock Origin Lite way: the bundled plaintext list becomes a
- * static DNR ruleset, safe search becomes another, and the hashed lists are packaged as their
- * signed bytes (never as text). Runs in Node from vite.config.ts before the extension build.
+ * Build-time list compilation, the uBlock Origin Lite way: the bundled plaintext lists become
+ * static DNR rulesets (adult, and bypass: public DoH endpoints a page could resolve through),
+ * safe search becomes another, and the hashed lists are packaged as their signed bytes (never
+ * as text). Runs in Node from vite.config.ts before the extension build.
  */
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +26,8 @@ export interface GenerateOptions {
 export const PINNED_KEY_FILES = ['blocklists/demo/demo-publisher.pub'];
 export const PACKAGED_HASHED_LISTS = ['build/lists/demo-abuse.klb'];
 const PLAINTEXT_LIST = 'build/lists/demo-adult.klb';
+/** Public DoH/DoT resolvers (blocklists/bypass/): any request to them is blocked, no block page. */
+const BYPASS_LIST = 'build/lists/kalkan-bypass.klb';
 
 async function read(root: string, path: string): Promise<Uint8Array> {
   try {
@@ -53,6 +56,11 @@ export async function generate({ root, outDir, browser }: GenerateOptions): Prom
     blockPagePath: `/${BLOCK_PAGE}?c=${encodeURIComponent(adult.meta.category)}`,
   });
   await writeFile(join(outDir, 'rules/adult.json'), JSON.stringify(rules));
+  const bypass = await loadBundle(await read(root, BYPASS_LIST), { trustedKeys: keys });
+  await writeFile(
+    join(outDir, 'rules/bypass.json'),
+    JSON.stringify(dnrRules(readableList(bypass), { browser })),
+  );
   await writeFile(join(outDir, 'rules/safe_search.json'), JSON.stringify(safeSearchRules()));
   await writeFile(join(outDir, 'rules/install_gate.json'), JSON.stringify(installGateRules()));
 

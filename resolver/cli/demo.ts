@@ -3,7 +3,12 @@
  * that is committed on purpose in blocklists/demo/ (it signs nothing else).
  *
  *   kalkan demo [NAME_OR_URL...]    build them in memory and look names up
- *   kalkan demo build --out DIR     write DIR/demo-abuse.klb and DIR/demo-adult.klb
+ *   kalkan demo build --out DIR     write DIR/demo-abuse.klb, DIR/demo-adult.klb and
+ *                                   DIR/kalkan-bypass.klb
+ *
+ * The bypass list is not demo data: its source (blocklists/bypass/) holds real public resolver
+ * names. It is built here, signed with the same key, so the default configuration closes the
+ * usual ways around the filter from the first start; a publisher signs it with their own key.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -21,15 +26,43 @@ const USAGE = `Usage: kalkan demo             build the demo lists and look a fe
 
 export const DEMO_DIR = fileURLToPath(new URL('../../../blocklists/demo/', import.meta.url));
 export const DEMO_PUBLIC_KEY = join(DEMO_DIR, 'demo-publisher.pub');
+const BYPASS_SOURCE = fileURLToPath(
+  new URL('../../../blocklists/bypass/public-resolvers.txt', import.meta.url),
+);
+const DEMO_LICENCE = 'demo data: reserved names only';
 const DEMO_LISTS = [
-  { file: 'abuse-demo.txt', id: 'demo-abuse', category: 'abuse', plaintext: false },
-  { file: 'adult-demo.hosts', id: 'demo-adult', category: 'adult', plaintext: true },
+  {
+    file: join(DEMO_DIR, 'abuse-demo.txt'),
+    id: 'demo-abuse',
+    name: 'Kalkan demo (abuse)',
+    category: 'abuse',
+    plaintext: false,
+    licence: DEMO_LICENCE,
+  },
+  {
+    file: join(DEMO_DIR, 'adult-demo.hosts'),
+    id: 'demo-adult',
+    name: 'Kalkan demo (adult)',
+    category: 'adult',
+    plaintext: true,
+    licence: DEMO_LICENCE,
+  },
+  {
+    file: BYPASS_SOURCE,
+    id: 'kalkan-bypass',
+    name: 'Kalkan bypass: public DoH/DoT resolvers, iCloud Private Relay',
+    category: 'bypass',
+    plaintext: true,
+    licence: 'public names, redistributable in plain text',
+  },
 ];
 const DEMO_NAMES = [
   'abuse-demo.test',
   'www.abuse-demo.test',
   'adult-demo.test',
   'example.org',
+  'mask.icloud.com',
+  'dns.google',
   'https://csam-demo.example/any/page',
 ];
 const VALID_DAYS = 365;
@@ -39,17 +72,17 @@ async function buildDemoBundles(): Promise<{ id: string; bytes: Uint8Array }[]> 
   const now = new Date();
   return Promise.all(
     DEMO_LISTS.map(async (list) => {
-      const text = await readFile(join(DEMO_DIR, list.file), 'utf8');
+      const text = await readFile(list.file, 'utf8');
       const bytes = await buildBundle(expressionsOf(parseSource(text, list.file).entries), {
         meta: {
           id: list.id,
-          name: `Kalkan demo (${list.category})`,
+          name: list.name,
           category: list.category,
           // Seconds since the epoch: every rebuild is newer than the last.
           sequence: Math.floor(now.getTime() / 1000),
           created: now.toISOString(),
           expires: new Date(now.getTime() + VALID_DAYS * 86_400_000).toISOString(),
-          licence: 'demo data: reserved names only',
+          licence: list.licence,
         },
         secretKey,
         plaintext: list.plaintext,

@@ -69,14 +69,19 @@ export function errorReply(request: Uint8Array, rcode: number, question?: Uint8A
   return out;
 }
 
-/** An A/AAAA record owned by the question name (pointer 0xc00c). */
-export function addressRecord(type: number, ttl: number, address: Uint8Array): Buffer {
-  const out = Buffer.alloc(12 + address.length);
+/** A record owned by the question name (pointer 0xc00c) with the given rdata. */
+export function questionRecord(type: number, ttl: number, rdata: Uint8Array): Buffer {
+  const out = Buffer.alloc(12 + rdata.length);
   out.writeUInt16BE(0xc00c, 0);
   out.writeUInt16BE(type, 2);
   out.writeUInt16BE(1, 4);
   out.writeUInt32BE(ttl, 6);
-  out.writeUInt16BE(address.length, 10);
-  out.set(address, 12);
+  out.writeUInt16BE(rdata.length, 10);
+  out.set(rdata, 12);
   return out;
+}
+
+/** An A/AAAA record owned by the question name. */
+export function addressRecord(type: number, ttl: number, address: Uint8Array): Buffer {
+  return questionRecord(type, ttl, address);
 }

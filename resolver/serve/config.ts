@@ -12,6 +12,7 @@ import { parseCidr } from '../net/address-set.js';
 import { parseHostPort, parseUpstream, type UpstreamAddress } from '../net/host-port.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
+import { setupConfigSchema } from './setup/settings.js';
 
 /** A string the schema turns into a typed value once, its parser's error as the message. */
 function parsedBy<T>(parse: (text: string) => T) {
@@ -118,6 +119,8 @@ export const configSchema = z.strictObject({
       ttl: seconds.default(300),
       /** Answered with EDE 15 Blocked; every other category gets 17 Filtered. */
       blockedCategories: z.array(z.string()).default(['abuse']),
+      /** Answered NXDOMAIN in sinkhole mode too (Private Relay's signal, DoH fallback). */
+      nxdomainCategories: z.array(z.string()).default(['bypass']),
     })
     .prefault({}),
   cache: z
@@ -190,6 +193,8 @@ export const configSchema = z.strictObject({
       maxQueued: z.number().int().min(1).default(100),
     })
     .prefault({}),
+  /** Device setup on the status page (/setup) and the "am I protected?" check name (issue 14). */
+  setup: setupConfigSchema.prefault({}),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
 });

@@ -9,6 +9,7 @@ import type { AddressSet } from '../net/address-set.js';
 import { chain, fastChain, type OnStageError, type Policy, type Stage } from './context.js';
 import { FAST_PATH_MAX_POLICIES, FastPath } from './fast-path.js';
 import { type Handler, makeHandler, type QueryLog } from './handler.js';
+import type { CheckAnswer } from './setup/check-answer.js';
 import { AclStage } from './stages/acl.js';
 import { type BlockAnswer, Blocker, BlocklistStage, type ListLookup } from './stages/blocklist.js';
 import type { CacheStage } from './stages/cache.js';
@@ -36,6 +37,8 @@ export interface PipelineParts {
    */
   readiness?: Readiness;
   block: BlockAnswer;
+  /** The "am I protected?" name this resolver answers itself (setup.checkName). */
+  check?: CheckAnswer;
   cache: CacheStage;
   upstream: Resolve;
   stats: Stats;
@@ -60,7 +63,7 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     new RateLimitStage(parts.rateLimit.perSecond, parts.rateLimit.burst, stats),
     new ClassStage(),
     new PolicyStage(parts.policies, parts.fallback),
-    new SpecialNamesStage(),
+    new SpecialNamesStage(parts.check),
     new BlocklistStage(lists, blocker),
     new CnameCloakStage(lists, blocker),
     ...(parts.readiness ? [new ListsReadyStage(parts.readiness, stats)] : []),

@@ -10,6 +10,7 @@ import {
   whereFoundLabels,
 } from '../../reporting/categories.js';
 import type { Category, WhereFound } from '../../reporting/schema.js';
+import { pickLanguage } from './accept-language.js';
 
 export type FormLanguage = ReportLanguage;
 
@@ -176,15 +177,5 @@ const TEXTS: Record<FormLanguage, FormText> = { en, ru, ky };
 
 /** The first of the browser's languages the form has (by q-value), else English. */
 export function formText(acceptLanguage: string | undefined): FormText {
-  const wanted = (acceptLanguage ?? '')
-    .split(',')
-    .map((part, index) => {
-      const [tag = '', ...params] = part.trim().toLowerCase().split(';');
-      const q = Number(params.find((p) => p.trim().startsWith('q='))?.split('=')[1] ?? 1);
-      return { lang: tag.split('-')[0] ?? '', q: Number.isFinite(q) ? q : 0, index };
-    })
-    .filter((w) => w.q > 0)
-    .sort((a, b) => b.q - a.q || a.index - b.index);
-  for (const { lang } of wanted) if (lang in TEXTS) return TEXTS[lang as FormLanguage];
-  return en;
+  return TEXTS[pickLanguage(acceptLanguage, ['en', 'ru', 'ky'], 'en')];
 }

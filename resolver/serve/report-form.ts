@@ -13,17 +13,12 @@ import { isIP } from 'node:net';
 import { type OutboxEntry, OutboxStateError } from '../../reporting/outbox.js';
 import { type ReportDraft, ReportError } from '../../reporting/schema.js';
 import type { ReportService } from '../reports/service.js';
+import { escapeHtml } from './html.js';
 import { type FormText, formText } from './report-form-text.js';
 import { TokenBuckets } from './token-buckets.js';
 
 export const REPORT_PATH = '/report';
 const MAX_BODY = 16 * 1024;
-
-const escapeHtml = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 /** What the page shows after a POST: the outcome, and on error the fields to fill again. */
 export interface FormNotice {

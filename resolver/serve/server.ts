@@ -19,6 +19,7 @@ import type { Policy } from './context.js';
 import type { Metrics } from './metrics.js';
 import { buildPipeline } from './pipeline.js';
 import type { NamedPrimary } from './rpz-primaries.js';
+import { CheckAnswer, checkAddresses } from './setup/check-answer.js';
 import type { ListLookup } from './stages/blocklist.js';
 import { CacheStage } from './stages/cache.js';
 import { Stats } from './stats.js';
@@ -139,7 +140,12 @@ export class ResolverServer {
         ipv6: ipv6Bytes(config.block.sinkholeIPv6),
         ttl: config.block.ttl,
         blockedCategories: new Set(config.block.blockedCategories),
+        nxdomainCategories: new Set(config.block.nxdomainCategories),
       },
+      check: new CheckAnswer(
+        config.setup.checkName,
+        checkAddresses(config.setup.checkAddresses, config.status),
+      ),
       cache: this.cache,
       upstream: this.forwarder,
       stats,
@@ -165,6 +171,7 @@ export class ResolverServer {
       const { createMetrics } = await import('./metrics.js');
       const { listenStatus } = await import('./status-server.js');
       const { ReportForm } = await import('./report-form.js');
+      const { setupRoutes } = await import('./setup/routes.js');
       this.metrics = createMetrics(stats, () => this.lists, this.forwarder.health);
       if (this.rpz.length > 0)
         (await import('./rpz-metrics.js')).registerRpzMetrics(this.metrics.registry, this.rpz);
@@ -190,6 +197,7 @@ export class ResolverServer {
         this.metrics,
         new ReportForm(this.reports, config.reportForm),
         config.statusHosts,
+        setupRoutes(config.setup, config.status),
       );
     }
     this.timers.push(

@@ -4,6 +4,7 @@
  */
 import type { SourceState } from '../lists/manager.js';
 import type { RpzCounters } from '../rpz/handler.js';
+import { escapeHtml } from './html.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
 
@@ -22,12 +23,6 @@ export interface StatusView {
   /** The report form's section (issue 5), rendered by ReportForm. */
   reports?: string | undefined;
 }
-
-const escapeHtml = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 function table(id: string, headers: string[], rows: unknown[][]): string {
   const head = headers.map((h) => `<th>${escapeHtml(h)}</th>`).join('');
@@ -159,6 +154,7 @@ export function renderStatusPage(v: StatusView): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style>
 </head><body>
 <h1>Kalkan resolver</h1>
+<p><a href="/setup">Set up a phone or computer</a></p>
 <p>Listening on ${escapeHtml(v.listen.join(', '))}; up since ${escapeHtml(v.startedAt.toISOString())}; ${v.cacheEntries} cached answers.</p>
 ${sections.join('\n')}
 </body></html>`;

@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
+import type { StatusRoutes } from './setup/routes.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
 
 const HTML_HEADERS = {
@@ -24,8 +25,12 @@ export function listenStatus(
   metrics: Metrics,
   reportForm?: ReportForm,
   extraHosts: readonly string[] = [],
+  /** More routes, e.g. device setup (setup/routes.ts), tried before the page's own. */
+  routes?: StatusRoutes,
 ): Promise<Server> {
-  const allowedNames = new Set(['localhost', ...extraHosts.map((h) => h.toLowerCase())]);
+  const allowedNames = new Set(
+    ['localhost', ...extraHosts, ...(routes?.hosts ?? [])].map((h) => h.toLowerCase()),
+  );
   const page = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -42,6 +47,7 @@ export function listenStatus(
         .end('this status page answers only to its address, localhost or statusHosts\n');
       return;
     }
+    if (routes?.handle(req, res)) return;
     const [path, query] = (req.url ?? '/').split('?');
     if (req.method === 'POST' && path === REPORT_PATH && reportForm) {
       reportForm.handle(req).then(

@@ -24,6 +24,11 @@ export interface BlockAnswer {
   ttl: number;
   /** Categories answered with EDE 15 Blocked; every other category gets 17 Filtered. */
   blockedCategories: ReadonlySet<string>;
+  /**
+   * Categories answered NXDOMAIN even in sinkhole mode: for `bypass`, NXDOMAIN is the signal
+   * (iCloud Private Relay switches off on it; a DoH client falls back to the network's DNS).
+   */
+  nxdomainCategories?: ReadonlySet<string>;
 }
 
 export type BlockedVerdict = Extract<Verdict, { blocked: true }>;
@@ -47,7 +52,8 @@ export class Blocker {
     ctx.blockedCategory = verdict.category;
     const { q, query } = ctx;
     const opt = q.edns ? this.opt(verdict, q.dnssecOk) : undefined;
-    if (this.answer.mode === 'nxdomain') return reply(query, q, RCODE.NXDOMAIN, [], opt);
+    if (this.answer.mode === 'nxdomain' || this.answer.nxdomainCategories?.has(verdict.category))
+      return reply(query, q, RCODE.NXDOMAIN, [], opt);
     const record =
       q.qtype === TYPE.A ? this.sinkA : q.qtype === TYPE.AAAA ? this.sinkAaaa : undefined;
     return reply(query, q, RCODE.NOERROR, record ? [record] : [], opt);

@@ -1,6 +1,7 @@
 /**
  * Special-names stage: names this resolver answers itself.
  * - `use-application-dns.net` (Firefox's DoH canary) → NXDOMAIN, so Firefox keeps using us.
+ * - The "am I protected?" check name (setup.checkName) → Kalkan's own TXT/A/AAAA, for everyone.
  * - Safe search, when the client's policy has it: the search engines' documented safe endpoints
  *   as a CNAME, followed by the target's records resolved through the rest of the chain.
  */
@@ -19,6 +20,7 @@ import {
   type Stage,
   thenReply,
 } from '../context.js';
+import type { CheckAnswer } from '../setup/check-answer.js';
 
 export const CANARY = 'use-application-dns.net';
 const SAFE_TTL = 300;
@@ -51,17 +53,24 @@ export function safeSearchTarget(name: string): string | undefined {
   return name.includes('google.') && GOOGLE.test(name) ? GOOGLE_SAFE : undefined;
 }
 
-/** Whether this stage answers `name` itself for a client with `policy`. */
-function isSpecial(name: string, policy: Policy | undefined): boolean {
-  return name === CANARY || (policy?.safeSearch === true && safeSearchTarget(name) !== undefined);
-}
-
 export class SpecialNamesStage implements Stage {
   readonly name = 'special-names';
+
+  constructor(private readonly check?: CheckAnswer) {}
+
+  /** Whether this stage answers `name` itself for a client with `policy`. */
+  private isSpecial(name: string, policy: Policy | undefined): boolean {
+    return (
+      name === CANARY ||
+      name === this.check?.name ||
+      (policy?.safeSearch === true && safeSearchTarget(name) !== undefined)
+    );
+  }
 
   handle(ctx: QueryContext, next: Next): Reply {
     const { name } = ctx.q;
     if (name === CANARY) return reply(ctx.query, ctx.q, RCODE.NXDOMAIN);
+    if (this.check && name === this.check.name) return this.check.answer(ctx);
     if (!ctx.policy?.safeSearch) return next(ctx);
     const target = safeSearchTarget(name);
     if (!target) return next(ctx);
@@ -76,7 +85,7 @@ export class SpecialNamesStage implements Stage {
   fast(next: FastNext): FastNext {
     return (ctx) => {
       const facts = ctx.facts();
-      facts.special ??= isSpecial(facts.name, ctx.policy);
+      facts.special ??= this.isSpecial(facts.name, ctx.policy);
       return facts.special ? undefined : next(ctx);
     };
   }

@@ -40,11 +40,23 @@ describe('config', () => {
     expect(errorOf('udpIo: fast\n')).toMatch(/^kalkan\.yaml:1: udpIo: /);
   });
 
+  it('names the setup key and line of a bad device-setup value', () => {
+    expect(errorOf('setup:\n  doh: http://dns.example/dns-query\n')).toBe(
+      'kalkan.yaml:2: setup.doh: expected an https:// URL',
+    );
+    expect(errorOf('setup:\n  dot: dns.example\n  devices: [Amina]\n')).toBe(
+      'kalkan.yaml:3: setup.devices.0: expected one lower-case DNS label',
+    );
+    expect(errorOf('setup:\n  checkAddresses: [kalkan.lan]\n')).toBe(
+      'kalkan.yaml:2: setup.checkAddresses.0: expected an IP address',
+    );
+  });
+
   it('reports YAML syntax errors with their line', () => {
     expect(errorOf('listen: [\n  "a:1"\nstatus: : :\n')).toMatch(/^kalkan\.yaml:\d+: /);
   });
 
-  it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists', () => {
+  it('the embedded default serves 127.0.0.1:5353 and [::1]:5353 with the demo lists and bypass', () => {
     const c = defaultConfig();
     expect(c.listen).toEqual([
       { host: '127.0.0.1', port: 5353 },
@@ -54,7 +66,10 @@ describe('config', () => {
     expect(c.lists.map((l) => ('file' in l ? l.file : l.url))).toEqual([
       expect.stringMatching(/build\/lists\/demo-abuse\.klb$/),
       expect.stringMatching(/build\/lists\/demo-adult\.klb$/),
+      expect.stringMatching(/build\/lists\/kalkan-bypass\.klb$/),
     ]);
+    expect(c.block.nxdomainCategories).toEqual(['bypass']);
+    expect(c.setup.checkName).toBe('check.kalkan.invalid');
     expect(c.trust[0]).toMatch(/blocklists\/demo\/demo-publisher\.pub$/);
   });
 

@@ -20,6 +20,7 @@ const lists = (): ListLookup & { asked: string[] } => {
       asked.push(name);
       if (name.endsWith('abuse.test')) return { blocked: true, category: 'abuse', listId: 'a' };
       if (name.endsWith('adult.test')) return { blocked: true, category: 'adult', listId: 'b' };
+      if (name.endsWith('doh.test')) return { blocked: true, category: 'bypass', listId: 'c' };
       return { blocked: false };
     },
   };
@@ -33,6 +34,7 @@ function blocker(mode: 'nxdomain' | 'sinkhole', stats = new Stats()) {
       ipv6: Uint8Array.from([0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]),
       ttl: 60,
       blockedCategories: new Set(['abuse']),
+      nxdomainCategories: new Set(['bypass']),
     },
     stats,
   );
@@ -72,6 +74,17 @@ describe('blocklist stage', () => {
     expect({ rcode: (txt.flags ?? 0) & 0x0f, answers: txt.answers?.length }).toEqual({
       rcode: 0,
       answers: 0,
+    });
+  });
+
+  it('answers NXDOMAIN for an nxdomain category even in sinkhole mode (Private Relay signal)', () => {
+    const run = chain([new BlocklistStage(lists(), blocker('sinkhole')), answering(OK)], onError);
+    const answer = run(ednsCtx('mask.doh.test', 'A'));
+    expect(((answer as Uint8Array)[3] as number) & 0x0f).toBe(3);
+    expect(decode(answer).answers).toEqual([]);
+    expect(edeOf(answer)).toEqual({
+      code: 17,
+      text: 'blocked by Kalkan: category bypass, list c',
     });
   });
 

@@ -2,6 +2,7 @@ import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
 import type { Policy, QueryContext } from '../../../../../resolver/serve/context.js';
 import { chain, fastChain } from '../../../../../resolver/serve/context.js';
+import { CHECK_TXT, CheckAnswer } from '../../../../../resolver/serve/setup/check-answer.js';
 import {
   CANARY,
   SpecialNamesStage,
@@ -65,5 +66,28 @@ describe('special-names stage', () => {
     expect(run({ ...fastCtx('127.0.0.1', 'www.bing.com'), policy: SAFE })).toBeUndefined();
     expect(run({ ...fastCtx('127.0.0.1', 'www.bing.com'), policy: PLAIN })).toBe(OK);
     expect(run(fastCtx('127.0.0.1', 'a.test'))).toBe(OK);
+  });
+
+  it('answers the check name itself for every client: TXT, A and AAAA, NODATA for other types', () => {
+    const check = new CheckAnswer('check.kalkan.invalid', ['192.0.2.53', '2001:db8::53']);
+    const run = chain([new SpecialNamesStage(check), answering(OK)], onError);
+    const answer = (type: dnsPacket.RecordType) =>
+      run(ctx('127.0.0.1', 'check.kalkan.invalid', type)) as Uint8Array;
+    /** Each answer record's name, type and data (TXT: its first string). */
+    const decode = (type: dnsPacket.RecordType) => ({
+      answers: dnsPacket.decode(Buffer.from(answer(type))).answers?.map((a) => {
+        const data = (a as { data?: unknown }).data;
+        return [a.name, a.type, Array.isArray(data) ? String(data[0]) : data];
+      }),
+    });
+    const txt = decode('TXT');
+    expect(rcode(answer('TXT'))).toBe(0);
+    expect(txt.answers).toEqual([['check.kalkan.invalid', 'TXT', CHECK_TXT]]);
+    expect(decode('A').answers).toEqual([['check.kalkan.invalid', 'A', '192.0.2.53']]);
+    expect(decode('AAAA').answers).toEqual([['check.kalkan.invalid', 'AAAA', '2001:db8::53']]);
+    expect(decode('MX').answers).toEqual([]);
+    expect(run(ctx('127.0.0.1', 'other.kalkan.invalid'))).toBe(OK);
+    const fast = fastChain([new SpecialNamesStage(check), answering(OK)]);
+    expect(fast(fastCtx('127.0.0.1', 'check.kalkan.invalid'))).toBeUndefined();
   });
 });
