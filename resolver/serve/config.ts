@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { localRuleSchema } from '../console/local-rules.js';
 import { parseCidr } from '../net/address-set.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
@@ -184,6 +185,8 @@ export const configSchema = z.strictObject({
       maxQueued: z.number().int().min(1).default(100),
     })
     .prefault({}),
+  /** The café's own allow and block entries, edited in the console (issue 17); reloaded live. */
+  localRules: z.array(localRuleSchema).default([]),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
 });

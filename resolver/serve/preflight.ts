@@ -38,6 +38,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   checkUpstreams(config, problems);
   checkCidrs(config, problems);
   problems.push(...collisions(listeners));
+  problems.push(...checkLocalRules(config));
   problems.push(...(await checkKeys(config)));
   problems.push(...(await checkCategories(config)));
   problems.push(...(await checkDirectories(config, options.trialBind)));
@@ -108,6 +109,26 @@ function checkCidrs(config: Config, problems: string[]): void {
     check(`rpz[${i}].allow-transfer`, r['allow-transfer']);
     check(`rpz[${i}].allow-unsigned`, r['allow-unsigned']);
   });
+}
+
+/**
+ * Local rules: one per name, and none in a category answered as Blocked (abuse): those entries
+ * belong to the unit's lists, which only the unit changes.
+ */
+function checkLocalRules(config: Config): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, rule] of config.localRules.entries()) {
+    if (config.block.blockedCategories.includes(rule.category))
+      problems.push(
+        `localRules[${i}].category: "${rule.category}" is the unit's category; only its lists decide it (ask the unit to review instead)`,
+      );
+    const earlier = seen.get(rule.name);
+    if (earlier !== undefined)
+      problems.push(`localRules[${i}].name: ${rule.name} is already localRules[${earlier}]`);
+    else seen.set(rule.name, i);
+  }
+  return problems;
 }
 
 /** Two listeners on one port and protocol, on the same address or a wildcard of it. */

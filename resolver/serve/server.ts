@@ -9,6 +9,7 @@ import type { Server as NetServer } from 'node:net';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { LocalRules } from '../console/local-rules.js';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
 import { AddressSet } from '../net/address-set.js';
@@ -54,6 +55,9 @@ export class ResolverServer {
   readonly lists: ListManager;
   readonly forwarder: Forwarder;
   readonly cache: CacheStage;
+  /** The console's allow and block entries (config `localRules:`), swapped on reload. */
+  readonly localRules: LocalRules;
+  private policyStage: PolicyStage | undefined;
   private readonly udp: UdpListener[] = [];
   private readonly tcp: NetServer[] = [];
   private status: import('node:http').Server | undefined;
@@ -68,7 +72,10 @@ export class ResolverServer {
     readonly config: Config,
     private readonly log: Logger,
     trustedKeys: Uint8Array[],
+    /** The file config was read from: the console edits it, SIGHUP re-reads it. */
+    readonly configPath?: string,
   ) {
+    this.localRules = new LocalRules(config.localRules, new Set(config.block.blockedCategories));
     const categoriesOf = (c?: string[]) => (c ? new Set(c) : undefined);
     this.fallback = { name: 'default', categories: undefined, safeSearch: config.safeSearch };
     this.policies = config.policies.map((p) => ({
@@ -110,8 +117,8 @@ export class ResolverServer {
 
   private metrics: Metrics | undefined;
 
-  static async create(config: Config, log: Logger): Promise<ResolverServer> {
-    return new ResolverServer(config, log, await readPublicKeys(config.trust));
+  static async create(config: Config, log: Logger, configPath?: string): Promise<ResolverServer> {
+    return new ResolverServer(config, log, await readPublicKeys(config.trust), configPath);
   }
 
   /**
@@ -144,7 +151,8 @@ export class ResolverServer {
       this.reports = await startReports(config.reports, config.dataDir as string, log);
     }
     const lookup: ListLookup = {
-      match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
+      match: (name, policy) =>
+        this.localRules.apply(name, policy, this.lists.matcherFor(policy?.categories).match(name)),
     };
     const blocker = new Blocker(
       {
@@ -160,6 +168,7 @@ export class ResolverServer {
     const aclStage = new AclStage(acl, stats);
     const rateLimit = new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats);
     const policyStage = new PolicyStage(this.policies, this.fallback);
+    this.policyStage = policyStage;
     const stages = [
       aclStage,
       rateLimit,
@@ -185,7 +194,7 @@ export class ResolverServer {
           policies: policyStage,
           allPolicies: [...this.policies.map((p) => p.policy), this.fallback],
           lists: lookup,
-          listGeneration: () => this.lists.generation,
+          listGeneration: () => this.lists.generation + this.localRules.generation,
           blocker,
           cache: this.cache,
           stats,
@@ -236,6 +245,7 @@ export class ResolverServer {
         this.metrics,
         new ReportForm(this.reports, config.reportForm),
         config.statusHosts,
+        await (await import('../console/wiring.js')).consoleFor(this, this.reports, log),
       );
     }
     this.timers.push(
@@ -269,6 +279,42 @@ export class ResolverServer {
     for (const u of this.forwarder.health)
       if (u.down) warnings.push(`upstream ${u.label} is down: ${u.lastError ?? ''}`);
     return { notReady, warnings };
+  }
+
+  /** The policy a client address gets (check-a-name asks as a device would). */
+  policyFor(client: string | undefined): Policy {
+    return (client && this.policyStage?.policyFor(client)) || this.fallback;
+  }
+
+  /**
+   * Re-reads the config file (SIGHUP, a console change) with the checks of --check; a config
+   * that fails them changes nothing. `localRules:` takes effect at once, without touching a
+   * socket; other changed keys are named as waiting for a restart. Returns the problems.
+   */
+  async reloadConfig(reason: string): Promise<string[]> {
+    if (!this.configPath) return [];
+    const { readCheckedConfig } = await import('../console/config-file.js');
+    const checked = await readCheckedConfig(this.configPath);
+    if (!checked.ok) {
+      this.log.error({ reason, problems: checked.problems }, 'config not reloaded');
+      return checked.problems;
+    }
+    const next = checked.config;
+    this.localRules.replace(next.localRules);
+    const live = new Set(['localRules', 'upstreams', 'dataDir']);
+    const restart = (Object.keys(next) as (keyof Config)[]).filter(
+      (key) => !live.has(key) && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+    );
+    this.config.localRules = next.localRules;
+    this.log.info(
+      {
+        reason,
+        localRules: next.localRules.length,
+        ...(restart.length && { needRestart: restart }),
+      },
+      'config reloaded',
+    );
+    return [];
   }
 
   async reload(reason: string): Promise<void> {

@@ -3,6 +3,7 @@
  * a health probe at /healthz (200 "ok", or 503 "not ready" / "degraded" with the reasons).
  * Every route answers only to a Host that is an IP address, localhost or a configured name:
  * a page on a name rebound to this address (DNS rebinding) gets 421 and reads nothing.
+ * Everything under /console goes to the staff console (resolver/console/app.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
@@ -24,6 +25,7 @@ export function listenStatus(
   metrics: Metrics,
   reportForm?: ReportForm,
   extraHosts: readonly string[] = [],
+  staffConsole?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<Server> {
   const allowedNames = new Set(['localhost', ...extraHosts.map((h) => h.toLowerCase())]);
   const page = async (
@@ -43,6 +45,10 @@ export function listenStatus(
       return;
     }
     const [path, query] = (req.url ?? '/').split('?');
+    if (staffConsole && (path === '/console' || path?.startsWith('/console/'))) {
+      staffConsole(req, res);
+      return;
+    }
     if (req.method === 'POST' && path === REPORT_PATH && reportForm) {
       reportForm.handle(req).then(
         ({ status, notice }) => {

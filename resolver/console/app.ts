@@ -1,0 +1,224 @@
+/**
+ * The café's console on the status port (issue 17), on Fastify as the intake: staff sign in
+ * (scrypt hashes as the intake's analysts, a rate-limited sign-in), a server-side session in an
+ * HttpOnly SameSite=Strict cookie, a CSRF token on every form. Nothing under /console answers
+ * without a session but the sign-in form. The status server hands it only requests whose Host
+ * passed its rebinding check.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCsrf from '@fastify/csrf-protection';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySession from '@fastify/session';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Verdict } from '../../blocklists/matcher.js';
+import type { StaffAccounts } from './accounts.js';
+import type { Checked, ConfigEditor } from './config-file.js';
+import type { LocalRule } from './local-rules.js';
+import { consolePage, type NameReport, type Notice, signInPage } from './page.js';
+import { addRule, hostOf, removeRule } from './rule-edits.js';
+
+declare module 'fastify' {
+  interface Session {
+    user?: string;
+  }
+}
+
+export const CONSOLE_PATH = '/console';
+
+export interface ConsoleDeps {
+  accounts: StaffAccounts;
+  /** Undefined when serve runs without --config: nothing to write rules into. */
+  editor: ConfigEditor | undefined;
+  rules: () => readonly LocalRule[];
+  /** Applies the config just written (the same reload as SIGHUP). */
+  reload: () => Promise<unknown>;
+  /** What the lists alone say of a name, over every category. */
+  listVerdict: (host: string) => Verdict;
+  /** False for the categories only the unit lifts (abuse). */
+  mayAllow: (category: string) => boolean;
+  explain: (host: string, client: string | undefined) => Promise<NameReport>;
+  /** Sends a review request to the unit; undefined without `reports:`. */
+  review: ((name: string, note: string, user: string) => Promise<void>) | undefined;
+  now?: () => Date;
+  signInsPerMinute?: number;
+  checksPerMinute?: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
+  const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  await app.register(fastifyFormbody);
+  await app.register(fastifyCookie);
+  await app.register(fastifySession, {
+    secret: randomBytes(32).toString('base64url'),
+    cookieName: 'kalkan_console',
+    saveUninitialized: false,
+    cookie: {
+      path: CONSOLE_PATH,
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: false,
+      maxAge: 8 * 60 * 60_000,
+    },
+  });
+  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/session' });
+  await app.register(fastifyRateLimit, { global: false });
+
+  const html = (reply: FastifyReply, status: number, body: string) =>
+    reply
+      .code(status)
+      .header('content-type', 'text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(body);
+  const staff = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.session.get('user')) return;
+    if (request.method === 'GET') await reply.redirect(`${CONSOLE_PATH}/sign-in`, 303);
+    else await reply.code(401).type('text/plain').send('sign in first\n');
+  };
+  const signedIn = { preHandler: [staff, app.csrfProtection] };
+  const fields = (request: FastifyRequest) => (request.body ?? {}) as Record<string, string>;
+  const render = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    extra: { notice?: Notice; check?: NameReport } = {},
+  ) =>
+    html(
+      reply,
+      status,
+      consolePage({
+        user: request.session.get('user') ?? '',
+        csrf: await reply.generateCsrf(),
+        rules: deps.rules(),
+        editable: deps.editor !== undefined,
+        reportsConfigured: deps.review !== undefined,
+        ...extra,
+      }),
+    );
+  /** A written change is in force once the reload that follows it has run. */
+  const written = async (checked: Checked, done: string): Promise<Notice> => {
+    if (!checked.ok) return { ok: false, lines: ['Not saved:', ...checked.problems] };
+    await deps.reload();
+    return { ok: true, lines: [done] };
+  };
+
+  app.get(CONSOLE_PATH, { preHandler: staff }, (request, reply) => render(request, reply, 200));
+  app.get(`${CONSOLE_PATH}/sign-in`, async (_request, reply) =>
+    html(reply, 200, signInPage(await reply.generateCsrf())),
+  );
+  app.post(
+    `${CONSOLE_PATH}/sign-in`,
+    {
+      preHandler: app.csrfProtection,
+      config: { rateLimit: { max: deps.signInsPerMinute ?? 5, timeWindow: 60_000 } },
+    },
+    async (request, reply) => {
+      const { user = '', password = '' } = fields(request);
+      if (!(await deps.accounts.verify(user, password)))
+        return html(reply, 401, signInPage(await reply.generateCsrf(), 'Wrong name or password.'));
+      // A new session id on sign-in: an id planted before it is worth nothing after.
+      await request.session.regenerate();
+      request.session.set('user', user);
+      return reply.redirect(CONSOLE_PATH, 303);
+    },
+  );
+  app.post(`${CONSOLE_PATH}/sign-out`, signedIn, async (request, reply) => {
+    await request.session.destroy();
+    return reply.redirect(`${CONSOLE_PATH}/sign-in`, 303);
+  });
+
+  app.post(`${CONSOLE_PATH}/rules`, signedIn, async (request, reply) => {
+    const { editor } = deps;
+    if (!editor) return render(request, reply, 409);
+    const f = fields(request);
+    const host = hostOf(f.name ?? '');
+    if (!host.ok)
+      return render(request, reply, 400, { notice: { ok: false, lines: [host.reason] } });
+    const action = f.action === 'allow' ? 'allow' : 'block';
+    if (action === 'allow') {
+      const listed = deps.listVerdict(host.host);
+      if (listed.blocked && !deps.mayAllow(listed.category))
+        return render(request, reply, 403, {
+          notice: {
+            ok: false,
+            lines: [
+              `${host.host} is on the unit's list ${listed.listId} (category ${listed.category}): it cannot be allowed here.`,
+            ],
+            review: { name: host.host, category: listed.category, listId: listed.listId },
+          },
+        });
+    }
+    const rule: LocalRule = {
+      name: host.host,
+      action,
+      category: (f.category ?? '').trim() || 'local',
+      note: (f.note ?? '').trim().slice(0, 500),
+      addedBy: request.session.get('user') ?? '',
+      addedAt: (deps.now?.() ?? new Date()).toISOString(),
+    };
+    const checked = await editor.edit((doc) => addRule(doc, rule));
+    const notice = await written(
+      checked,
+      `${action === 'allow' ? 'Allowed' : 'Blocked'} ${host.host}.`,
+    );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/rules/remove`, signedIn, async (request, reply) => {
+    const { editor } = deps;
+    if (!editor) return render(request, reply, 409);
+    const name = fields(request).name ?? '';
+    const notice = await written(
+      await editor.edit((doc) => removeRule(doc, name)),
+      `Removed ${name}.`,
+    );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/review`, signedIn, async (request, reply) => {
+    const f = fields(request);
+    const host = hostOf(f.name ?? '');
+    if (!deps.review || !host.ok)
+      return render(request, reply, 400, {
+        notice: { ok: false, lines: [host.ok ? 'reports: is not set up' : host.reason] },
+      });
+    await deps.review(host.host, (f.note ?? '').trim(), request.session.get('user') ?? '');
+    return render(request, reply, 200, {
+      notice: {
+        ok: true,
+        lines: [`Review request for ${host.host} sealed and queued for the unit.`],
+      },
+    });
+  });
+
+  app.post(
+    `${CONSOLE_PATH}/check`,
+    {
+      ...signedIn,
+      // Per account: the console must not become a way to test a hashed list name by name.
+      config: {
+        rateLimit: {
+          max: deps.checksPerMinute ?? 20,
+          timeWindow: 60_000,
+          keyGenerator: (request: FastifyRequest) =>
+            `check:${request.session.get('user') ?? request.ip}`,
+        },
+      },
+    },
+    async (request, reply) => {
+      const f = fields(request);
+      const host = hostOf(f.name ?? '');
+      if (!host.ok)
+        return render(request, reply, 400, { notice: { ok: false, lines: [host.reason] } });
+      const client = (f.client ?? '').trim() || undefined;
+      return render(request, reply, 200, { check: await deps.explain(host.host, client) });
+    },
+  );
+
+  await app.ready();
+  return (req, res) => app.routing(req, res);
+}

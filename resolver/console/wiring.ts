@@ -1,0 +1,89 @@
+/**
+ * The console built from a running resolver: its local rules, lists, policies and upstreams,
+ * the config file it was started with, and the report outbox for review requests.
+ */
+import dnsPacket from 'dns-packet';
+import type { Logger } from 'pino';
+import type { ReportService } from '../reports/service.js';
+import type { ResolverServer } from '../serve/server.js';
+import { parseQuery } from '../serve/wire.js';
+import { StaffAccounts, staffFile } from './accounts.js';
+import { createConsole } from './app.js';
+import { ConfigEditor } from './config-file.js';
+import type { NameReport } from './page.js';
+
+export async function consoleFor(
+  server: ResolverServer,
+  reports: ReportService | undefined,
+  log: Logger,
+): Promise<Awaited<ReturnType<typeof createConsole>>> {
+  const accounts = new StaffAccounts(staffFile(server.config.dataDir as string));
+  if ((await accounts.names().catch(() => [])).length === 0)
+    log.warn(
+      'console: no staff account yet; add one with "kalkan serve user add NAME --config FILE"',
+    );
+  return createConsole({
+    accounts,
+    editor: server.configPath ? new ConfigEditor(server.configPath) : undefined,
+    rules: () => server.config.localRules,
+    reload: () => server.reloadConfig('console'),
+    listVerdict: (host) => server.lists.matcherFor(undefined).match(host),
+    mayAllow: (category) => server.localRules.mayAllow(category),
+    explain: (host, client) => explain(server, host, client),
+    review: reports
+      ? async (name, note) => {
+          await reports.submit({
+            url: `http://${name}/`,
+            category: 'other',
+            whereFound: 'other',
+            kind: 'review_request',
+            note: `Please review the block of ${name}.${note ? ` ${note}` : ''}`.slice(0, 500),
+          });
+          log.info({ kind: 'review_request' }, 'console: review request queued');
+        }
+      : undefined,
+  });
+}
+
+async function explain(
+  server: ResolverServer,
+  host: string,
+  client: string | undefined,
+): Promise<NameReport> {
+  const policy = server.policyFor(client);
+  const lists = server.lists.matcherFor(policy.categories).match(host);
+  const rule = server.localRules.ruleFor(host);
+  const final = server.localRules.apply(host, policy, lists);
+  return {
+    host,
+    policy: policy.name,
+    verdict: final.blocked ? 'blocked' : lists.blocked ? 'allowed (local rule)' : 'not blocked',
+    ...(final.blocked && { category: final.category, list: final.listId }),
+    ...(!final.blocked && lists.blocked && { category: lists.category, list: lists.listId }),
+    ...(rule && { localRule: `${rule.action} ${rule.name} (${rule.addedBy}: ${rule.note})` }),
+    upstream: await upstreamAnswer(server, host),
+  };
+}
+
+/** What the upstreams answer for A, asked directly (not through the lists or the cache). */
+async function upstreamAnswer(server: ResolverServer, host: string): Promise<string> {
+  const query = dnsPacket.encode({
+    type: 'query',
+    id: Math.floor(Math.random() * 65_536),
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ type: 'A', name: host }],
+  });
+  const parsed = parseQuery(query);
+  if (!parsed.ok) return 'could not ask';
+  try {
+    const answer = dnsPacket.decode(
+      Buffer.from(await server.forwarder.resolve(query, parsed.question)),
+    );
+    const records = (answer.answers ?? []).map(
+      (a) => `${a.type} ${String((a as { data?: unknown }).data)}`,
+    );
+    return `${(answer as { rcode?: string }).rcode ?? 'NOERROR'}${records.length ? `: ${records.join(', ')}` : ''}`;
+  } catch (error) {
+    return `no answer: ${(error as Error).message}`;
+  }
+}
