@@ -9,6 +9,7 @@ import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { localRuleSchema } from '../console/local-rules.js';
 import { parseCidr } from '../net/address-set.js';
+import { timeZoneSchema, windowSchema } from '../policies/schedule.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
 
@@ -41,10 +42,20 @@ const listPin = {
 
 const policy = z.strictObject({
   name: z.string().min(1),
-  subnets: z.array(cidr).min(1),
+  /** Empty: only the devices that name this policy get it. */
+  subnets: z.array(cidr).default([]),
   /** Omitted: every category. */
   categories: z.array(z.string().min(1)).optional(),
   safeSearch: z.boolean().optional(),
+  /** Windows (days, hours in timeZone) with other categories or safe search (issue 17). */
+  schedule: z.array(windowSchema).optional(),
+});
+
+/** A named client: an address or subnet and the policy it gets (before policies' subnets). */
+const device = z.strictObject({
+  name: z.string().min(1).max(100),
+  address: cidr,
+  policy: z.string().min(1),
 });
 
 /** One RPZ primary run by the resolver; the keys map one-to-one onto `RpzPrimaryOptions`. */
@@ -145,6 +156,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   safeSearch: z.boolean().default(true),
   policies: z.array(policy).default([]),
+  devices: z.array(device).default([]),
+  /** The café's time zone: schedules and the console's times. */
+  timeZone: timeZoneSchema.default('UTC'),
   tcp: z
     .strictObject({
       idleTimeoutMs: z.number().int().min(100).default(10_000),

@@ -124,17 +124,18 @@ export class FastPath {
     q.rd = (flags & 1) === 1;
 
     const parts = this.parts;
+    const generation = parts.listGeneration();
+    if (generation !== this.generation) {
+      this.table.clear();
+      this.generation = generation;
+      this.lastClient = ''; // a reload or a schedule may have moved this client
+    }
     if (client !== this.lastClient) {
       this.lastClient = client;
       this.lastAllowed = parts.acl.allows(client);
       this.lastPolicy = parts.allPolicies.indexOf(parts.policies.policyFor(client));
     }
     if (!this.lastAllowed || this.lastPolicy < 0) return undefined; // REFUSED is the chain's
-    const generation = parts.listGeneration();
-    if (generation !== this.generation) {
-      this.table.clear();
-      this.generation = generation;
-    }
     const policy = this.lastPolicy;
     const hash = NameTable.hash(msg, 12, nameLength, policy);
     let known = this.table.get(hash, msg, 12, nameLength, policy);

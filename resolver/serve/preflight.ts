@@ -39,6 +39,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   checkCidrs(config, problems);
   problems.push(...collisions(listeners));
   problems.push(...checkLocalRules(config));
+  problems.push(...checkDevices(config));
   problems.push(...(await checkKeys(config)));
   problems.push(...(await checkCategories(config)));
   problems.push(...(await checkDirectories(config, options.trialBind)));
@@ -131,6 +132,22 @@ function checkLocalRules(config: Config): string[] {
   return problems;
 }
 
+/** Each device names a policy that exists (or `default`); policy names are unique. */
+function checkDevices(config: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>(['default']);
+  for (const [i, p] of config.policies.entries()) {
+    if (names.has(p.name)) problems.push(`policies[${i}].name: "${p.name}" is used twice`);
+    names.add(p.name);
+  }
+  for (const [i, d] of config.devices.entries())
+    if (!names.has(d.policy))
+      problems.push(
+        `devices[${i}].policy: "${d.policy}" is not a policy (known: ${[...names].join(', ')})`,
+      );
+  return problems;
+}
+
 /** Two listeners on one port and protocol, on the same address or a wildcard of it. */
 function collisions(listeners: Listener[]): string[] {
   const problems: string[] = [];
@@ -173,9 +190,15 @@ async function checkKeys(config: Config): Promise<string[]> {
  * last good copies of subscriptions.
  */
 async function checkCategories(config: Config): Promise<string[]> {
-  const wanted = config.policies.flatMap((p, i) =>
-    (p.categories ?? []).map((c, j) => ({ key: `policies[${i}].categories[${j}]`, c })),
-  );
+  const wanted = config.policies.flatMap((p, i) => [
+    ...(p.categories ?? []).map((c, j) => ({ key: `policies[${i}].categories[${j}]`, c })),
+    ...(p.schedule ?? []).flatMap((w, k) =>
+      (w.categories ?? []).map((c, j) => ({
+        key: `policies[${i}].schedule[${k}].categories[${j}]`,
+        c,
+      })),
+    ),
+  ]);
   if (wanted.length === 0) return [];
   const known = new Set<string>();
   let unknownSubscriptions = 0;

@@ -13,6 +13,7 @@ import { LocalRules } from '../console/local-rules.js';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
 import { AddressSet } from '../net/address-set.js';
+import { ClientPolicies, type ClientPolicySettings } from '../policies/client-policies.js';
 import type { ReportService } from '../reports/service.js';
 import { workerIndex } from './cluster.js';
 import type { Config } from './config.js';
@@ -57,14 +58,13 @@ export class ResolverServer {
   readonly cache: CacheStage;
   /** The console's allow and block entries (config `localRules:`), swapped on reload. */
   readonly localRules: LocalRules;
-  private policyStage: PolicyStage | undefined;
+  /** Devices, policies and their schedules (config `devices:`, `policies:`), swapped on reload. */
+  readonly clientPolicies: ClientPolicies;
   private readonly udp: UdpListener[] = [];
   private readonly tcp: NetServer[] = [];
   private status: import('node:http').Server | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAt = new Date();
-  private readonly policies: { subnets: AddressSet; policy: Policy }[];
-  private readonly fallback: Policy;
   private reports: ReportService | undefined;
   private rpz: NamedPrimary[] = [];
 
@@ -76,16 +76,7 @@ export class ResolverServer {
     readonly configPath?: string,
   ) {
     this.localRules = new LocalRules(config.localRules, new Set(config.block.blockedCategories));
-    const categoriesOf = (c?: string[]) => (c ? new Set(c) : undefined);
-    this.fallback = { name: 'default', categories: undefined, safeSearch: config.safeSearch };
-    this.policies = config.policies.map((p) => ({
-      subnets: new AddressSet(p.subnets),
-      policy: {
-        name: p.name,
-        categories: categoriesOf(p.categories),
-        safeSearch: p.safeSearch ?? config.safeSearch,
-      },
-    }));
+    this.clientPolicies = new ClientPolicies(clientPolicySettings(config));
     this.lists = new ListManager({
       sources: config.lists.map((l) => ({
         location: 'file' in l ? l.file : l.url,
@@ -95,7 +86,7 @@ export class ResolverServer {
       })),
       trustedKeys,
       dataDir: join(config.dataDir as string, 'lists'),
-      categorySets: this.policies.map((p) => p.policy.categories),
+      categorySets: this.clientPolicies.all.map((p) => p.categories),
       logger: log,
     });
     this.forwarder = new Forwarder({
@@ -167,8 +158,7 @@ export class ResolverServer {
     const acl = new AddressSet(config.acl);
     const aclStage = new AclStage(acl, stats);
     const rateLimit = new RateLimitStage(config.rateLimit.perSecond, config.rateLimit.burst, stats);
-    const policyStage = new PolicyStage(this.policies, this.fallback);
-    this.policyStage = policyStage;
+    const policyStage = new PolicyStage(this.clientPolicies);
     const stages = [
       aclStage,
       rateLimit,
@@ -192,9 +182,10 @@ export class ResolverServer {
           acl: aclStage,
           rateLimit,
           policies: policyStage,
-          allPolicies: [...this.policies.map((p) => p.policy), this.fallback],
+          allPolicies: this.clientPolicies.all,
           lists: lookup,
-          listGeneration: () => this.lists.generation + this.localRules.generation,
+          listGeneration: () =>
+            this.lists.generation + this.localRules.generation + this.clientPolicies.generation,
           blocker,
           cache: this.cache,
           stats,
@@ -250,6 +241,8 @@ export class ResolverServer {
     }
     this.timers.push(
       setInterval(() => void this.lists.refresh('schedule'), config.refreshSeconds * 1000),
+      // Schedules switch within SCHEDULE_TICK_MS of the minute they name.
+      setInterval(() => this.clientPolicies.tick(), SCHEDULE_TICK_MS),
       setInterval(() => {
         stats.rollDay();
         void stats.save(countsFile).catch(() => {});
@@ -283,7 +276,7 @@ export class ResolverServer {
 
   /** The policy a client address gets (check-a-name asks as a device would). */
   policyFor(client: string | undefined): Policy {
-    return (client && this.policyStage?.policyFor(client)) || this.fallback;
+    return client ? this.clientPolicies.policyFor(client) : this.clientPolicies.fallback;
   }
 
   /**
@@ -301,11 +294,26 @@ export class ResolverServer {
     }
     const next = checked.config;
     this.localRules.replace(next.localRules);
-    const live = new Set(['localRules', 'upstreams', 'dataDir']);
+    this.clientPolicies.replace(clientPolicySettings(next));
+    const live = new Set([
+      'localRules',
+      'policies',
+      'devices',
+      'timeZone',
+      'safeSearch',
+      'upstreams',
+      'dataDir',
+    ]);
     const restart = (Object.keys(next) as (keyof Config)[]).filter(
       (key) => !live.has(key) && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
     );
-    this.config.localRules = next.localRules;
+    Object.assign(this.config, {
+      localRules: next.localRules,
+      policies: next.policies,
+      devices: next.devices,
+      timeZone: next.timeZone,
+      safeSearch: next.safeSearch,
+    });
     this.log.info(
       {
         reason,
@@ -350,6 +358,17 @@ export class ResolverServer {
     await Promise.all([this.reports?.stop(), ...this.rpz.map(({ primary }) => primary.close())]);
     await this.stats.save(this.countsFile).catch(() => {});
   }
+}
+
+const SCHEDULE_TICK_MS = 5000;
+
+function clientPolicySettings(config: Config): ClientPolicySettings {
+  return {
+    policies: config.policies,
+    devices: config.devices,
+    safeSearch: config.safeSearch,
+    timeZone: config.timeZone,
+  };
 }
 
 function ipv6Bytes(address: string): Uint8Array {

@@ -99,7 +99,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
   const fallback: Policy = { name: 'default', categories: undefined, safeSearch: true };
   const acl = new AclStage(new AddressSet(['127.0.0.0/8']), stats);
   const rateLimit = new RateLimitStage(perSecond, 2, stats, () => now);
-  const policies = new PolicyStage([], fallback);
+  const policies = new PolicyStage({ policyFor: () => fallback });
   const cache = new CacheStage(
     { maxEntries: 100, minTtl: 0, maxTtl: 86_400, maxNegativeTtl: 3600 },
     stats,

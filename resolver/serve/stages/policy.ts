@@ -1,34 +1,22 @@
-/** Stage 3: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
-
-import { VerdictCache } from '../../../blocklists/verdict-cache.js';
-import type { AddressSet } from '../../net/address-set.js';
+/**
+ * Stage 3: the client's policy (categories blocked, safe search): a named device, else the
+ * first policy whose subnets hold it, else the default, with schedules applied
+ * (resolver/policies/client-policies.ts, which remembers the answer per address).
+ */
 import type { Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 
-export interface SubnetPolicy {
-  subnets: AddressSet;
-  policy: Policy;
+export interface PolicySource {
+  policyFor(client: string): Policy;
 }
-
-/** Per-address answers remembered (a bounded map; the subnet check runs once per client). */
-const MEMO_SIZE = 10_000;
 
 export class PolicyStage implements Stage {
   readonly name = 'policy';
-  private readonly memo = new VerdictCache<Policy>(MEMO_SIZE);
 
-  constructor(
-    private readonly policies: readonly SubnetPolicy[],
-    private readonly fallback: Policy,
-  ) {}
+  constructor(private readonly source: PolicySource) {}
 
   /** The client's policy (also used by the UDP fast path). */
   policyFor(client: string): Policy {
-    let policy = this.memo.get(client);
-    if (!policy) {
-      policy = this.policies.find((p) => p.subnets.has(client))?.policy ?? this.fallback;
-      this.memo.set(client, policy);
-    }
-    return policy;
+    return this.source.policyFor(client);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {
