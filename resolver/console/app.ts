@@ -14,10 +14,13 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Verdict } from '../../blocklists/matcher.js';
+import type { ScheduleWindow } from '../policies/schedule.js';
+import type { Config } from '../serve/config.js';
 import type { StaffAccounts } from './accounts.js';
 import type { Checked, ConfigEditor } from './config-file.js';
 import type { LocalRule } from './local-rules.js';
-import { consolePage, type NameReport, type Notice, signInPage } from './page.js';
+import { consolePage, type NameReport, type Notice, type PolicyView, signInPage } from './page.js';
+import { putDevice, putPolicy, removeDevice, setSchedule } from './policy-edits.js';
 import { addRule, hostOf, removeRule } from './rule-edits.js';
 
 declare module 'fastify' {
@@ -33,6 +36,10 @@ export interface ConsoleDeps {
   /** Undefined when serve runs without --config: nothing to write rules into. */
   editor: ConfigEditor | undefined;
   rules: () => readonly LocalRule[];
+  /** The config in force (devices, policies, schedules). */
+  config: () => Config;
+  /** Each policy with what it blocks now; the time now in the café's zone. */
+  policiesNow: () => { policies: PolicyView[]; localNow: string };
   /** Applies the config just written (the same reload as SIGHUP). */
   reload: () => Promise<unknown>;
   /** What the lists alone say of a name, over every category. */
@@ -80,7 +87,23 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     else await reply.code(401).type('text/plain').send('sign in first\n');
   };
   const signedIn = { preHandler: [staff, app.csrfProtection] };
-  const fields = (request: FastifyRequest) => (request.body ?? {}) as Record<string, string>;
+  const fields = (request: FastifyRequest) => {
+    const body = (request.body ?? {}) as Record<string, string | string[]>;
+    // A repeated field (checkboxes) comes as an array; every other field is one string.
+    const one = Object.fromEntries(
+      Object.entries(body).map(([k, v]) => [k, Array.isArray(v) ? (v[0] ?? '') : v]),
+    );
+    return one as Record<string, string | undefined>;
+  };
+  const many = (request: FastifyRequest, key: string): string[] => {
+    const value = ((request.body ?? {}) as Record<string, string | string[]>)[key];
+    return value === undefined ? [] : Array.isArray(value) ? value : [value];
+  };
+  const categoryList = (text: string | undefined) =>
+    (text ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -96,6 +119,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
         rules: deps.rules(),
         editable: deps.editor !== undefined,
         reportsConfigured: deps.review !== undefined,
+        devices: deps.config().devices,
+        timeZone: deps.config().timeZone,
+        ...deps.policiesNow(),
         ...extra,
       }),
     );
@@ -114,7 +140,7 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     `${CONSOLE_PATH}/sign-in`,
     {
       preHandler: app.csrfProtection,
-      config: { rateLimit: { max: deps.signInsPerMinute ?? 5, timeWindow: 60_000 } },
+      config: { rateLimit: { max: deps.signInsPerMinute ?? 10, timeWindow: 60_000 } },
     },
     async (request, reply) => {
       const { user = '', password = '' } = fields(request);
@@ -176,6 +202,76 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       await editor.edit((doc) => removeRule(doc, name)),
       `Removed ${name}.`,
     );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/devices`, signedIn, async (request, reply) => {
+    if (!deps.editor) return render(request, reply, 409);
+    const f = fields(request);
+    const device = {
+      name: (f.name ?? '').trim(),
+      address: (f.address ?? '').trim(),
+      policy: f.policy ?? '',
+    };
+    const notice = await written(
+      await deps.editor.edit((doc) => putDevice(doc, device)),
+      `Device ${device.name} gets policy ${device.policy}.`,
+    );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/devices/remove`, signedIn, async (request, reply) => {
+    if (!deps.editor) return render(request, reply, 409);
+    const name = fields(request).name ?? '';
+    const notice = await written(
+      await deps.editor.edit((doc) => removeDevice(doc, name)),
+      `Removed device ${name}.`,
+    );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/policies`, signedIn, async (request, reply) => {
+    if (!deps.editor) return render(request, reply, 409);
+    const f = fields(request);
+    const categories = categoryList(f.categories);
+    const policy = {
+      name: (f.name ?? '').trim(),
+      ...(categories.length && { categories }),
+      safeSearch: f.safeSearch === '1',
+    };
+    const notice = await written(
+      await deps.editor.edit((doc) => putPolicy(doc, policy)),
+      `Saved policy ${policy.name}.`,
+    );
+    return render(request, reply, notice.ok ? 200 : 400, { notice });
+  });
+
+  app.post(`${CONSOLE_PATH}/policies/schedule`, signedIn, async (request, reply) => {
+    if (!deps.editor) return render(request, reply, 409);
+    const f = fields(request);
+    const name = f.policy ?? '';
+    const existing = deps.config().policies.find((p) => p.name === name)?.schedule ?? [];
+    const categories = categoryList(f.categories);
+    const windows =
+      f.clear === '1'
+        ? []
+        : [
+            ...existing,
+            {
+              days: many(request, 'days') as ScheduleWindow['days'],
+              from: (f.from ?? '').trim(),
+              to: (f.to ?? '').trim(),
+              ...(categories.length && { categories }),
+              safeSearch: f.safeSearch === '1',
+            },
+          ];
+    let known = true;
+    const checked = await deps.editor.edit((doc) => {
+      known = setSchedule(doc, name, windows);
+    });
+    const notice = known
+      ? await written(checked, `Schedule of ${name} saved.`)
+      : { ok: false, lines: [`"${name}" is not a policy of the config file.`] };
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
 

@@ -2,7 +2,9 @@
  * The console's HTML: server-rendered, no scripts (the status server's CSP allows none), every
  * form carrying the session's CSRF token.
  */
+import { DAYS } from '../policies/schedule.js';
 import type { LocalRule } from './local-rules.js';
+import type { DeviceEntry } from './policy-edits.js';
 
 export const escapeHtml = (s: unknown) =>
   String(s ?? '').replace(
@@ -54,6 +56,17 @@ export interface NameReport {
   upstream: string;
 }
 
+/** A policy as the console lists it: its settings and what is in force now. */
+export interface PolicyView {
+  name: string;
+  subnets: readonly string[];
+  schedule: string;
+  /** What it blocks now (with a schedule applied). */
+  nowBlocks: string;
+  nowSafeSearch: boolean;
+  scheduled: boolean;
+}
+
 export interface ConsoleView {
   user: string;
   csrf: string;
@@ -62,6 +75,11 @@ export interface ConsoleView {
   reportsConfigured: boolean;
   notice?: Notice | undefined;
   check?: NameReport | undefined;
+  devices: readonly DeviceEntry[];
+  policies: readonly PolicyView[];
+  timeZone: string;
+  /** The time now in timeZone, as the schedules see it. */
+  localNow: string;
 }
 
 export function consolePage(v: ConsoleView): string {
@@ -107,6 +125,7 @@ ${notice}
 <section id="local-rules"><h2>Local rules</h2>
 <p>Allow or block a name and its subdomains here. Names on the unit's abuse list cannot be allowed here; ask the unit to review them.</p>
 ${rules}</section>
+${devicesSection(v, f)}
 <section id="check"><h2>Check a name</h2>
 <form method="post" action="/console/check">${f}
 <p><label>Name or URL<br><input name="name" required maxlength="2048" size="60"></label>
@@ -127,4 +146,47 @@ function reviewForm(
 <input type="hidden" name="name" value="${escapeHtml(r.name)}">
 <p><label>Why should the unit look at ${escapeHtml(r.name)} again?<br><input name="note" maxlength="500" size="60"></label></p>
 <p><button type="submit">Ask the unit to review this block</button></p></form>`;
+}
+
+function devicesSection(v: ConsoleView, f: string): string {
+  if (!v.editable) return '';
+  const policyOptions = v.policies
+    .map((p) => `<option value="${escapeHtml(p.name)}">${escapeHtml(p.name)}</option>`)
+    .join('');
+  const devices = v.devices
+    .map(
+      (d) =>
+        `<tr><td>${escapeHtml(d.name)}</td><td>${escapeHtml(d.address)}</td><td>${escapeHtml(d.policy)}</td><td><form method="post" action="/console/devices/remove">${f}<input type="hidden" name="name" value="${escapeHtml(d.name)}"><button type="submit">Remove</button></form></td></tr>`,
+    )
+    .join('');
+  const policies = v.policies
+    .map(
+      (p) =>
+        `<tr data-policy="${escapeHtml(p.name)}"><td>${escapeHtml(p.name)}</td><td>${escapeHtml(p.subnets.join(', '))}</td><td>${escapeHtml(p.schedule)}</td><td class="now-blocks">${escapeHtml(p.nowBlocks)}</td><td class="now-safe-search">${p.nowSafeSearch ? 'on' : 'off'}</td><td>${p.scheduled ? `<form method="post" action="/console/policies/schedule">${f}<input type="hidden" name="policy" value="${escapeHtml(p.name)}"><input type="hidden" name="clear" value="1"><button type="submit">Clear schedule</button></form>` : ''}</td></tr>`,
+    )
+    .join('');
+  const days = DAYS.map(
+    (d) => `<label><input type="checkbox" name="days" value="${d}">${d}</label>`,
+  ).join(' ');
+  return `<section id="devices"><h2>Devices and policies</h2>
+<p>Time zone ${escapeHtml(v.timeZone)}; it is now ${escapeHtml(v.localNow)} there.</p>
+<table id="device-list"><thead><tr><th>Device</th><th>Address or subnet</th><th>Policy</th><th></th></tr></thead><tbody>${devices}</tbody></table>
+<form method="post" action="/console/devices" id="add-device">${f}
+<label>Device name <input name="name" required maxlength="100"></label>
+<label>Address or subnet <input name="address" required maxlength="50"></label>
+<label>Policy <select name="policy">${policyOptions}</select></label>
+<button type="submit">Save device</button></form>
+<table id="policy-list"><thead><tr><th>Policy</th><th>Subnets</th><th>Schedule</th><th>Blocks now</th><th>Safe search now</th><th></th></tr></thead><tbody>${policies}</tbody></table>
+<form method="post" action="/console/policies" id="add-policy">${f}
+<label>Policy name <input name="name" required maxlength="60"></label>
+<label>Blocks (categories, comma-separated; empty: all) <input name="categories" maxlength="200"></label>
+<label><input type="checkbox" name="safeSearch" value="1"> Safe search</label>
+<button type="submit">Save policy</button></form>
+<form method="post" action="/console/policies/schedule" id="schedule">${f}
+<p><label>Policy <select name="policy">${policyOptions}</select></label> ${days}</p>
+<p><label>From <input name="from" placeholder="15:00" required pattern="[0-2][0-9]:[0-5][0-9]"></label>
+<label>To <input name="to" placeholder="21:00" required pattern="[0-2][0-9]:[0-5][0-9]"></label>
+<label>Blocks during (categories) <input name="categories" value="abuse, adult" maxlength="200"></label>
+<label><input type="checkbox" name="safeSearch" value="1" checked> Safe search during</label></p>
+<p><button type="submit">Add this time window</button></p></form></section>`;
 }

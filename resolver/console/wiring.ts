@@ -4,13 +4,14 @@
  */
 import dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
+import type { ScheduleWindow } from '../policies/schedule.js';
 import type { ReportService } from '../reports/service.js';
 import type { ResolverServer } from '../serve/server.js';
 import { parseQuery } from '../serve/wire.js';
 import { StaffAccounts, staffFile } from './accounts.js';
 import { createConsole } from './app.js';
 import { ConfigEditor } from './config-file.js';
-import type { NameReport } from './page.js';
+import type { NameReport, PolicyView } from './page.js';
 
 export async function consoleFor(
   server: ResolverServer,
@@ -26,6 +27,8 @@ export async function consoleFor(
     accounts,
     editor: server.configPath ? new ConfigEditor(server.configPath) : undefined,
     rules: () => server.config.localRules,
+    config: () => server.config,
+    policiesNow: () => policiesNow(server),
     reload: () => server.reloadConfig('console'),
     listVerdict: (host) => server.lists.matcherFor(undefined).match(host),
     mayAllow: (category) => server.localRules.mayAllow(category),
@@ -86,4 +89,27 @@ async function upstreamAnswer(server: ResolverServer, host: string): Promise<str
   } catch (error) {
     return `no answer: ${(error as Error).message}`;
   }
+}
+
+function policiesNow(server: ResolverServer): { policies: PolicyView[]; localNow: string } {
+  const { config, clientPolicies } = server;
+  const describe = (w: ScheduleWindow) =>
+    `${w.days.join(',')} ${w.from}-${w.to}: ${w.categories?.join(', ') ?? 'same categories'}${w.safeSearch ? ', safe search' : ''}`;
+  const policies = clientPolicies.all.map((p) => {
+    const settings = config.policies.find((s) => s.name === p.name);
+    return {
+      name: p.name,
+      subnets: settings?.subnets ?? [],
+      schedule: settings?.schedule?.map(describe).join('; ') ?? '',
+      nowBlocks: p.categories ? [...p.categories].sort().join(', ') : 'all categories',
+      nowSafeSearch: p.safeSearch,
+      scheduled: (settings?.schedule?.length ?? 0) > 0,
+    };
+  });
+  const localNow = new Intl.DateTimeFormat('en-GB', {
+    timeZone: config.timeZone,
+    dateStyle: 'full',
+    timeStyle: 'short',
+  }).format(new Date());
+  return { policies, localNow };
 }

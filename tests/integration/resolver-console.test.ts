@@ -34,6 +34,9 @@ let k: Kalkan;
 let browser: Browser;
 let page: Page;
 let base: string;
+const TIME_ZONE = 'Asia/Bishkek';
+/** The kids' PC: dig asks from this address. */
+const KIDS_PC = '127.0.0.3';
 
 beforeAll(async () => {
   tmp = await tempDir('kalkan-console-');
@@ -43,6 +46,7 @@ beforeAll(async () => {
   k = await startKalkan(tmp.dir, {
     upstreams: [`127.0.0.1:${unbound.port}`],
     reports: { intake: intake.url, unitKey: intake.pubPath },
+    timeZone: TIME_ZONE,
   });
   // A comment the console's edits must keep.
   const { appendFile } = await import('node:fs/promises');
@@ -156,6 +160,80 @@ describe('the console in Chromium, signed in', () => {
   });
 });
 
+describe('devices and schedules in Chromium', () => {
+  const submit = async (form: string) => {
+    await Promise.all([page.waitForNavigation(), page.click(`${form} button[type=submit]`)]);
+    return (await page.textContent('#notice')) ?? '';
+  };
+  const fromKidsPc = (name: string) => dig(k.port, name, 'A', ['-b', KIDS_PC]);
+  const hourThere = () =>
+    Number(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: TIME_ZONE,
+        hour: '2-digit',
+        hourCycle: 'h23',
+      }).format(new Date()),
+    );
+  const at = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+  const addWindow = async (from: string, to: string) => {
+    await page.selectOption('#schedule select[name=policy]', 'children');
+    for (const box of await page.locator('#schedule input[name=days]').all()) await box.check();
+    await page.fill('#schedule input[name=from]', from);
+    await page.fill('#schedule input[name=to]', to);
+    await page.fill('#schedule input[name=categories]', 'abuse, adult');
+    return submit('#schedule');
+  };
+  const blocksNow = async () =>
+    (await page.textContent('tr[data-policy=children] .now-blocks')) ?? '';
+
+  it("names a device, gives it the children's policy, and turns adult blocking on and off by schedule", async () => {
+    await page.goto(`${base}/console`);
+    await page.fill('#add-policy input[name=name]', 'children');
+    await page.fill('#add-policy input[name=categories]', 'abuse');
+    expect(await submit('#add-policy')).toContain('Saved policy children');
+    await page.fill('#add-device input[name=name]', 'Kids corner PC');
+    await page.fill('#add-device input[name=address]', KIDS_PC);
+    await page.selectOption('#add-device select[name=policy]', 'children');
+    expect(await submit('#add-device')).toContain('Device Kids corner PC gets policy children');
+    expect(await page.textContent('#devices')).toContain(`Time zone ${TIME_ZONE}`);
+
+    // games.example is a local adult block: the kids' policy blocks only abuse outside its hours.
+    expect(await dig(k.port, 'www.games.example')).toMatch(BLOCKED_BY_KALKAN);
+    expect(statusOf(await fromKidsPc('www.games.example'))).toBe('NOERROR');
+    expect(await fromKidsPc('www.abuse-demo.test')).toMatch(BLOCKED_BY_KALKAN);
+    expect(await blocksNow()).toBe('abuse');
+
+    // A window around the present hour in the café's zone: adult blocking on.
+    const h = hourThere();
+    expect(await addWindow(at(h - 1), at(h + 2))).toContain('Schedule of children saved');
+    expect(await blocksNow()).toBe('abuse, adult');
+    expect(await fromKidsPc('www.games.example')).toMatch(BLOCKED_BY_KALKAN);
+    const yaml = await readFile(k.configPath, 'utf8');
+    expect(yaml).toMatch(/schedule:\n\s+- days:/);
+
+    // Only a window later today: off again.
+    await Promise.all([
+      page.waitForNavigation(),
+      page.click('tr[data-policy=children] button[type=submit]'),
+    ]);
+    expect(await addWindow(at(h + 3), at(h + 4))).toContain('Schedule of children saved');
+    expect(await blocksNow()).toBe('abuse');
+    expect(statusOf(await fromKidsPc('www.games.example'))).toBe('NOERROR');
+  });
+
+  it('refuses a device naming a policy that does not exist, with the key', async () => {
+    await page.goto(`${base}/console`);
+    await page.fill('#add-device input[name=name]', 'Ghost');
+    await page.fill('#add-device input[name=address]', '127.0.0.4');
+    await page.evaluate(() => {
+      const select = document.querySelector('#add-device select[name=policy]');
+      select?.insertAdjacentHTML('beforeend', '<option value="nobody">nobody</option>');
+    });
+    await page.selectOption('#add-device select[name=policy]', 'nobody');
+    expect(await submit('#add-device')).toMatch(/devices\[\d+\]\.policy: "nobody" is not a policy/);
+  });
+});
+
 /** A raw request with any Host and source address (Node's fetch sets neither). */
 function raw(
   path: string,
@@ -215,13 +293,27 @@ describe('the console refuses strangers', () => {
     expect(await readFile(k.configPath, 'utf8')).not.toContain('csrf.example');
   });
 
+  it('limits check-a-name per account, so it cannot walk a hashed list', async () => {
+    const session = await signIn(k.statusPort);
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++)
+      statuses.push((await session.post('/console/check', { name: `probe-${i}.test` })).status);
+    const answered = statuses.filter((s) => s === 200).length;
+    expect(answered).toBeGreaterThan(0);
+    expect(answered).toBeLessThanOrEqual(20);
+    expect(statuses.slice(answered)).toEqual(Array(25 - answered).fill(429));
+    // Another session of the same account shares the limit.
+    const again = await signIn(k.statusPort);
+    expect((await again.post('/console/check', { name: 'one-more.test' })).status).toBe(429);
+  });
+
   it('throttles sign-in attempts from one address', async () => {
     // From 127.0.0.2 so the other tests' address keeps its attempts.
     const form = await fetch(`${base}/console/sign-in`);
     const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
     const statuses: number[] = [];
-    for (let i = 0; i < 8; i++)
+    for (let i = 0; i < 12; i++)
       statuses.push(
         await raw('/console/sign-in', {
           method: 'POST',
@@ -234,8 +326,9 @@ describe('the console refuses strangers', () => {
           }).toString(),
         }),
       );
-    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    expect(statuses.slice(5)).toEqual([429, 429, 429]);
+    // Ten tries a minute per address, then 429 until the minute is over.
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual([429, 429]);
     // Even the right password is refused until the window passes.
     expect(
       await raw('/console/sign-in', {
