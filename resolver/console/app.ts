@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -17,6 +18,7 @@ import type { Verdict } from '../../blocklists/matcher.js';
 import type { ScheduleWindow } from '../policies/schedule.js';
 import type { Config } from '../serve/config.js';
 import type { StaffAccounts } from './accounts.js';
+import type { ActivityView } from './activity.js';
 import type { Checked, ConfigEditor } from './config-file.js';
 import type { LocalRule } from './local-rules.js';
 import { consolePage, type NameReport, type Notice, type PolicyView, signInPage } from './page.js';
@@ -40,6 +42,7 @@ export interface ConsoleDeps {
   config: () => Config;
   /** Each policy with what it blocks now; the time now in the café's zone. */
   policiesNow: () => { policies: PolicyView[]; localNow: string };
+  activity: () => ActivityView;
   /** Applies the config just written (the same reload as SIGHUP). */
   reload: () => Promise<unknown>;
   /** What the lists alone say of a name, over every category. */
@@ -58,6 +61,20 @@ type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 });
+  await app.register(fastifyHelmet, {
+    // Plain HTTP on the LAN: no HSTS, no upgrade; pages without scripts, inline styles only.
+    hsts: false,
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"],
+        styleSrc: ["'unsafe-inline'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+      },
+    },
+  });
   await app.register(fastifyFormbody);
   await app.register(fastifyCookie);
   await app.register(fastifySession, {
@@ -122,6 +139,7 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
         devices: deps.config().devices,
         timeZone: deps.config().timeZone,
         ...deps.policiesNow(),
+        activity: deps.activity(),
         ...extra,
       }),
     );

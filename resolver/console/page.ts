@@ -3,14 +3,10 @@
  * form carrying the session's CSRF token.
  */
 import { DAYS } from '../policies/schedule.js';
+import { type ActivityView, activitySection } from './activity.js';
+import { escapeHtml } from './html.js';
 import type { LocalRule } from './local-rules.js';
 import type { DeviceEntry } from './policy-edits.js';
-
-export const escapeHtml = (s: unknown) =>
-  String(s ?? '').replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
-  );
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}.error{color:#a00}.ok{color:#060}';
@@ -80,6 +76,7 @@ export interface ConsoleView {
   timeZone: string;
   /** The time now in timeZone, as the schedules see it. */
   localNow: string;
+  activity: ActivityView;
 }
 
 export function consolePage(v: ConsoleView): string {
@@ -131,6 +128,7 @@ ${devicesSection(v, f)}
 <p><label>Name or URL<br><input name="name" required maxlength="2048" size="60"></label>
 <label>As seen by the device at (optional)<br><input name="client" maxlength="45"></label></p>
 <p><button type="submit">Check</button></p></form>${check}</section>
+${activitySection(v.activity)}
 <p><a href="/">Status page</a></p>`,
   );
 }

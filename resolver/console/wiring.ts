@@ -9,6 +9,7 @@ import type { ReportService } from '../reports/service.js';
 import type { ResolverServer } from '../serve/server.js';
 import { parseQuery } from '../serve/wire.js';
 import { StaffAccounts, staffFile } from './accounts.js';
+import type { ActivityView } from './activity.js';
 import { createConsole } from './app.js';
 import { ConfigEditor } from './config-file.js';
 import type { NameReport, PolicyView } from './page.js';
@@ -29,6 +30,7 @@ export async function consoleFor(
     rules: () => server.config.localRules,
     config: () => server.config,
     policiesNow: () => policiesNow(server),
+    activity: () => activityOf(server),
     reload: () => server.reloadConfig('console'),
     listVerdict: (host) => server.lists.matcherFor(undefined).match(host),
     mayAllow: (category) => server.localRules.mayAllow(category),
@@ -112,4 +114,37 @@ function policiesNow(server: ResolverServer): { policies: PolicyView[]; localNow
     timeStyle: 'short',
   }).format(new Date());
   return { policies, localNow };
+}
+
+const CHART_DAYS = 14;
+
+function activityOf(server: ResolverServer): ActivityView {
+  const daily = [...server.stats.dailyCounts()].sort(([a], [b]) => a.localeCompare(b));
+  const summary = server.lists.summary();
+  return {
+    timeZone: server.config.timeZone,
+    now: new Date(),
+    days: daily.slice(-CHART_DAYS).map(([day, counts]) => ({ day, counts })),
+    lists: server.lists.sources.map((s, i) => ({
+      id: s.bundle?.meta.id ?? s.expectedId ?? s.location,
+      category: s.bundle?.meta.category ?? s.expectedCategory ?? '',
+      entries: summary[i]?.entries ?? 0,
+      created: s.bundle ? new Date(s.bundle.meta.created) : undefined,
+      loadedAt: s.loadedAt,
+      expires: s.bundle ? new Date(s.bundle.meta.expires) : undefined,
+      lastRefusal: s.lastError,
+    })),
+    upstreams: server.forwarder.health.map((u) => ({
+      label: u.label,
+      state: u.down
+        ? 'down (retrying)'
+        : u.consecutiveFailures
+          ? `failing (${u.consecutiveFailures})`
+          : u.answered
+            ? 'up'
+            : 'not asked yet',
+      lastRttMs: u.lastRttMs,
+      lastError: u.lastError,
+    })),
+  };
 }

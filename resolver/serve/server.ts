@@ -52,7 +52,7 @@ export function parseUpstream(value: string): UpstreamAddress {
 }
 
 export class ResolverServer {
-  readonly stats = new Stats();
+  readonly stats: Stats;
   readonly lists: ListManager;
   readonly forwarder: Forwarder;
   readonly cache: CacheStage;
@@ -77,6 +77,7 @@ export class ResolverServer {
   ) {
     this.localRules = new LocalRules(config.localRules, new Set(config.block.blockedCategories));
     this.clientPolicies = new ClientPolicies(clientPolicySettings(config));
+    this.stats = new Stats(Date.now, config.timeZone);
     this.lists = new ListManager({
       sources: config.lists.map((l) => ({
         location: 'file' in l ? l.file : l.url,
@@ -295,6 +296,7 @@ export class ResolverServer {
     const next = checked.config;
     this.localRules.replace(next.localRules);
     this.clientPolicies.replace(clientPolicySettings(next));
+    this.stats.timeZone = next.timeZone;
     const live = new Set([
       'localRules',
       'policies',

@@ -90,7 +90,7 @@ function countsSection(v: StatusView): string {
   ].filter((c) => c !== 'queries');
   const days = table(
     'daily',
-    ['Day (UTC)', 'Queries', ...categories.map((c) => `Blocked ${c}`)],
+    ['Day', 'Queries', ...categories.map((c) => `Blocked ${c}`)],
     [...s.dailyCounts()]
       .sort(([a], [b]) => b.localeCompare(a))
       .map(([day, m]) => [day, m.get('queries') ?? 0, ...categories.map((c) => m.get(c) ?? 0)]),

@@ -234,6 +234,40 @@ describe('devices and schedules in Chromium', () => {
   });
 });
 
+describe('what happened, in Chromium', () => {
+  it('renders the daily charts, the lists and the upstreams in the café time zone, aggregate only', async () => {
+    await page.goto(`${base}/console`);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(new Date());
+    for (const id of ['#chart-queries', '#chart-blocked']) {
+      const box = await page.locator(id).boundingBox();
+      expect(box?.width).toBeGreaterThan(100);
+      expect(box?.height).toBeGreaterThan(100);
+    }
+    const bars = await page
+      .locator('#chart-blocked rect.bar')
+      .evaluateAll((rects) =>
+        rects.map(
+          (r) =>
+            `${r.getAttribute('data-day')} ${r.getAttribute('data-series')} ${r.getBoundingClientRect().height > 0}`,
+        ),
+      );
+    expect(bars).toContain(`${today} abuse true`);
+    expect(bars).toContain(`${today} adult true`);
+    expect(await page.locator('#chart-queries rect.bar').count()).toBeGreaterThan(0);
+    const lists = await page.locator('#activity-lists tbody tr').allInnerTexts();
+    expect(lists.some((r) => r.includes('demo-abuse') && r.includes('abuse'))).toBe(true);
+    const upstream = (await page.locator('#activity-upstreams tbody tr').allInnerTexts()).join(
+      '\n',
+    );
+    expect(upstream).toContain(`127.0.0.1:${unbound.port}`);
+    expect(upstream).toContain('up');
+    const text = (await page.textContent('#activity')) ?? '';
+    expect(text).toContain(`Days and times in ${TIME_ZONE}`);
+    expect(text).not.toContain('games.example');
+    expect(text).not.toContain(KIDS_PC);
+  });
+});
+
 /** A raw request with any Host and source address (Node's fetch sets neither). */
 function raw(
   path: string,
