@@ -3,8 +3,22 @@
  * update, the upstreams' health; every time in the café's zone. Aggregate only: the counts
  * per day and category are all the resolver keeps (no client, no name).
  */
+import type { Translate } from '../serve/language.js';
 import { barChart } from './charts.js';
 import { escapeHtml } from './html.js';
+
+/** An upstream's state, worded by the catalogue. */
+export type UpstreamState =
+  | { kind: 'down' }
+  | { kind: 'failing'; count: number }
+  | { kind: 'up' }
+  | { kind: 'notAsked' };
+
+export function upstreamStateText(state: UpstreamState, t: Translate): string {
+  if (state.kind === 'down') return t('status.down');
+  if (state.kind === 'failing') return t('status.failing', { count: state.count });
+  return t(state.kind === 'up' ? 'status.up' : 'status.notAsked');
+}
 
 export interface ActivityView {
   timeZone: string;
@@ -21,7 +35,7 @@ export interface ActivityView {
   }[];
   upstreams: readonly {
     label: string;
-    state: string;
+    state: UpstreamState;
     lastRttMs: number | undefined;
     lastError: string | undefined;
   }[];
@@ -43,22 +57,28 @@ export function timeIn(at: Date | undefined, timeZone: string): string {
 
 const DAY_MS = 86_400_000;
 
-export function activitySection(v: ActivityView): string {
+export function activitySection(v: ActivityView, t: Translate): string {
+  const e = (key: Parameters<Translate>[0], values?: Parameters<Translate>[1]) =>
+    escapeHtml(t(key, values));
   const days = v.days.map((d) => d.day);
   const categories = [...new Set(v.days.flatMap((d) => [...d.counts.keys()]))]
     .filter((c) => c !== 'queries')
     .sort();
-  const queries = barChart('chart-queries', 'Queries per day', days, [
-    { name: 'queries', values: v.days.map((d) => d.counts.get('queries') ?? 0) },
+  const queries = barChart('chart-queries', t('activity.queriesChart'), days, [
+    { name: t('activity.queries'), values: v.days.map((d) => d.counts.get('queries') ?? 0) },
   ]);
   const blocked = barChart(
     'chart-blocked',
-    'Blocked per day and category',
+    t('activity.blockedChart'),
     days,
     categories.map((c) => ({ name: c, values: v.days.map((d) => d.counts.get(c) ?? 0) })),
   );
   const ageDays = (at: Date | undefined) =>
-    at ? `${Math.max(0, Math.floor((v.now.getTime() - at.getTime()) / DAY_MS))} d` : '';
+    at
+      ? t('activity.ageDays', {
+          days: Math.max(0, Math.floor((v.now.getTime() - at.getTime()) / DAY_MS)),
+        })
+      : '';
   const lists = v.lists
     .map(
       (l) =>
@@ -68,14 +88,14 @@ export function activitySection(v: ActivityView): string {
   const upstreams = v.upstreams
     .map(
       (u) =>
-        `<tr><td>${escapeHtml(u.label)}</td><td>${escapeHtml(u.state)}</td><td>${u.lastRttMs === undefined ? '' : `${u.lastRttMs.toFixed(1)} ms`}</td><td>${escapeHtml(u.lastError ?? '')}</td></tr>`,
+        `<tr><td>${escapeHtml(u.label)}</td><td>${escapeHtml(upstreamStateText(u.state, t))}</td><td>${u.lastRttMs === undefined ? '' : `${u.lastRttMs.toFixed(1)} ms`}</td><td>${escapeHtml(u.lastError ?? '')}</td></tr>`,
     )
     .join('');
-  return `<section id="activity"><h2>What happened</h2>
-<p>Days and times in ${escapeHtml(v.timeZone)}. Only totals per day and category are kept: no devices, no names.</p>
+  return `<section id="activity"><h2>${e('activity.title')}</h2>
+<p>${e('activity.intro', { zone: v.timeZone })}</p>
 ${queries}
 ${blocked}
-<h3>Lists</h3><table id="activity-lists"><thead><tr><th>List</th><th>Category</th><th>Entries</th><th>Age</th><th>Loaded</th><th>Expires</th><th>Last refused update</th></tr></thead><tbody>${lists}</tbody></table>
-<h3>Upstreams</h3><table id="activity-upstreams"><thead><tr><th>Upstream</th><th>State</th><th>Last RTT</th><th>Last error</th></tr></thead><tbody>${upstreams}</tbody></table>
+<h3>${e('activity.lists')}</h3><table id="activity-lists"><thead><tr><th>${e('status.list')}</th><th>${e('status.category')}</th><th>${e('status.entries')}</th><th>${e('activity.age')}</th><th>${e('activity.loaded')}</th><th>${e('status.expires')}</th><th>${e('activity.lastRefusal')}</th></tr></thead><tbody>${lists}</tbody></table>
+<h3>${e('activity.upstreams')}</h3><table id="activity-upstreams"><thead><tr><th>${e('status.upstream')}</th><th>${e('status.state')}</th><th>${e('status.lastRtt')}</th><th>${e('status.lastError')}</th></tr></thead><tbody>${upstreams}</tbody></table>
 </section>`;
 }

@@ -17,11 +17,19 @@ import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Verdict } from '../../blocklists/matcher.js';
 import type { ScheduleWindow } from '../policies/schedule.js';
 import type { Config } from '../serve/config.js';
+import { chooseLanguage, LANGUAGE_COOKIE, text } from '../serve/language.js';
 import type { StaffAccounts } from './accounts.js';
 import type { ActivityView } from './activity.js';
 import type { Checked, ConfigEditor } from './config-file.js';
 import type { LocalRule } from './local-rules.js';
-import { consolePage, type NameReport, type Notice, type PolicyView, signInPage } from './page.js';
+import {
+  consolePage,
+  type NameReport,
+  type Notice,
+  type PolicyView,
+  signInPage,
+  type Words,
+} from './page.js';
 import { putDevice, putPolicy, removeDevice, setSchedule } from './policy-edits.js';
 import { addRule, hostOf, removeRule } from './rule-edits.js';
 
@@ -121,6 +129,21 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       .split(',')
       .map((c) => c.trim())
       .filter(Boolean);
+  /** The request's language: ?lang= (remembered in a cookie), the cookie, Accept-Language. */
+  const words = (request: FastifyRequest): Words => {
+    const lang = chooseLanguage(
+      (request.query as { lang?: string }).lang,
+      request.cookies[LANGUAGE_COOKIE],
+      request.headers['accept-language'],
+    );
+    return { lang, t: text(lang) };
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    const asked = (request.query as { lang?: string }).lang;
+    if (asked && words(request).lang === asked)
+      reply.setCookie(LANGUAGE_COOKIE, asked, { path: '/', sameSite: 'strict', httpOnly: true });
+  });
+  const t = (request: FastifyRequest) => words(request).t;
   const render = async (
     request: FastifyRequest,
     reply: FastifyReply,
@@ -131,6 +154,7 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       reply,
       status,
       consolePage({
+        ...words(request),
         user: request.session.get('user') ?? '',
         csrf: await reply.generateCsrf(),
         rules: deps.rules(),
@@ -144,15 +168,20 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       }),
     );
   /** A written change is in force once the reload that follows it has run. */
-  const written = async (checked: Checked, done: string): Promise<Notice> => {
-    if (!checked.ok) return { ok: false, lines: ['Not saved:', ...checked.problems] };
+  const written = async (
+    request: FastifyRequest,
+    checked: Checked,
+    done: string,
+  ): Promise<Notice> => {
+    if (!checked.ok)
+      return { ok: false, lines: [t(request)('console.notSaved'), ...checked.problems] };
     await deps.reload();
     return { ok: true, lines: [done] };
   };
 
   app.get(CONSOLE_PATH, { preHandler: staff }, (request, reply) => render(request, reply, 200));
-  app.get(`${CONSOLE_PATH}/sign-in`, async (_request, reply) =>
-    html(reply, 200, signInPage(await reply.generateCsrf())),
+  app.get(`${CONSOLE_PATH}/sign-in`, async (request, reply) =>
+    html(reply, 200, signInPage(words(request), await reply.generateCsrf())),
   );
   app.post(
     `${CONSOLE_PATH}/sign-in`,
@@ -163,7 +192,11 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     async (request, reply) => {
       const { user = '', password = '' } = fields(request);
       if (!(await deps.accounts.verify(user, password)))
-        return html(reply, 401, signInPage(await reply.generateCsrf(), 'Wrong name or password.'));
+        return html(
+          reply,
+          401,
+          signInPage(words(request), await reply.generateCsrf(), t(request)('signIn.wrong')),
+        );
       // A new session id on sign-in: an id planted before it is worth nothing after.
       await request.session.regenerate();
       request.session.set('user', user);
@@ -190,7 +223,11 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
           notice: {
             ok: false,
             lines: [
-              `${host.host} is on the unit's list ${listed.listId} (category ${listed.category}): it cannot be allowed here.`,
+              t(request)('console.unitOnly', {
+                name: host.host,
+                list: listed.listId,
+                category: listed.category,
+              }),
             ],
             review: { name: host.host, category: listed.category, listId: listed.listId },
           },
@@ -206,8 +243,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     };
     const checked = await editor.edit((doc) => addRule(doc, rule));
     const notice = await written(
+      request,
       checked,
-      `${action === 'allow' ? 'Allowed' : 'Blocked'} ${host.host}.`,
+      t(request)(action === 'allow' ? 'console.allowed' : 'console.blocked', { name: host.host }),
     );
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
@@ -217,8 +255,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     if (!editor) return render(request, reply, 409);
     const name = fields(request).name ?? '';
     const notice = await written(
+      request,
       await editor.edit((doc) => removeRule(doc, name)),
-      `Removed ${name}.`,
+      t(request)('console.removed', { name }),
     );
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
@@ -232,8 +271,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       policy: f.policy ?? '',
     };
     const notice = await written(
+      request,
       await deps.editor.edit((doc) => putDevice(doc, device)),
-      `Device ${device.name} gets policy ${device.policy}.`,
+      t(request)('console.deviceSaved', { name: device.name, policy: device.policy }),
     );
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
@@ -242,8 +282,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     if (!deps.editor) return render(request, reply, 409);
     const name = fields(request).name ?? '';
     const notice = await written(
+      request,
       await deps.editor.edit((doc) => removeDevice(doc, name)),
-      `Removed device ${name}.`,
+      t(request)('console.deviceRemoved', { name }),
     );
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
@@ -258,8 +299,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       safeSearch: f.safeSearch === '1',
     };
     const notice = await written(
+      request,
       await deps.editor.edit((doc) => putPolicy(doc, policy)),
-      `Saved policy ${policy.name}.`,
+      t(request)('console.policySaved', { name: policy.name }),
     );
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
@@ -288,8 +330,8 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       known = setSchedule(doc, name, windows);
     });
     const notice = known
-      ? await written(checked, `Schedule of ${name} saved.`)
-      : { ok: false, lines: [`"${name}" is not a policy of the config file.`] };
+      ? await written(request, checked, t(request)('console.scheduleSaved', { name }))
+      : { ok: false, lines: [t(request)('console.notAPolicy', { name })] };
     return render(request, reply, notice.ok ? 200 : 400, { notice });
   });
 
@@ -298,13 +340,16 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     const host = hostOf(f.name ?? '');
     if (!deps.review || !host.ok)
       return render(request, reply, 400, {
-        notice: { ok: false, lines: [host.ok ? 'reports: is not set up' : host.reason] },
+        notice: {
+          ok: false,
+          lines: [host.ok ? t(request)('console.reportsNotSetUp') : host.reason],
+        },
       });
     await deps.review(host.host, (f.note ?? '').trim(), request.session.get('user') ?? '');
     return render(request, reply, 200, {
       notice: {
         ok: true,
-        lines: [`Review request for ${host.host} sealed and queued for the unit.`],
+        lines: [t(request)('console.reviewQueued', { name: host.host })],
       },
     });
   });

@@ -4,7 +4,6 @@
  */
 import dnsPacket from 'dns-packet';
 import type { Logger } from 'pino';
-import type { ScheduleWindow } from '../policies/schedule.js';
 import type { ReportService } from '../reports/service.js';
 import type { ResolverServer } from '../serve/server.js';
 import { parseQuery } from '../serve/wire.js';
@@ -62,7 +61,7 @@ async function explain(
   return {
     host,
     policy: policy.name,
-    verdict: final.blocked ? 'blocked' : lists.blocked ? 'allowed (local rule)' : 'not blocked',
+    verdict: final.blocked ? 'blocked' : lists.blocked ? 'allowedLocally' : 'open',
     ...(final.blocked && { category: final.category, list: final.listId }),
     ...(!final.blocked && lists.blocked && { category: lists.category, list: lists.listId }),
     ...(rule && { localRule: `${rule.action} ${rule.name} (${rule.addedBy}: ${rule.note})` }),
@@ -95,17 +94,14 @@ async function upstreamAnswer(server: ResolverServer, host: string): Promise<str
 
 function policiesNow(server: ResolverServer): { policies: PolicyView[]; localNow: string } {
   const { config, clientPolicies } = server;
-  const describe = (w: ScheduleWindow) =>
-    `${w.days.join(',')} ${w.from}-${w.to}: ${w.categories?.join(', ') ?? 'same categories'}${w.safeSearch ? ', safe search' : ''}`;
   const policies = clientPolicies.all.map((p) => {
     const settings = config.policies.find((s) => s.name === p.name);
     return {
       name: p.name,
       subnets: settings?.subnets ?? [],
-      schedule: settings?.schedule?.map(describe).join('; ') ?? '',
-      nowBlocks: p.categories ? [...p.categories].sort().join(', ') : 'all categories',
+      schedule: settings?.schedule ?? [],
+      nowBlocks: p.categories ? [...p.categories].sort() : undefined,
       nowSafeSearch: p.safeSearch,
-      scheduled: (settings?.schedule?.length ?? 0) > 0,
     };
   });
   const localNow = new Intl.DateTimeFormat('en-GB', {
@@ -137,12 +133,10 @@ function activityOf(server: ResolverServer): ActivityView {
     upstreams: server.forwarder.health.map((u) => ({
       label: u.label,
       state: u.down
-        ? 'down (retrying)'
+        ? { kind: 'down' as const }
         : u.consecutiveFailures
-          ? `failing (${u.consecutiveFailures})`
-          : u.answered
-            ? 'up'
-            : 'not asked yet',
+          ? { kind: 'failing' as const, count: u.consecutiveFailures }
+          : { kind: u.answered ? ('up' as const) : ('notAsked' as const) },
       lastRttMs: u.lastRttMs,
       lastError: u.lastError,
     })),

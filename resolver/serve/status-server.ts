@@ -7,6 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { LANGUAGE_COOKIE, languageOfRequest, text } from './language.js';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
@@ -35,7 +36,16 @@ export function listenStatus(
     notice?: FormNotice,
   ) => {
     const reports = reportForm ? await reportForm.section(req, notice) : undefined;
-    res.writeHead(status, HTML_HEADERS).end(renderStatusPage({ ...view(), reports }));
+    const lang = languageOfRequest(req);
+    const asked = new URLSearchParams((req.url ?? '').split('?')[1]).get('lang');
+    // The switch (?lang=) is remembered for the next visit, as in the console.
+    const remember =
+      asked === lang
+        ? { 'set-cookie': `${LANGUAGE_COOKIE}=${lang}; Path=/; HttpOnly; SameSite=Strict` }
+        : {};
+    res
+      .writeHead(status, { ...HTML_HEADERS, ...remember })
+      .end(renderStatusPage({ ...view(), reports }, { lang, t: text(lang) }));
   };
   const server = createServer((req, res) => {
     if (!hostAllowed(req.headers.host, allowedNames)) {

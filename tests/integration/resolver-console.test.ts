@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUES } from '../../resolver/serve/language.js';
+import { en } from '../../resolver/serve/messages/en.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { STAFF, signIn } from '../helpers/console.js';
 import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
@@ -267,6 +269,50 @@ describe('what happened, in Chromium', () => {
     expect(text).not.toContain(KIDS_PC);
   });
 });
+
+describe('languages, in Chromium', () => {
+  it('follows Accept-Language, switches with the links, and shows no English string in ru or ky', async () => {
+    const russian = await browser.newContext({ locale: 'ru-RU' });
+    try {
+      const ru = await russian.newPage();
+      await ru.goto(`${base}/console/sign-in`);
+      expect(await ru.getAttribute('html', 'lang')).toBe('ru');
+      await ru.fill('input[name=user]', STAFF.user);
+      await ru.fill('input[name=password]', STAFF.password);
+      await Promise.all([ru.waitForNavigation(), ru.click('button[type=submit]')]);
+      expect(await ru.textContent('h1')).toBe('Консоль Kalkan');
+      expect(englishOnPage(await ru.innerText('body'), 'ru')).toEqual([]);
+      await Promise.all([ru.waitForNavigation(), ru.click('#language a[hreflang=ky]')]);
+      expect(await ru.getAttribute('html', 'lang')).toBe('ky');
+      expect(await ru.textContent('h1')).toBe('Kalkan консолу');
+      expect(englishOnPage(await ru.innerText('body'), 'ky')).toEqual([]);
+      // The choice is remembered: the status page follows it, its report form too.
+      await ru.goto(`${base}/`);
+      expect(await ru.getAttribute('html', 'lang')).toBe('ky');
+      expect(await ru.getAttribute('#reports', 'lang')).toBe('ky');
+      expect(englishOnPage(await ru.innerText('body'), 'ky')).toEqual([]);
+    } finally {
+      await russian.close();
+    }
+  });
+});
+
+/** English strings of the catalogue on a page (placeholders cut out), except those ky/ru keep. */
+function englishOnPage(text: string, lang: 'ru' | 'ky'): string[] {
+  return Object.entries(en).flatMap(([key, value]) =>
+    value
+      .split(/\{\w+\}/)
+      .map((part) => part.trim())
+      .filter(
+        (part) =>
+          part.length > 3 &&
+          key !== 'lang.name' &&
+          !CATALOGUES[lang][key as keyof typeof en].includes(part) &&
+          text.includes(part),
+      )
+      .map((part) => `${key}: ${part}`),
+  );
+}
 
 /** A raw request with any Host and source address (Node's fetch sets neither). */
 function raw(
