@@ -7,13 +7,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySession from '@fastify/session';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, type Session } from 'fastify';
 import type { Verdict } from '../../blocklists/matcher.js';
 import type { ScheduleWindow } from '../policies/schedule.js';
 import type { Config } from '../serve/config.js';
@@ -32,6 +33,7 @@ import {
 } from './page.js';
 import { putDevice, putPolicy, removeDevice, setSchedule } from './policy-edits.js';
 import { addRule, hostOf, removeRule } from './rule-edits.js';
+import { BoundedMap } from './session-map.js';
 
 declare module 'fastify' {
   interface Session {
@@ -40,6 +42,8 @@ declare module 'fastify' {
 }
 
 export const CONSOLE_PATH = '/console';
+/** Sessions kept (signed in or only holding a sign-in form's CSRF secret). */
+const MAX_SESSIONS = 2000;
 
 export interface ConsoleDeps {
   accounts: StaffAccounts;
@@ -88,6 +92,7 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
   await app.register(fastifySession, {
     secret: randomBytes(32).toString('base64url'),
     cookieName: 'kalkan_console',
+    store: new fastifySession.MemoryStore(new BoundedMap<string, Session>(MAX_SESSIONS)),
     saveUninitialized: false,
     cookie: {
       path: CONSOLE_PATH,
@@ -180,8 +185,11 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
   };
 
   app.get(CONSOLE_PATH, { preHandler: staff }, (request, reply) => render(request, reply, 200));
-  app.get(`${CONSOLE_PATH}/sign-in`, async (request, reply) =>
-    html(reply, 200, signInPage(words(request), await reply.generateCsrf())),
+  app.get(
+    `${CONSOLE_PATH}/sign-in`,
+    { config: { rateLimit: { max: 60, timeWindow: 60_000 } } },
+    async (request, reply) =>
+      html(reply, 200, signInPage(words(request), await reply.generateCsrf())),
   );
   app.post(
     `${CONSOLE_PATH}/sign-in`,
@@ -374,6 +382,10 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       if (!host.ok)
         return render(request, reply, 400, { notice: { ok: false, lines: [host.reason] } });
       const client = (f.client ?? '').trim() || undefined;
+      if (client && isIP(client) === 0)
+        return render(request, reply, 400, {
+          notice: { ok: false, lines: [t(request)('console.notAnAddress', { value: client })] },
+        });
       return render(request, reply, 200, { check: await deps.explain(host.host, client) });
     },
   );

@@ -143,3 +143,30 @@ describe('StaffAccounts', () => {
     }
   });
 });
+
+describe('BoundedMap (console sessions)', () => {
+  it('keeps at most its capacity, dropping the least recently used', async () => {
+    const { BoundedMap } = await import('../../resolver/console/session-map.js');
+    const map = new BoundedMap<string, number>(2);
+    map.set('staff', 1);
+    map.set('visitor-1', 2);
+    map.get('staff'); // used: stays
+    map.set('visitor-2', 3);
+    expect([...map.keys()].sort()).toEqual(['staff', 'visitor-2']);
+  });
+});
+
+describe('review requests', () => {
+  it('are a report kind of their own, sealed like any report; plain reports carry no kind', async () => {
+    const { newReport, parseReport } = await import('../../reporting/schema.js');
+    const review = newReport(
+      { url: 'http://blocked.example/', category: 'other', kind: 'review_request', note: 'why' },
+      { source: 'resolver' },
+    );
+    expect(review.kind).toBe('review_request');
+    expect(parseReport(review)).toEqual(review);
+    const report = newReport({ url: 'http://seen.example/', category: 'other' }, { source: 'cli' });
+    expect(report).not.toHaveProperty('kind');
+    expect(() => parseReport({ ...report, kind: 'complaint' })).toThrow(/kind/);
+  });
+});

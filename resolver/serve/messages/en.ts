@@ -88,6 +88,7 @@ export const en = {
   'console.nameOrUrl': 'Name or URL',
   'console.asDevice': 'As seen by the device at (optional)',
   'console.checkSubmit': 'Check',
+  'console.notAnAddress': '"{value}" is not an IP address.',
   'console.verdict': 'Verdict',
   'console.list': 'List',
   'console.localRule': 'Local rule',

@@ -84,6 +84,7 @@ export const ky: Messages = {
   'console.nameOrUrl': 'Аты же барактын дареги',
   'console.asDevice': 'Бул даректеги түзмөктүн көз карашы менен (милдеттүү эмес)',
   'console.checkSubmit': 'Текшерүү',
+  'console.notAnAddress': '«{value}» IP-дарек эмес.',
   'console.verdict': 'Жыйынтык',
   'console.list': 'Тизме',
   'console.localRule': 'Жергиликтүү эреже',

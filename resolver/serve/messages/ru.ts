@@ -84,6 +84,7 @@ export const ru: Messages = {
   'console.nameOrUrl': 'Имя или адрес страницы',
   'console.asDevice': 'Глазами устройства с адресом (необязательно)',
   'console.checkSubmit': 'Проверить',
+  'console.notAnAddress': '«{value}» не является IP-адресом.',
   'console.verdict': 'Итог',
   'console.list': 'Список',
   'console.localRule': 'Местное правило',
