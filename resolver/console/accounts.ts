@@ -3,7 +3,7 @@
  * analysts) in DATA/console/staff.json, written by `kalkan serve user add` and read at each
  * sign-in, so an account added while the resolver runs can sign in at once.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DUMMY_HASH, hashPassword, verifyPassword } from '../intake/passwords.js';
 
@@ -41,6 +41,19 @@ export class StaffAccounts {
     await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
     await writeFile(`${this.path}.new`, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
     await rename(`${this.path}.new`, this.path);
+    await this.giveToDataDirOwner();
+  }
+
+  /**
+   * Run as root (sudo kalkan serve user add), the file would be root's and mode 0600: the
+   * service's own user (systemd's DynamicUser owns the data directory) could not read it.
+   */
+  private async giveToDataDirOwner(): Promise<void> {
+    if (process.getuid?.() !== 0) return;
+    const folder = dirname(this.path);
+    const { uid, gid } = await stat(dirname(folder));
+    await chown(folder, uid, gid);
+    await chown(this.path, uid, gid);
   }
 
   /** True for a right name and password; an unknown name takes as long as a wrong password. */

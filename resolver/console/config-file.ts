@@ -4,7 +4,7 @@
  * trial bind), and edited through the `yaml` Document API so the operator's comments and
  * layout stay. An edit that fails the check is not written; the caller gets the lines.
  */
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Document, parseDocument } from 'yaml';
 import { type Config, ConfigError, parseConfig, resolvePaths } from '../serve/config.js';
@@ -60,8 +60,19 @@ export class ConfigEditor {
       if (!checked.ok) return checked;
       const { mode } = await stat(this.path);
       const temp = `${this.path}.console-${process.pid}`;
-      await writeFile(temp, text, { mode });
-      await rename(temp, this.path);
+      try {
+        await writeFile(temp, text, { mode });
+        await rename(temp, this.path);
+      } catch (error) {
+        await rm(temp, { force: true }).catch(() => undefined);
+        const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        return {
+          ok: false,
+          problems: [
+            `${this.path}: cannot write (${code}): the resolver's user needs write access to the config file and its folder`,
+          ],
+        };
+      }
       return checked;
     };
     const result = this.queue.then(run, run);

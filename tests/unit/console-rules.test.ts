@@ -1,5 +1,5 @@
 /** The console's local rules: matching, the abuse exception, YAML edits that keep comments, checks. */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,23 @@ describe('ConfigEditor', () => {
     ]);
     expect(await readFile(path, 'utf8')).not.toContain('bad.example');
   });
+
+  it('says it cannot write the file (and changes nothing) when the write fails', async () => {
+    const path = join(dir, 'unwritable.yaml');
+    await writeFile(path, `dataDir: ${join(dir, 'data')}\n`);
+    // The temporary file's name taken by a folder: the write fails as on a read-only /etc.
+    await mkdir(`${path}.console-${process.pid}`);
+    const result = await new ConfigEditor(path).edit((doc) =>
+      addRule(doc, rule('games.example', 'block')),
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        expect.stringMatching(/unwritable\.yaml: cannot write \(EISDIR\): the resolver's user/),
+      ],
+    });
+    expect(await readFile(path, 'utf8')).not.toContain('games.example');
+  });
 });
 
 describe('StaffAccounts', () => {
@@ -138,6 +155,12 @@ describe('StaffAccounts', () => {
       expect(await accounts.verify('anna', 'correct horse battery stapl')).toBe(false);
       expect(await accounts.verify('boris', 'correct horse battery staple')).toBe(false);
       expect(await accounts.names()).toEqual(['anna']);
+      if (process.getuid?.() === 0) {
+        // Added with sudo: the file goes to the data directory's owner (the service's user).
+        await chown(dir, 4321, 4321);
+        await accounts.add('boris', 'correct horse battery staple');
+        expect((await stat(join(dir, 'console', 'staff.json'))).uid).toBe(4321);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
