@@ -5,6 +5,7 @@
  * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
  */
 import cluster from 'node:cluster';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -237,7 +238,7 @@ export class ResolverServer {
         this.metrics,
         new ReportForm(this.reports, config.reportForm),
         config.statusHosts,
-        await (await import('../console/wiring.js')).consoleFor(this, this.reports, log),
+        this.staffConsole(),
       );
     }
     this.timers.push(
@@ -273,6 +274,23 @@ export class ResolverServer {
     for (const u of this.forwarder.health)
       if (u.down) warnings.push(`upstream ${u.label} is down: ${u.lastError ?? ''}`);
     return { notReady, warnings };
+  }
+
+  /**
+   * The console's request handler. Fastify and its plugins load in the background, so start()
+   * does not wait for them; a request that comes first waits (or gets 503 if they failed).
+   */
+  private staffConsole(): (req: IncomingMessage, res: ServerResponse) => void {
+    const ready = import('../console/wiring.js').then((m) =>
+      m.consoleFor(this, this.reports, this.log),
+    );
+    ready.catch((error: Error) => this.log.error({ error: error.message }, 'console not started'));
+    return (req, res) => {
+      ready.then(
+        (handle) => handle(req, res),
+        () => res.writeHead(503, { 'content-type': 'text/plain' }).end('console not started\n'),
+      );
+    };
   }
 
   /** The policy a client address gets (check-a-name asks as a device would). */
