@@ -93,8 +93,8 @@ export function activitySection(v: ActivityView, t: Translate): string {
     .join('');
   return `<section id="activity"><h2>${e('activity.title')}</h2>
 <p>${e('activity.intro', { zone: v.timeZone })}</p>
-${queries}
-${blocked}
+<h3>${e('activity.queriesChart')}</h3>${queries}
+<h3>${e('activity.blockedChart')}</h3>${blocked}
 <h3>${e('activity.lists')}</h3><table id="activity-lists"><thead><tr><th>${e('status.list')}</th><th>${e('status.category')}</th><th>${e('status.entries')}</th><th>${e('activity.age')}</th><th>${e('activity.loaded')}</th><th>${e('status.expires')}</th><th>${e('activity.lastRefusal')}</th></tr></thead><tbody>${lists}</tbody></table>
 <h3>${e('activity.upstreams')}</h3><table id="activity-upstreams"><thead><tr><th>${e('status.upstream')}</th><th>${e('status.state')}</th><th>${e('status.lastRtt')}</th><th>${e('status.lastError')}</th></tr></thead><tbody>${upstreams}</tbody></table>
 </section>`;

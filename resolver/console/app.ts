@@ -53,7 +53,7 @@ export interface ConsoleDeps {
   /** The config in force (devices, policies, schedules). */
   config: () => Config;
   /** Each policy with what it blocks now; the time now in the café's zone. */
-  policiesNow: () => { policies: PolicyView[]; localNow: string };
+  policiesNow: () => { policies: PolicyView[]; now: Date };
   activity: () => ActivityView;
   /** Applies the config just written (the same reload as SIGHUP). */
   reload: () => Promise<unknown>;

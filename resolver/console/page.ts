@@ -82,8 +82,8 @@ export interface ConsoleView extends Words {
   devices: readonly DeviceEntry[];
   policies: readonly PolicyView[];
   timeZone: string;
-  /** The time now in timeZone, as the schedules see it. */
-  localNow: string;
+  /** Now, shown in timeZone and the page's language (as the schedules see it). */
+  now: Date;
   activity: ActivityView;
 }
 
@@ -186,7 +186,7 @@ function devicesSection(v: ConsoleView, f: string): string {
       `<label><input type="checkbox" name="days" value="${d}">${escapeHtml(dayNames[i] ?? d)}</label>`,
   ).join(' ');
   return `<section id="devices"><h2>${e('console.devices')}</h2>
-<p>${e('console.timeZoneNow', { zone: v.timeZone, now: v.localNow })}</p>
+<p>${e('console.timeZoneNow', { zone: v.timeZone, now: new Intl.DateTimeFormat(v.lang, { timeZone: v.timeZone, dateStyle: 'full', timeStyle: 'short' }).format(v.now) })}</p>
 <table id="device-list"><thead><tr><th>${e('console.device')}</th><th>${e('console.address')}</th><th>${e('console.policy')}</th><th></th></tr></thead><tbody>${devices}</tbody></table>
 <form method="post" action="/console/devices" id="add-device">${f}
 <label>${e('console.deviceName')} <input name="name" required maxlength="100"></label>

@@ -92,7 +92,7 @@ async function upstreamAnswer(server: ResolverServer, host: string): Promise<str
   }
 }
 
-function policiesNow(server: ResolverServer): { policies: PolicyView[]; localNow: string } {
+function policiesNow(server: ResolverServer): { policies: PolicyView[]; now: Date } {
   const { config, clientPolicies } = server;
   const policies = clientPolicies.all.map((p) => {
     const settings = config.policies.find((s) => s.name === p.name);
@@ -104,12 +104,7 @@ function policiesNow(server: ResolverServer): { policies: PolicyView[]; localNow
       nowSafeSearch: p.safeSearch,
     };
   });
-  const localNow = new Intl.DateTimeFormat('en-GB', {
-    timeZone: config.timeZone,
-    dateStyle: 'full',
-    timeStyle: 'short',
-  }).format(new Date());
-  return { policies, localNow };
+  return { policies, now: new Date() };
 }
 
 const CHART_DAYS = 14;

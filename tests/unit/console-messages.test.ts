@@ -121,7 +121,7 @@ describe('pages in ru and ky', () => {
           },
         ],
         timeZone: 'Asia/Bishkek',
-        localNow: 'now',
+        now: new Date('2026-11-30T12:00:00Z'),
         activity: {
           timeZone: 'Asia/Bishkek',
           now: new Date(),
@@ -141,6 +141,9 @@ describe('pages in ru and ky', () => {
         },
       });
       expect(englishIn(html, lang)).toEqual([]);
+      // Dates too: 2026-11-30 is a Monday, written in the page's language.
+      expect(html).toContain(lang === 'ru' ? 'понедельник' : 'дүйшөмбү');
+      expect(html).not.toContain('Monday');
     });
   }
 });
