@@ -8,10 +8,16 @@ import { z } from 'zod';
 export const CATEGORIES = ['csam_suspected', 'csem', 'grooming', 'trafficking', 'other'] as const;
 export const WHERE_FOUND = ['web_page', 'search', 'chat', 'social', 'email', 'other'] as const;
 export const SOURCES = ['extension', 'resolver', 'cli'] as const;
+/**
+ * `report`: a site seen; `review_request`: a café asks the unit to look again at one of its
+ * blocks (the console's answer to "this should not be blocked" for the abuse category).
+ */
+export const KINDS = ['report', 'review_request'] as const;
 
 export type Category = (typeof CATEGORIES)[number];
 export type WhereFound = (typeof WHERE_FOUND)[number];
 export type ReportSource = (typeof SOURCES)[number];
+export type ReportKind = (typeof KINDS)[number];
 
 export const MAX_URL_LENGTH = 2048;
 export const MAX_NOTE_LENGTH = 500;
@@ -74,6 +80,8 @@ export const reportSchema = z.strictObject({
   note: cleanedText(MAX_NOTE_LENGTH).optional(),
   source: z.enum(SOURCES),
   contact: cleanedText(MAX_CONTACT_LENGTH).optional(),
+  /** Omitted: `report` (reports made before review requests existed carry none). */
+  kind: z.enum(KINDS).optional(),
 });
 
 export type Report = z.output<typeof reportSchema>;
@@ -120,6 +128,7 @@ export interface ReportDraft {
   note?: string;
   contact?: string;
   seenAt?: string;
+  kind?: ReportKind;
 }
 
 export interface NewReportOptions {
@@ -141,5 +150,6 @@ export function newReport(draft: ReportDraft, options: NewReportOptions): Report
     ...(draft.note === undefined ? {} : { note: draft.note }),
     source: options.source,
     ...(draft.contact === undefined ? {} : { contact: draft.contact }),
+    ...(draft.kind === undefined || draft.kind === 'report' ? {} : { kind: draft.kind }),
   });
 }

@@ -5,9 +5,10 @@
  *                [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
  *   kalkan serve --check --config FILE
  *   kalkan serve lists reset ID|SOURCE [--config FILE]
+ *   kalkan serve user add NAME [--config FILE] [--password-file FILE]
  *
  * Without --config the embedded default applies. Flags replace the config's values.
- * SIGHUP reloads the lists; SIGINT/SIGTERM stop gracefully. Any problem that stops it from
+ * SIGHUP re-reads the config (local rules take effect; --check's checks first) and the lists; SIGINT/SIGTERM stop gracefully. Any problem that stops it from
  * serving (a bad key, a port taken, an address not up, a directory it cannot write) ends the
  * process with exit code 1 and one line naming the key, so a supervisor restarts or reports it.
  * Under systemd (Type=notify) it says READY=1 once it answers.
@@ -35,10 +36,12 @@ import { parse, UsageError } from './usage.js';
 const USAGE = `Usage: kalkan serve [--config FILE] [--listen HOST:PORT]... [--upstream HOST:PORT]...
                     [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
        kalkan serve --check --config FILE
-       kalkan serve lists reset ID|SOURCE [--config FILE]`;
+       kalkan serve lists reset ID|SOURCE [--config FILE]
+       kalkan serve user add NAME [--config FILE] [--password-file FILE]`;
 
 export async function serveCommand(args: string[]): Promise<number> {
   if (args[0] === 'lists') return listsReset(args.slice(1));
+  if (args[0] === 'user') return (await import('./serve-user.js')).serveUserCommand(args.slice(1));
   const { values } = parse(
     args,
     {
@@ -95,7 +98,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   process.on('unhandledRejection', fatal);
   let server: ResolverServer;
   try {
-    server = await ResolverServer.create(config, log);
+    server = await ResolverServer.create(config, log, values.config && resolve(values.config));
     await server.start();
   } catch (error) {
     return fatal(error);
@@ -103,8 +106,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (cluster.isWorker) process.send?.({ kalkan: 'ready' });
   else notifyReady(log);
   process.on('SIGHUP', () => {
-    log.info('SIGHUP: reloading lists');
-    void server.reload('SIGHUP');
+    log.info('SIGHUP: reloading the config and the lists');
+    void server.reloadConfig('SIGHUP').then(() => server.reload('SIGHUP'));
   });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

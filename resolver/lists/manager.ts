@@ -94,8 +94,15 @@ export class ListManager {
 
   /** The matcher for a policy's categories (undefined: every category). */
   matcherFor(categories: ReadonlySet<string> | undefined): Matcher {
+    const matcher = this.matchers.get(keyOf(categories));
+    if (matcher) return matcher;
+    // A set no policy had at start (a schedule, a policy added by a reload): built once, kept.
+    this.extraSets.set(keyOf(categories), categories);
+    this.swap(false);
     return this.matchers.get(keyOf(categories)) as Matcher;
   }
+
+  private readonly extraSets = new Map<string, ReadonlySet<string> | undefined>();
 
   /**
    * Loads every source once. A subscription with a last good copy starts from it and is fetched
@@ -339,10 +346,14 @@ export class ListManager {
     }
   }
 
-  private swap(): void {
+  private swap(newLists = true): void {
     const bundles = this.sources.flatMap((s) => (s.bundle ? [s.bundle] : []));
     const next = new Map<string, Matcher>();
-    for (const categories of [undefined, ...this.options.categorySets]) {
+    for (const categories of [
+      undefined,
+      ...this.options.categorySets,
+      ...this.extraSets.values(),
+    ]) {
       const key = keyOf(categories);
       if (next.has(key)) continue;
       const chosen = categories ? bundles.filter((b) => categories.has(b.meta.category)) : bundles;
@@ -355,6 +366,7 @@ export class ListManager {
       );
     }
     this.matchers = next; // the swap: one assignment
+    if (!newLists) return;
     this.generation++;
     this.ready = this.missing().length === 0;
   }

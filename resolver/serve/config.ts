@@ -8,8 +8,10 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isMap, LineCounter, type Node, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { localRuleSchema } from '../console/local-rules.js';
 import { parseCidr } from '../net/address-set.js';
 import { parseHostPort, parseUpstream, type UpstreamAddress } from '../net/host-port.js';
+import { timeZoneSchema, windowSchema } from '../policies/schedule.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
 import { setupConfigSchema } from './setup/settings.js';
@@ -47,10 +49,20 @@ const listPin = {
 
 const policy = z.strictObject({
   name: z.string().min(1),
-  subnets: z.array(cidr).min(1),
+  /** Empty: only the devices that name this policy get it. */
+  subnets: z.array(cidr).default([]),
   /** Omitted: every category. */
   categories: z.array(z.string().min(1)).optional(),
   safeSearch: z.boolean().optional(),
+  /** Windows (days, hours in timeZone) with other categories or safe search (issue 17). */
+  schedule: z.array(windowSchema).optional(),
+});
+
+/** A named client: an address or subnet and the policy it gets (before policies' subnets). */
+const device = z.strictObject({
+  name: z.string().min(1).max(100),
+  address: cidr,
+  policy: z.string().min(1),
 });
 
 /** One RPZ primary run by the resolver; the keys map one-to-one onto `RpzPrimaryOptions`. */
@@ -153,6 +165,9 @@ export const configSchema = z.strictObject({
     .prefault({}),
   safeSearch: z.boolean().default(true),
   policies: z.array(policy).default([]),
+  devices: z.array(device).default([]),
+  /** The café's time zone: schedules and the console's times. */
+  timeZone: timeZoneSchema.default('UTC'),
   tcp: z
     .strictObject({
       idleTimeoutMs: z.number().int().min(100).default(10_000),
@@ -195,6 +210,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Device setup on the status page (/setup) and the "am I protected?" check name (issue 14). */
   setup: setupConfigSchema.prefault({}),
+  /** The café's own allow and block entries, edited in the console (issue 17); reloaded live. */
+  localRules: z.array(localRuleSchema).default([]),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
 });

@@ -24,9 +24,13 @@ export const FAST_PATH_MAX_POLICIES = 254;
 export interface FastPathParts {
   /** The stages' fast forms, chained (fastChain). */
   chain: FastNext;
-  /** Every policy a client can get, the fallback included (at most FAST_PATH_MAX_POLICIES). */
+  /**
+   * Every policy a client can get, the fallback included; the array may gain policies on a
+   * config reload (the generation changes then). Beyond FAST_PATH_MAX_POLICIES, clients of the
+   * later ones take the full chain.
+   */
   policies: readonly Policy[];
-  /** Bumped when the lists in force change: every name's facts are dropped. */
+  /** Bumped when the lists, rules or policies in force change: every name's facts are dropped. */
   listGeneration: () => number;
   stats: Stats;
 }
@@ -36,7 +40,7 @@ export class FastPath {
   private generation = -1;
   private readonly nameScratch = Buffer.allocUnsafe(MAX_NAME_BYTES);
   /** Policy → its number in the table's keys; 0 is "no policy chosen yet". */
-  private readonly policyNumber: Map<Policy | undefined, number>;
+  private policyNumber = new Map<Policy | undefined, number>();
   private nameLength = 0;
   private current: NameFacts | undefined;
   private currentPolicy: Policy | undefined;
@@ -48,11 +52,12 @@ export class FastPath {
     facts: () => this.facts(),
   };
 
-  constructor(private readonly parts: FastPathParts) {
-    if (parts.policies.length > FAST_PATH_MAX_POLICIES)
-      throw new Error(`the fast path keys at most ${FAST_PATH_MAX_POLICIES} policies`);
+  constructor(private readonly parts: FastPathParts) {}
+
+  /** Numbers the policies in force (after a reload they may be others). */
+  private numberPolicies(): void {
     this.policyNumber = new Map<Policy | undefined, number>([[undefined, 0]]);
-    parts.policies.forEach((p, i) => {
+    this.parts.policies.slice(0, FAST_PATH_MAX_POLICIES).forEach((p, i) => {
       this.policyNumber.set(p, i + 1);
     });
   }
@@ -65,6 +70,7 @@ export class FastPath {
     const generation = this.parts.listGeneration();
     if (generation !== this.generation) {
       this.table.clear();
+      this.numberPolicies();
       this.generation = generation;
     }
     ctx.query = msg;

@@ -17,7 +17,7 @@ import { ClassStage } from './stages/class.js';
 import { CnameCloakStage } from './stages/cname-cloak.js';
 import { ForwardStage, type Resolve } from './stages/forward.js';
 import { ListsReadyStage, type Readiness } from './stages/lists-ready.js';
-import { PolicyStage, type SubnetPolicy } from './stages/policy.js';
+import { type PolicySource, PolicyStage } from './stages/policy.js';
 import { RateLimitStage } from './stages/rate-limit.js';
 import { SpecialNamesStage } from './stages/special-names.js';
 import type { Stats } from './stats.js';
@@ -25,11 +25,10 @@ import type { Stats } from './stats.js';
 export interface PipelineParts {
   acl: AddressSet;
   rateLimit: { perSecond: number; burst: number };
-  policies: readonly SubnetPolicy[];
-  /** The policy of clients no subnet policy matches. */
-  fallback: Policy;
+  /** Each client's policy (devices, subnets, schedules), and every policy it can give. */
+  policies: PolicySource;
   lists: ListLookup;
-  /** Bumped when the lists in force change (the fast path forgets what it learnt). */
+  /** Bumped when the lists, rules or policies change (the fast path forgets what it learnt). */
   listGeneration: () => number;
   /**
    * Given, queries that would be answered from the cache or the upstreams get SERVFAIL with
@@ -62,7 +61,7 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     new AclStage(parts.acl, stats),
     new RateLimitStage(parts.rateLimit.perSecond, parts.rateLimit.burst, stats),
     new ClassStage(),
-    new PolicyStage(parts.policies, parts.fallback),
+    new PolicyStage(parts.policies),
     new SpecialNamesStage(parts.check),
     new BlocklistStage(lists, blocker),
     new CnameCloakStage(lists, blocker),
@@ -79,16 +78,14 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     return reply(ctx.query, ctx.q, RCODE.SERVFAIL);
   };
   const handle = makeHandler(chain(stages, onError), stats, parts.queryLog);
-  const policies = [...parts.policies.map((p) => p.policy), parts.fallback];
-  // The fast path keys names by policy number in a byte; beyond that every query takes the chain.
-  const fast =
-    parts.queryLog || policies.length > FAST_PATH_MAX_POLICIES
-      ? undefined
-      : new FastPath({
-          chain: fastChain(stages),
-          policies,
-          listGeneration: parts.listGeneration,
-          stats,
-        });
+  // The query log sees every query, so with it on every query takes the chain.
+  const fast = parts.queryLog
+    ? undefined
+    : new FastPath({
+        chain: fastChain(stages),
+        policies: parts.policies.all,
+        listGeneration: parts.listGeneration,
+        stats,
+      });
   return { stages, handle, fast };
 }

@@ -40,6 +40,8 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   const problems = [
     ...early,
     ...collisions(listeners),
+    ...checkLocalRules(config),
+    ...checkDevices(config),
     ...(await checkKeys(config)),
     ...(await checkCategories(config)),
     ...(await checkDirectories(config, options.trialBind)),
@@ -95,6 +97,42 @@ function checkCidrs(config: Config, problems: string[]): void {
   });
 }
 
+/**
+ * Local rules: one per name, and none in a category answered as Blocked (abuse): those entries
+ * belong to the unit's lists, which only the unit changes.
+ */
+function checkLocalRules(config: Config): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, rule] of config.localRules.entries()) {
+    if (config.block.blockedCategories.includes(rule.category))
+      problems.push(
+        `localRules[${i}].category: "${rule.category}" is the unit's category; only its lists decide it (ask the unit to review instead)`,
+      );
+    const earlier = seen.get(rule.name);
+    if (earlier !== undefined)
+      problems.push(`localRules[${i}].name: ${rule.name} is already localRules[${earlier}]`);
+    else seen.set(rule.name, i);
+  }
+  return problems;
+}
+
+/** Each device names a policy that exists (or `default`); policy names are unique. */
+function checkDevices(config: Config): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>(['default']);
+  for (const [i, p] of config.policies.entries()) {
+    if (names.has(p.name)) problems.push(`policies[${i}].name: "${p.name}" is used twice`);
+    names.add(p.name);
+  }
+  for (const [i, d] of config.devices.entries())
+    if (!names.has(d.policy))
+      problems.push(
+        `devices[${i}].policy: "${d.policy}" is not a policy (known: ${[...names].join(', ')})`,
+      );
+  return problems;
+}
+
 /** Two listeners on one port and protocol, on the same address or a wildcard of it. */
 function collisions(listeners: Listener[]): string[] {
   const problems: string[] = [];
@@ -137,9 +175,15 @@ async function checkKeys(config: Config): Promise<string[]> {
  * last good copies of subscriptions.
  */
 async function checkCategories(config: Config): Promise<string[]> {
-  const wanted = config.policies.flatMap((p, i) =>
-    (p.categories ?? []).map((c, j) => ({ key: `policies[${i}].categories[${j}]`, c })),
-  );
+  const wanted = config.policies.flatMap((p, i) => [
+    ...(p.categories ?? []).map((c, j) => ({ key: `policies[${i}].categories[${j}]`, c })),
+    ...(p.schedule ?? []).flatMap((w, k) =>
+      (w.categories ?? []).map((c, j) => ({
+        key: `policies[${i}].schedule[${k}].categories[${j}]`,
+        c,
+      })),
+    ),
+  ]);
   if (wanted.length === 0) return [];
   const known = new Set<string>();
   let unknownSubscriptions = 0;

@@ -14,6 +14,7 @@ import { type OutboxEntry, OutboxStateError } from '../../reporting/outbox.js';
 import { type ReportDraft, ReportError } from '../../reporting/schema.js';
 import type { ReportService } from '../reports/service.js';
 import { escapeHtml } from './html.js';
+import { languageOfRequest } from './language.js';
 import { type FormText, formText } from './report-form-text.js';
 import { TokenBuckets } from './token-buckets.js';
 
@@ -27,8 +28,8 @@ export interface FormNotice {
   draft?: Partial<Record<'url' | 'category' | 'whereFound' | 'note', string>>;
 }
 
-/** The form's words for this request (Accept-Language: en, ru, ky). */
-const textFor = (req: IncomingMessage): FormText => formText(req.headers['accept-language']);
+/** The form's words in the page's language (its switch, else Accept-Language: en, ru, ky). */
+const textFor = (req: IncomingMessage): FormText => formText(languageOfRequest(req));
 
 /** What the page says after a report was queued (the GET that follows the POST's 303). */
 export function queuedNotice(req: IncomingMessage): FormNotice {

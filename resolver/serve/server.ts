@@ -4,14 +4,17 @@
  * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
  */
 import cluster from 'node:cluster';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as NetServer } from 'node:net';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { LocalRules } from '../console/local-rules.js';
 import { readPublicKeys } from '../lists/files.js';
 import { ListManager } from '../lists/manager.js';
 import { ipv4Bytes, ipv6Bytes } from '../net/address-bytes.js';
 import { AddressSet } from '../net/address-set.js';
 import { formatHostPort } from '../net/host-port.js';
+import { ClientPolicies, type ClientPolicySettings } from '../policies/client-policies.js';
 import type { ReportService } from '../reports/service.js';
 import { workerIndex } from './cluster.js';
 import type { Config } from './config.js';
@@ -29,17 +32,19 @@ import { udpTransport } from './transport/udp-io.js';
 import { Forwarder } from './upstream.js';
 
 export class ResolverServer {
-  readonly stats = new Stats();
+  readonly stats: Stats;
   readonly lists: ListManager;
   readonly forwarder: Forwarder;
   readonly cache: CacheStage;
+  /** The console's allow and block entries (config `localRules:`), swapped on reload. */
+  readonly localRules: LocalRules;
+  /** Devices, policies and their schedules (config `devices:`, `policies:`), swapped on reload. */
+  readonly clientPolicies: ClientPolicies;
   private readonly udp: UdpListener[] = [];
   private readonly tcp: NetServer[] = [];
   private status: import('node:http').Server | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAt = new Date();
-  private readonly policies: { subnets: AddressSet; policy: Policy }[];
-  private readonly fallback: Policy;
   private reports: ReportService | undefined;
   private rpz: NamedPrimary[] = [];
 
@@ -47,17 +52,12 @@ export class ResolverServer {
     readonly config: Config,
     private readonly log: Logger,
     trustedKeys: Uint8Array[],
+    /** The file config was read from: the console edits it, SIGHUP re-reads it. */
+    readonly configPath?: string,
   ) {
-    const categoriesOf = (c?: string[]) => (c ? new Set(c) : undefined);
-    this.fallback = { name: 'default', categories: undefined, safeSearch: config.safeSearch };
-    this.policies = config.policies.map((p) => ({
-      subnets: new AddressSet(p.subnets),
-      policy: {
-        name: p.name,
-        categories: categoriesOf(p.categories),
-        safeSearch: p.safeSearch ?? config.safeSearch,
-      },
-    }));
+    this.localRules = new LocalRules(config.localRules, new Set(config.block.blockedCategories));
+    this.clientPolicies = new ClientPolicies(clientPolicySettings(config));
+    this.stats = new Stats(Date.now, config.timeZone);
     this.lists = new ListManager({
       sources: config.lists.map((l) => ({
         location: 'file' in l ? l.file : l.url,
@@ -67,7 +67,7 @@ export class ResolverServer {
       })),
       trustedKeys,
       dataDir: join(config.dataDir as string, 'lists'),
-      categorySets: this.policies.map((p) => p.policy.categories),
+      categorySets: this.clientPolicies.all.map((p) => p.categories),
       logger: log,
     });
     this.forwarder = new Forwarder({
@@ -89,8 +89,8 @@ export class ResolverServer {
 
   private metrics: Metrics | undefined;
 
-  static async create(config: Config, log: Logger): Promise<ResolverServer> {
-    return new ResolverServer(config, log, await readPublicKeys(config.trust));
+  static async create(config: Config, log: Logger, configPath?: string): Promise<ResolverServer> {
+    return new ResolverServer(config, log, await readPublicKeys(config.trust), configPath);
   }
 
   /**
@@ -123,16 +123,18 @@ export class ResolverServer {
       this.reports = await startReports(config.reports, config.dataDir as string, log);
     }
     const lookup: ListLookup = {
-      match: (name, policy) => this.lists.matcherFor(policy?.categories).match(name),
+      match: (name, policy) =>
+        this.localRules.apply(name, policy, this.lists.matcherFor(policy?.categories).match(name)),
     };
     const acl = new AddressSet(config.acl);
     const { handle, fast } = buildPipeline({
       acl,
       rateLimit: config.rateLimit,
-      policies: this.policies,
-      fallback: this.fallback,
+      policies: this.clientPolicies,
       lists: lookup,
-      listGeneration: () => this.lists.generation,
+      // A list swap, a local rule or a schedule window: what the fast path learnt is stale.
+      listGeneration: () =>
+        this.lists.generation + this.localRules.generation + this.clientPolicies.generation,
       ...(config.whenListsMissing === 'servfail' && { readiness: this.lists }),
       block: {
         mode: config.block.mode,
@@ -198,10 +200,13 @@ export class ResolverServer {
         new ReportForm(this.reports, config.reportForm),
         config.statusHosts,
         setupRoutes(config.setup, config.status),
+        this.staffConsole(),
       );
     }
     this.timers.push(
       setInterval(() => void this.lists.refresh('schedule'), config.refreshSeconds * 1000),
+      // Schedules switch within SCHEDULE_TICK_MS of the minute they name.
+      setInterval(() => this.clientPolicies.tick(), SCHEDULE_TICK_MS),
       setInterval(() => {
         stats.rollDay();
         void stats.save(countsFile).catch(() => {});
@@ -231,6 +236,75 @@ export class ResolverServer {
     for (const u of this.forwarder.health)
       if (u.down) warnings.push(`upstream ${u.label} is down: ${u.lastError ?? ''}`);
     return { notReady, warnings };
+  }
+
+  /**
+   * The console's request handler. Fastify and its plugins load in the background, so start()
+   * does not wait for them; a request that comes first waits (or gets 503 if they failed).
+   */
+  private staffConsole(): (req: IncomingMessage, res: ServerResponse) => void {
+    const ready = import('../console/wiring.js').then((m) =>
+      m.consoleFor(this, this.reports, this.log),
+    );
+    ready.catch((error: Error) => this.log.error({ error: error.message }, 'console not started'));
+    return (req, res) => {
+      ready.then(
+        (handle) => handle(req, res),
+        () => res.writeHead(503, { 'content-type': 'text/plain' }).end('console not started\n'),
+      );
+    };
+  }
+
+  /** The policy a client address gets (check-a-name asks as a device would). */
+  policyFor(client: string | undefined): Policy {
+    return client ? this.clientPolicies.policyFor(client) : this.clientPolicies.fallback;
+  }
+
+  /**
+   * Re-reads the config file (SIGHUP, a console change) with the checks of --check; a config
+   * that fails them changes nothing. `localRules:` takes effect at once, without touching a
+   * socket; other changed keys are named as waiting for a restart. Returns the problems.
+   */
+  async reloadConfig(reason: string): Promise<string[]> {
+    if (!this.configPath) return [];
+    const { readCheckedConfig } = await import('../console/config-file.js');
+    const checked = await readCheckedConfig(this.configPath);
+    if (!checked.ok) {
+      this.log.error({ reason, problems: checked.problems }, 'config not reloaded');
+      return checked.problems;
+    }
+    const next = checked.config;
+    this.localRules.replace(next.localRules);
+    this.clientPolicies.replace(clientPolicySettings(next));
+    this.stats.timeZone = next.timeZone;
+    const live = new Set([
+      'localRules',
+      'policies',
+      'devices',
+      'timeZone',
+      'safeSearch',
+      'upstreams',
+      'dataDir',
+    ]);
+    const restart = (Object.keys(next) as (keyof Config)[]).filter(
+      (key) => !live.has(key) && JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+    );
+    Object.assign(this.config, {
+      localRules: next.localRules,
+      policies: next.policies,
+      devices: next.devices,
+      timeZone: next.timeZone,
+      safeSearch: next.safeSearch,
+    });
+    this.log.info(
+      {
+        reason,
+        localRules: next.localRules.length,
+        ...(restart.length && { needRestart: restart }),
+      },
+      'config reloaded',
+    );
+    return [];
   }
 
   async reload(reason: string): Promise<void> {
@@ -266,4 +340,15 @@ export class ResolverServer {
     await Promise.all([this.reports?.stop(), ...this.rpz.map(({ primary }) => primary.close())]);
     await this.stats.save(this.countsFile).catch(() => {});
   }
+}
+
+const SCHEDULE_TICK_MS = 5000;
+
+function clientPolicySettings(config: Config): ClientPolicySettings {
+  return {
+    policies: config.policies,
+    devices: config.devices,
+    safeSearch: config.safeSearch,
+    timeZone: config.timeZone,
+  };
 }

@@ -20,14 +20,18 @@ export class Stats {
   readonly blocked = new Map<string, number>();
   /** Stage name → queries answered SERVFAIL because that stage threw or rejected. */
   readonly stageFailures = new Map<string, number>();
-  /** day (YYYY-MM-DD, UTC) → category → blocked count; "queries" holds the day's total. */
+  /** day (YYYY-MM-DD in timeZone) → category → blocked count; "queries" holds the day's total. */
   private readonly daily = new Map<string, Map<string, number>>();
   private today = '';
   private todayCounts = new Map<string, number>();
   /** `queries` when today's counts were last folded in: the hot path bumps one number only. */
   private queriesFolded = 0;
 
-  constructor(private readonly now: () => number = Date.now) {
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** The zone whose midnight starts a new day (config `timeZone`; a change applies at the next day). */
+    public timeZone = 'UTC',
+  ) {
     this.rollDay();
   }
 
@@ -56,9 +60,9 @@ export class Stats {
     this.todayCounts.set(category, (this.todayCounts.get(category) ?? 0) + 1);
   }
 
-  /** Called once a minute: starts a new day's counts after midnight UTC. */
+  /** Called once a minute: starts a new day's counts after midnight in timeZone. */
   rollDay(): void {
-    const day = new Date(this.now()).toISOString().slice(0, 10);
+    const day = dayIn(new Date(this.now()), this.timeZone);
     if (day === this.today) return;
     this.fold(); // what was counted so far belongs to the day that ends
     this.today = day;
@@ -90,4 +94,14 @@ export class Stats {
     await writeFile(`${path}.tmp`, JSON.stringify(out));
     await rename(`${path}.tmp`, path);
   }
+}
+
+/** YYYY-MM-DD of `at` in `timeZone`. */
+export function dayIn(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
 }

@@ -5,6 +5,7 @@
 import type { SourceState } from '../lists/manager.js';
 import type { RpzCounters } from '../rpz/handler.js';
 import { escapeHtml } from './html.js';
+import { type Language, languageSwitch, type Translate } from './language.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
 
@@ -32,52 +33,68 @@ function table(id: string, headers: string[], rows: unknown[][]): string {
   return `<table id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
-function listsSection(v: StatusView): string {
-  return `<section><h2>Lists</h2>${table(
+function listsSection(v: StatusView, t: Translate): string {
+  return `<section><h2>${escapeHtml(t('status.lists'))}</h2>${table(
     'lists',
-    ['List', 'Category', 'Sequence', 'Entries', 'From', 'Expires', 'Problem'],
+    [
+      t('status.list'),
+      t('status.category'),
+      t('status.sequence'),
+      t('status.entries'),
+      t('status.from'),
+      t('status.expires'),
+      t('status.problem'),
+    ],
     v.lists.map((l) => [
       l.id ?? l.location,
       l.category ?? '',
       l.sequence ?? '',
       l.entries,
-      l.origin === 'last-good' ? 'last good copy' : l.origin ? 'source' : 'not loaded',
-      expiry(l.expires, l.expiresInDays),
+      l.origin === 'last-good'
+        ? t('status.lastGood')
+        : l.origin
+          ? t('status.source')
+          : t('status.notLoaded'),
+      expiry(l.expires, l.expiresInDays, t),
       l.error ?? '',
     ]),
   )}</section>`;
 }
 
-function expiry(expires: string | undefined, days: number | undefined): string {
+function expiry(expires: string | undefined, days: number | undefined, t: Translate): string {
   if (!expires || days === undefined) return '';
-  if (days < 0) return `EXPIRED ${expires} (still in force)`;
-  return `${expires} (expires in ${days} day${days === 1 ? '' : 's'})`;
+  if (days < 0) return t('status.expired', { date: expires });
+  return t('status.expiresIn', { date: expires, days });
 }
 
 /** Not ready or degraded: said first, in words an operator acts on. */
-function problemsSection(v: StatusView): string {
+function problemsSection(v: StatusView, t: Translate): string {
   const { notReady, warnings } = v.problems;
   if (notReady.length + warnings.length === 0) return '';
   const items = [
-    ...notReady.map((l) => `<li><strong>Not ready:</strong> ${escapeHtml(l)}</li>`),
-    ...warnings.map((l) => `<li><strong>Warning:</strong> ${escapeHtml(l)}</li>`),
+    ...notReady.map(
+      (l) => `<li><strong>${escapeHtml(t('status.notReady'))}</strong> ${escapeHtml(l)}</li>`,
+    ),
+    ...warnings.map(
+      (l) => `<li><strong>${escapeHtml(t('status.warning'))}</strong> ${escapeHtml(l)}</li>`,
+    ),
   ];
-  return `<section id="problems" role="alert"><h2>Needs attention</h2><ul>${items.join('')}</ul></section>`;
+  return `<section id="problems" role="alert"><h2>${escapeHtml(t('status.attention'))}</h2><ul>${items.join('')}</ul></section>`;
 }
 
-function countsSection(v: StatusView): string {
+function countsSection(v: StatusView, t: Translate): string {
   const s = v.stats;
   const hitRatio = s.cacheHits + s.cacheMisses ? s.cacheHits / (s.cacheHits + s.cacheMisses) : 0;
   const totals = table(
     'counts',
-    ['Since start', 'Count'],
+    [t('status.sinceStart'), t('status.count')],
     [
-      ['Queries', s.queries],
-      ...[...s.blocked].map(([c, n]) => [`Blocked (${c})`, n]),
-      ['Cache hits', `${s.cacheHits} (${(hitRatio * 100).toFixed(1)}%)`],
-      ['Rate-limited', s.rateLimited],
-      ['Refused (not allowed)', s.refused],
-      ['SERVFAIL', s.servfail],
+      [t('status.queries'), s.queries],
+      ...[...s.blocked].map(([c, n]) => [t('status.blockedCategory', { category: c }), n]),
+      [t('status.cacheHits'), `${s.cacheHits} (${(hitRatio * 100).toFixed(1)}%)`],
+      [t('status.rateLimited'), s.rateLimited],
+      [t('status.refused'), s.refused],
+      [t('status.servfail'), s.servfail],
     ],
   );
   const categories = [
@@ -85,27 +102,38 @@ function countsSection(v: StatusView): string {
   ].filter((c) => c !== 'queries');
   const days = table(
     'daily',
-    ['Day (UTC)', 'Queries', ...categories.map((c) => `Blocked ${c}`)],
+    [
+      t('status.day'),
+      t('status.queries'),
+      ...categories.map((c) => t('status.blockedColumn', { category: c })),
+    ],
     [...s.dailyCounts()]
       .sort(([a], [b]) => b.localeCompare(a))
       .map(([day, m]) => [day, m.get('queries') ?? 0, ...categories.map((c) => m.get(c) ?? 0)]),
   );
-  return `<section><h2>Counts</h2>${totals}<h3>Per day</h3><p>Only totals per category and day are kept; no client addresses, no names.</p>${days}</section>`;
+  return `<section><h2>${escapeHtml(t('status.counts'))}</h2>${totals}<h3>${escapeHtml(t('status.perDay'))}</h3><p>${escapeHtml(t('status.perDayPrivacy'))}</p>${days}</section>`;
 }
 
-function upstreamsSection(v: StatusView): string {
-  return `<section><h2>Upstreams</h2>${table(
+function upstreamsSection(v: StatusView, t: Translate): string {
+  return `<section><h2>${escapeHtml(t('status.upstreams'))}</h2>${table(
     'upstreams',
-    ['Upstream', 'State', 'Answered', 'Failed', 'Last RTT', 'Last error'],
+    [
+      t('status.upstream'),
+      t('status.state'),
+      t('status.answered'),
+      t('status.failed'),
+      t('status.lastRtt'),
+      t('status.lastError'),
+    ],
     v.upstreams.map((u) => [
       u.label,
       u.down
-        ? 'DOWN (retrying)'
+        ? t('status.down')
         : u.consecutiveFailures === 0
           ? u.answered
-            ? 'up'
-            : 'not asked yet'
-          : `failing (${u.consecutiveFailures})`,
+            ? t('status.up')
+            : t('status.notAsked')
+          : t('status.failing', { count: u.consecutiveFailures }),
       u.answered,
       u.failed,
       u.lastRttMs === undefined ? '' : `${u.lastRttMs.toFixed(1)} ms`,
@@ -114,18 +142,18 @@ function upstreamsSection(v: StatusView): string {
   )}</section>`;
 }
 
-function rpzSection(v: StatusView): string {
+function rpzSection(v: StatusView, t: Translate): string {
   if (!v.rpz?.length) return '';
-  return `<section><h2>RPZ zones</h2>${table(
+  return `<section><h2>${escapeHtml(t('status.rpz'))}</h2>${table(
     'rpz',
     [
-      'Zone',
-      'Listening on',
-      'Serial',
+      t('status.zone'),
+      t('status.listeningOn'),
+      t('status.serial'),
       'AXFR',
       'IXFR',
-      'Refused',
-      'NOTIFY sent / answered / failed',
+      t('status.refusedTransfers'),
+      t('status.notify'),
     ],
     v.rpz.map(({ zone, listen, serial, counters: c }) => [
       zone,
@@ -139,23 +167,25 @@ function rpzSection(v: StatusView): string {
   )}</section>`;
 }
 
-export function renderStatusPage(v: StatusView): string {
+export function renderStatusPage(v: StatusView, w: { lang: Language; t: Translate }): string {
+  const { t } = w;
   const sections = [
-    problemsSection(v),
-    listsSection(v),
-    countsSection(v),
-    upstreamsSection(v),
-    rpzSection(v),
+    problemsSection(v, t),
+    listsSection(v, t),
+    countsSection(v, t),
+    upstreamsSection(v, t),
+    rpzSection(v, t),
     v.reports ?? '',
   ];
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Kalkan resolver</title>
+<html lang="${w.lang}"><head><meta charset="utf-8"><title>${escapeHtml(t('status.title'))}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}</style>
 </head><body>
-<h1>Kalkan resolver</h1>
-<p><a href="/setup">Set up a phone or computer</a></p>
-<p>Listening on ${escapeHtml(v.listen.join(', '))}; up since ${escapeHtml(v.startedAt.toISOString())}; ${v.cacheEntries} cached answers.</p>
+${languageSwitch(w.lang, escapeHtml)}
+<h1>${escapeHtml(t('status.title'))}</h1>
+<p>${escapeHtml(t('status.intro', { listen: v.listen.join(', '), since: v.startedAt.toISOString(), cached: v.cacheEntries }))}</p>
+<p><a href="/setup">${escapeHtml(t('status.setup'))}</a> · <a href="/console">${escapeHtml(t('status.console'))}</a></p>
 ${sections.join('\n')}
 </body></html>`;
 }

@@ -3,9 +3,11 @@
  * a health probe at /healthz (200 "ok", or 503 "not ready" / "degraded" with the reasons).
  * Every route answers only to a Host that is an IP address, localhost or a configured name:
  * a page on a name rebound to this address (DNS rebinding) gets 421 and reads nothing.
+ * Everything under /console goes to the staff console (resolver/console/app.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
+import { LANGUAGE_COOKIE, languageOfRequest, text } from './language.js';
 import type { Metrics } from './metrics.js';
 import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
 import type { StatusRoutes } from './setup/routes.js';
@@ -27,6 +29,7 @@ export function listenStatus(
   extraHosts: readonly string[] = [],
   /** More routes, e.g. device setup (setup/routes.ts), tried before the page's own. */
   routes?: StatusRoutes,
+  staffConsole?: (req: IncomingMessage, res: ServerResponse) => void,
 ): Promise<Server> {
   const allowedNames = new Set(
     ['localhost', ...extraHosts, ...(routes?.hosts ?? [])].map((h) => h.toLowerCase()),
@@ -38,7 +41,16 @@ export function listenStatus(
     notice?: FormNotice,
   ) => {
     const reports = reportForm ? await reportForm.section(req, notice) : undefined;
-    res.writeHead(status, HTML_HEADERS).end(renderStatusPage({ ...view(), reports }));
+    const lang = languageOfRequest(req);
+    const asked = new URLSearchParams((req.url ?? '').split('?')[1]).get('lang');
+    // The switch (?lang=) is remembered for the next visit, as in the console.
+    const remember =
+      asked === lang
+        ? { 'set-cookie': `${LANGUAGE_COOKIE}=${lang}; Path=/; HttpOnly; SameSite=Strict` }
+        : {};
+    res
+      .writeHead(status, { ...HTML_HEADERS, ...remember })
+      .end(renderStatusPage({ ...view(), reports }, { lang, t: text(lang) }));
   };
   const server = createServer((req, res) => {
     if (!hostAllowed(req.headers.host, allowedNames)) {
@@ -49,6 +61,10 @@ export function listenStatus(
     }
     if (routes?.handle(req, res)) return;
     const [path, query] = (req.url ?? '/').split('?');
+    if (staffConsole && (path === '/console' || path?.startsWith('/console/'))) {
+      staffConsole(req, res);
+      return;
+    }
     if (req.method === 'POST' && path === REPORT_PATH && reportForm) {
       reportForm.handle(req).then(
         ({ status, notice }) => {

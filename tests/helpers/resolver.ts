@@ -168,6 +168,8 @@ export async function startKalkan(
   dir: string,
   config: Record<string, unknown>,
   ready?: (port: number) => Promise<boolean>,
+  /** Added to the process's environment (e.g. libfaketime's, to move its clock). */
+  env: NodeJS.ProcessEnv = {},
 ): Promise<Kalkan> {
   const port = await freePort();
   const statusPort = await freePort();
@@ -188,6 +190,7 @@ export async function startKalkan(
   );
   const child = spawn(process.execPath, [KALKAN, 'serve', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let out = '';
   let err = '';

@@ -1,27 +1,24 @@
-/** Policy stage: picks the client's policy (categories blocked, safe search) by subnet; first match wins. */
-
-import type { AddressSet } from '../../net/address-set.js';
-import { ClientMemo } from '../client-memo.js';
+/**
+ * Policy stage: the client's policy (categories blocked, safe search): a named device, else the
+ * first policy whose subnets hold it, else the default, with schedules applied
+ * (resolver/policies/client-policies.ts, which remembers the answer per address).
+ */
 import type { FastNext, Next, Policy, QueryContext, Reply, Stage } from '../context.js';
 
-export interface SubnetPolicy {
-  subnets: AddressSet;
-  policy: Policy;
+export interface PolicySource {
+  policyFor(client: string): Policy;
+  /** Every policy `policyFor` can return; the fast path numbers its name table by them. */
+  readonly all: readonly Policy[];
 }
 
 export class PolicyStage implements Stage {
   readonly name = 'policy';
-  private readonly memo: ClientMemo<Policy>;
 
-  constructor(policies: readonly SubnetPolicy[], fallback: Policy) {
-    this.memo = new ClientMemo(
-      (client) => policies.find((p) => p.subnets.has(client))?.policy ?? fallback,
-    );
-  }
+  constructor(private readonly source: PolicySource) {}
 
   /** The client's policy. */
   policyFor(client: string): Policy {
-    return this.memo.get(client);
+    return this.source.policyFor(client);
   }
 
   handle(ctx: QueryContext, next: Next): Reply {

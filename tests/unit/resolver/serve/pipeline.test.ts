@@ -76,8 +76,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
   const { handle, fast } = buildPipeline({
     acl: new AddressSet(['127.0.0.0/8']),
     rateLimit: { perSecond, burst: 2 },
-    policies: [],
-    fallback,
+    policies: { policyFor: () => fallback, all: [fallback] },
     lists: lookup,
     listGeneration: () => generation,
     block: {
@@ -316,7 +315,6 @@ describe('building the pipeline', () => {
     const base = {
       acl: new AddressSet(['127.0.0.0/8']),
       rateLimit: { perSecond: 0, burst: 1 },
-      fallback: { name: 'default', categories: undefined, safeSearch: false },
       lists: { match: () => ({ blocked: false as const }) },
       listGeneration: () => 0,
       block: {
@@ -334,11 +332,20 @@ describe('building the pipeline', () => {
       stats: new Stats(),
       log: { error: () => undefined },
     };
-    const policy = (i: number) => ({
-      subnets: new AddressSet([`10.${i >> 8}.${i & 0xff}.0/24`]),
-      policy: { name: `p${i}`, categories: undefined, safeSearch: false },
-    });
-    const few = buildPipeline({ ...base, policies: [policy(1)] });
+    // A source whose clients 10.0.0.i get policy i (the last is everyone else's).
+    const policies = (count: number) => {
+      const all: Policy[] = Array.from({ length: count }, (_, i) => ({
+        name: `p${i}`,
+        categories: undefined,
+        safeSearch: false,
+      }));
+      return {
+        all,
+        policyFor: (client: string) =>
+          all[Number(client.split('.')[3])] ?? (all[count - 1] as Policy),
+      };
+    };
+    const few = buildPipeline({ ...base, policies: policies(2) });
     expect(few.stages.map((s) => s.name)).toEqual([
       'acl',
       'rate-limit',
@@ -351,13 +358,23 @@ describe('building the pipeline', () => {
       'forward',
     ]);
     expect(few.fast).toBeDefined();
+    // 300 policies: the first 254 are numbered; a client of a later one takes the chain.
     const many = buildPipeline({
       ...base,
-      policies: Array.from({ length: 300 }, (_, i) => policy(i)),
+      acl: new AddressSet(['10.0.0.0/8']),
+      policies: policies(300),
+      lists: {
+        match: (name: string) =>
+          name === 'blocked.test'
+            ? { blocked: true as const, category: 'abuse', listId: 'l' }
+            : { blocked: false as const },
+      },
     });
-    expect(many.fast).toBeUndefined();
+    expect(many.fast?.answer(query('blocked.test'), '10.0.0.1')).toBeDefined();
+    expect(many.fast?.answer(query('blocked.test'), '10.0.0.255')).toBeUndefined();
+    expect(many.handle(query('blocked.test'), '10.0.0.255', 'udp')).toBeDefined();
     expect(
-      buildPipeline({ ...base, policies: [], queryLog: { info: () => undefined } }).fast,
+      buildPipeline({ ...base, policies: policies(1), queryLog: { info: () => undefined } }).fast,
     ).toBeUndefined();
   });
 });

@@ -28,16 +28,18 @@ function recorder() {
 }
 
 describe('policy stage', () => {
+  // A source by subnet, first match wins (resolver/policies/client-policies.ts is the real one).
+  const bySubnet = [
+    { subnets: new AddressSet(['10.1.0.0/16']), policy: KIDS },
+    { subnets: new AddressSet(['10.0.0.0/8']), policy: STAFF },
+  ];
   const stage = () =>
-    new PolicyStage(
-      [
-        { subnets: new AddressSet(['10.1.0.0/16']), policy: KIDS },
-        { subnets: new AddressSet(['10.0.0.0/8']), policy: STAFF },
-      ],
-      DEFAULT,
-    );
+    new PolicyStage({
+      all: [KIDS, STAFF, DEFAULT],
+      policyFor: (client) => bySubnet.find((p) => p.subnets.has(client))?.policy ?? DEFAULT,
+    });
 
-  it('picks the first subnet policy that matches, else the fallback', () => {
+  it('sets the policy its source gives each client', () => {
     const { seen, stage: last } = recorder();
     const run = chain([stage(), last], onError);
     for (const client of ['10.1.2.3', '10.9.9.9', '::ffff:10.1.0.1', '192.0.2.1', '10.1.2.3'])

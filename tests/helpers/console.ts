@@ -1,0 +1,44 @@
+/** Signing in to the resolver's staff console over HTTP (fetch), as a browser's forms would. */
+
+export const STAFF = { user: 'anna', password: 'correct horse battery staple' };
+
+export interface ConsoleSession {
+  base: string;
+  cookie: string;
+  csrf: string;
+  /** POSTs a console form with the session's cookie and CSRF token. */
+  post: (path: string, fields: Record<string, string>) => Promise<Response>;
+}
+
+export const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+const cookieOf = (response: Response) =>
+  (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+
+export async function signIn(statusPort: number, staff = STAFF): Promise<ConsoleSession> {
+  const base = `http://127.0.0.1:${statusPort}`;
+  const form = await fetch(`${base}/console/sign-in`);
+  let cookie = cookieOf(form);
+  const signedIn = await fetch(`${base}/console/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie },
+    body: new URLSearchParams({ _csrf: csrfOf(await form.text()), ...staff }),
+  });
+  if (signedIn.status !== 303) throw new Error(`sign-in answered ${signedIn.status}`);
+  cookie = cookieOf(signedIn);
+  const page = await fetch(`${base}/console`, { headers: { cookie } });
+  const csrf = csrfOf(await page.text());
+  return {
+    base,
+    cookie,
+    csrf,
+    post: (path, fields) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie },
+        body: new URLSearchParams({ _csrf: csrf, ...fields }),
+      }),
+  };
+}
