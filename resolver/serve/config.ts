@@ -128,6 +128,15 @@ export const configSchema = z.strictObject({
       maxNegativeTtl: seconds.default(3600),
     })
     .prefault({}),
+  memory: z
+    .strictObject({
+      /**
+       * Names the resolver remembers, each with its verdict and cached answers (the fast path's
+       * name table, the one place names seen are kept; ~70 bytes each when full).
+       */
+      namesSeen: z.number().int().min(1024).max(16_777_216).default(131_072),
+    })
+    .prefault({}),
   acl: z
     .array(cidr)
     .default([

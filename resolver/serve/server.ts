@@ -132,6 +132,7 @@ export class ResolverServer {
       fallback: this.fallback,
       lists: lookup,
       listGeneration: () => this.lists.generation,
+      namesSeen: config.memory.namesSeen,
       ...(config.whenListsMissing === 'servfail' && { readiness: this.lists }),
       block: {
         mode: config.block.mode,

@@ -83,10 +83,10 @@ export class CacheStage implements Stage {
       const index = slot + (q.dnssecOk ? 1 : 0);
       const facts = ctx.facts();
       const now = this.now();
-      let entry = facts.answers[index];
+      let entry = facts.answer(index);
       if (entry === undefined || now >= entry.expiresAt) {
         entry = this.lookup(facts.name, q.qtype, q.qclass, q.dnssecOk, now);
-        facts.answers[index] = entry;
+        facts.setAnswer(index, entry);
         if (entry === undefined) return next(ctx);
       }
       this.stats.cacheHits++;
