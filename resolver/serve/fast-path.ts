@@ -12,7 +12,7 @@
 
 import type { Verdict } from '../../blocklists/matcher.js';
 import { HEADER_BYTES } from '../dns/codes.js';
-import { lower } from '../dns/name.js';
+import { plainNameAt } from '../dns/name.js';
 import { emptyQuestion, readPlainQuery } from '../dns/query.js';
 import type { CachedAnswer } from './cached-answer.js';
 import type { FastContext, FastNext, NameFacts, Policy } from './context.js';
@@ -38,7 +38,6 @@ export interface FastPathParts {
 export class FastPath {
   private readonly table: NameTable;
   private generation = -1;
-  private readonly nameScratch = Buffer.allocUnsafe(MAX_NAME_BYTES);
   /** Policy → its number in the table's keys; 0 is "no policy chosen yet". */
   private readonly policyNumber: Map<Policy | undefined, number>;
   private nameLength = 0;
@@ -55,7 +54,7 @@ export class FastPath {
 
   constructor(private readonly parts: FastPathParts) {
     this.table = new NameTable(parts.namesSeen);
-    this.view = new FactsView(this.table, () => this.nameOf(this.ctx.query, this.nameLength));
+    this.view = new FactsView(this.table, () => plainNameAt(this.ctx.query, HEADER_BYTES));
     if (parts.policies.length > FAST_PATH_MAX_POLICIES)
       throw new Error(`the fast path keys at most ${FAST_PATH_MAX_POLICIES} policies`);
     this.policyNumber = new Map<Policy | undefined, number>([[undefined, 0]]);
@@ -109,26 +108,6 @@ export class FastPath {
     this.view.entry = entry;
     this.entryPolicy = ctx.policy;
     return this.view;
-  }
-
-  /**
-   * The name dotted and lower-cased into a scratch buffer, then one flat string (a string
-   * built with += is a rope that every later hash lookup has to flatten first).
-   */
-  private nameOf(msg: Uint8Array, nameLength: number): string {
-    const out = this.nameScratch;
-    let offset = HEADER_BYTES;
-    let n = 0;
-    const end = HEADER_BYTES + nameLength;
-    while (offset < end) {
-      const label = msg[offset] as number;
-      if (offset > HEADER_BYTES) out[n++] = 0x2e;
-      for (let i = offset + 1; i <= offset + label; i++) {
-        out[n++] = lower(msg[i] as number);
-      }
-      offset += label + 1;
-    }
-    return out.toString('latin1', 0, n);
   }
 }
 

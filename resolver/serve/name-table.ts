@@ -31,7 +31,8 @@ export class NameTable {
   private readonly specials: Uint8Array;
   private readonly slab: Uint8Array;
   private slabUsed = 0;
-  // Grown as entries are added (no megabytes touched up front), emptied by a clear.
+  // Grown as entries are first added (no megabytes touched up front), never shrunk: a clear
+  // empties what was used, so the garbage collector gets no arrays to copy or reclaim.
   private readonly verdicts: (Verdict | undefined)[] = [];
   private readonly answers: (CachedAnswer | undefined)[] = [];
   private count = 0;
@@ -99,20 +100,24 @@ export class NameTable {
     this.specials[entry] = UNKNOWN;
     for (let i = 0; i < length; i++) this.slab[base + i] = lower(msg[start + i] as number);
     this.slabUsed = base + length;
-    this.verdicts.push(undefined);
-    for (let i = 0; i < ANSWER_SLOTS; i++) this.answers.push(undefined);
+    if (entry < this.verdicts.length) this.verdicts[entry] = undefined;
+    else this.verdicts.push(undefined);
+    for (let i = entry * ANSWER_SLOTS, end = i + ANSWER_SLOTS; i < end; i++) {
+      if (i < this.answers.length) this.answers[i] = undefined;
+      else this.answers.push(undefined);
+    }
     let slot = hash & this.mask;
     while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = entry + 1;
     return entry;
   }
 
-  /** Forgets every name (full, or the lists in force changed). */
+  /** Forgets every name (full, or the lists in force changed), and lets go of their facts. */
   clear(): void {
     if (this.count === 0) return; // untouched pages stay out of RSS
     this.slots.fill(0);
-    this.verdicts.length = 0;
-    this.answers.length = 0;
+    this.verdicts.fill(undefined, 0, this.count);
+    this.answers.fill(undefined, 0, this.count * ANSWER_SLOTS);
     this.count = 0;
     this.slabUsed = 0;
   }

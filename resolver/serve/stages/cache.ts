@@ -110,13 +110,10 @@ export class CacheStage implements Stage {
       bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
     } else bytes = Buffer.from(response);
     const { minTtl, maxTtl, maxNegativeTtl } = this.options;
-    const offsets = shape?.ttlOffsets ?? [];
-    const ttls = new Uint32Array(offsets.length);
-    offsets.forEach((offset, i) => {
-      const ttl = clamp(readU32(bytes, offset), minTtl, maxTtl);
-      ttls[i] = ttl;
-      bytes.writeUInt32BE(ttl, offset);
-    });
+    // A copy of exactly its length (the shape's array has room to grow, kept for nothing).
+    const ttlOffsets = shape ? shape.ttlOffsets.slice() : [];
+    for (const offset of ttlOffsets)
+      bytes.writeUInt32BE(clamp(readU32(bytes, offset), minTtl, maxTtl), offset);
     const negative = shape !== undefined && shape.answerCount === 0;
     const lifetime =
       shape?.ttl === undefined || shape.truncated || (shape.rcode !== 0 && shape.rcode !== 3)
@@ -126,8 +123,7 @@ export class CacheStage implements Stage {
           : clamp(shape.ttl, minTtl, maxTtl);
     return {
       bytes,
-      ttlOffsets: Uint16Array.from(offsets),
-      ttls,
+      ttlOffsets,
       storedAt: now,
       expiresAt: now + lifetime * 1000,
       cnames: shape ? cnameTargetsOf(bytes, shape) : undefined,
@@ -138,8 +134,18 @@ export class CacheStage implements Stage {
   }
 }
 
+const KEY_SCRATCH = Buffer.allocUnsafe(256 + 5);
+
+/**
+ * The name, then type, class and DO as bytes, as one flat string: a template literal would be a
+ * rope of six nodes that the cache keeps as its key for as long as the entry.
+ */
 function keyOf(name: string, qtype: number, qclass: number, dnssecOk: boolean): string {
-  return `${name}\0${qtype}\0${qclass}\0${dnssecOk ? 1 : 0}`;
+  const n = KEY_SCRATCH.write(name, 0, 'latin1');
+  KEY_SCRATCH.writeUInt16BE(qtype, n);
+  KEY_SCRATCH.writeUInt16BE(qclass, n + 2);
+  KEY_SCRATCH[n + 4] = dnssecOk ? 1 : 0;
+  return KEY_SCRATCH.toString('latin1', 0, n + 5);
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -159,10 +165,10 @@ export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number):
   if (q.questionEnd <= src.length) out.set(query.subarray(12, q.questionEnd), 12);
   const aged = Math.floor((now - entry.storedAt) / 1000);
   if (aged > 0) {
-    const { ttlOffsets, ttls } = entry;
+    const { ttlOffsets } = entry;
     for (let i = 0; i < ttlOffsets.length; i++) {
-      const ttl = (ttls[i] as number) - aged;
-      out.writeUInt32BE(Math.max(ttl, 0), ttlOffsets[i] as number);
+      const offset = ttlOffsets[i] as number;
+      out.writeUInt32BE(Math.max(src.readUInt32BE(offset) - aged, 0), offset);
     }
   }
   if (opt) {

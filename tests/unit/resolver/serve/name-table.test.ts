@@ -61,8 +61,7 @@ describe('name table', () => {
     t.setSpecial(b, false);
     const answer = {
       bytes: Buffer.alloc(12),
-      ttlOffsets: new Uint16Array(0),
-      ttls: new Uint32Array(0),
+      ttlOffsets: [],
       storedAt: 0,
       expiresAt: 1,
       cnames: undefined,
