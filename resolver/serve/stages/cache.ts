@@ -12,6 +12,7 @@ import { CD_BIT, RCODE, TYPE } from '../../dns/codes.js';
 import { readU32 } from '../../dns/message.js';
 import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
 import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
+import { AnswerSlab } from '../answer-slab.js';
 import type { CachedAnswer } from '../cached-answer.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
@@ -28,6 +29,7 @@ export class CacheStage implements Stage {
   readonly name = 'cache';
   private readonly entries: VerdictCache<CachedAnswer>;
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
+  private readonly slab = new AnswerSlab();
 
   constructor(
     private readonly options: CacheOptions,
@@ -62,7 +64,7 @@ export class CacheStage implements Stage {
     // that relies on validation is never handed it.
     if (((ctx.query[3] as number) & CD_BIT) !== 0)
       return Promise.resolve(next(ctx)).then((response) =>
-        answerFrom(this.entryOf(response), ctx, this.now()),
+        answerFrom(this.entryOf(response, false), ctx, this.now()),
       );
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -95,20 +97,20 @@ export class CacheStage implements Stage {
   }
 
   private store(key: string, response: Uint8Array): CachedAnswer {
-    const entry = this.entryOf(response);
+    const entry = this.entryOf(response, true);
     // An entry already expired (no TTL, truncated, an error) is answered once, not kept.
     if (entry.expiresAt > entry.storedAt) this.entries.set(key, entry);
     return entry;
   }
 
-  private entryOf(response: Uint8Array): CachedAnswer {
+  /** The entry for an answer; `kept` (stored in the cache) copies its bytes into the slab. */
+  private entryOf(response: Uint8Array, kept: boolean): CachedAnswer {
     const now = this.now();
     const shape = shapeOf(response);
-    let bytes: Buffer;
-    if (shape && shape.optOffset >= 0) {
-      bytes = Buffer.from(response.subarray(0, shape.optOffset));
-      bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
-    } else bytes = Buffer.from(response);
+    const withoutOpt =
+      shape && shape.optOffset >= 0 ? response.subarray(0, shape.optOffset) : response;
+    const bytes = kept ? this.slab.copy(withoutOpt) : Buffer.from(withoutOpt);
+    if (withoutOpt !== response) bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
     const { minTtl, maxTtl, maxNegativeTtl } = this.options;
     // A copy of exactly its length (the shape's array has room to grow, kept for nothing).
     const ttlOffsets = shape ? shape.ttlOffsets.slice() : [];
