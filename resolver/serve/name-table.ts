@@ -1,12 +1,13 @@
 /**
  * The one place the resolver keeps names it has seen (`memory.namesSeen`): each question name
  * under a policy number, keyed by its wire bytes (compared case-insensitively), with what the
- * stages learnt about it: special or not, its list verdict, its cached answers. Everything is in
- * typed arrays and two flat arrays of references (verdicts are shared objects, answers are the
- * cache's own entries): no object, array or string per name, so a name seen costs ~70 bytes and
- * nothing for the garbage collector to trace or promote. FNV-1a over the lower-cased bytes, open
- * addressing; names packed in one slab. When full (names or slab bytes) it is cleared whole:
- * it is only a cache, and a clear is two fills.
+ * stages learnt about it: special or not, its list verdict, its cached answers. No object,
+ * array or string per name: typed arrays, a verdict number into the short list of verdicts
+ * seen (a matcher makes one verdict object per list), and one array of references to the
+ * cache's own answers, allocated once. About 60 bytes a name, nothing for the garbage collector
+ * to trace, promote or copy as the table fills. FNV-1a over the lower-cased bytes, open
+ * addressing, names packed in one slab. When full (names or slab bytes) it is cleared whole:
+ * it is only a cache.
  */
 import type { Verdict } from '../../blocklists/matcher.js';
 import { lower } from '../dns/name.js';
@@ -31,10 +32,14 @@ export class NameTable {
   private readonly specials: Uint8Array;
   private readonly slab: Uint8Array;
   private slabUsed = 0;
-  // Grown as entries are first added (no megabytes touched up front), never shrunk: a clear
-  // empties what was used, so the garbage collector gets no arrays to copy or reclaim.
-  private readonly verdicts: (Verdict | undefined)[] = [];
-  private readonly answers: (CachedAnswer | undefined)[] = [];
+  /** 0: not known; n: verdictList[n - 1]. */
+  private readonly verdicts: Uint8Array;
+  private readonly verdictList: Verdict[] = [];
+  /**
+   * Allocated whole at the start (grown with push, each growth would leave a copy behind in
+   * the large-object space until a full collection); a clear empties what was used.
+   */
+  private readonly answers: (CachedAnswer | undefined)[];
   private count = 0;
 
   /** At most `capacity` names; the slot array is the next power of two at least twice that. */
@@ -50,6 +55,8 @@ export class NameTable {
     this.lengths = new Uint8Array(capacity);
     this.policies = new Uint8Array(capacity);
     this.specials = new Uint8Array(capacity);
+    this.verdicts = new Uint8Array(capacity);
+    this.answers = new Array<CachedAnswer | undefined>(capacity * ANSWER_SLOTS).fill(undefined);
     this.slab = new Uint8Array(Math.max(capacity * SLAB_BYTES_PER_NAME, MAX_NAME_BYTES));
   }
 
@@ -100,12 +107,9 @@ export class NameTable {
     this.specials[entry] = UNKNOWN;
     for (let i = 0; i < length; i++) this.slab[base + i] = lower(msg[start + i] as number);
     this.slabUsed = base + length;
-    if (entry < this.verdicts.length) this.verdicts[entry] = undefined;
-    else this.verdicts.push(undefined);
-    for (let i = entry * ANSWER_SLOTS, end = i + ANSWER_SLOTS; i < end; i++) {
-      if (i < this.answers.length) this.answers[i] = undefined;
-      else this.answers.push(undefined);
-    }
+    this.verdicts[entry] = 0;
+    for (let i = entry * ANSWER_SLOTS, end = i + ANSWER_SLOTS; i < end; i++)
+      this.answers[i] = undefined;
     let slot = hash & this.mask;
     while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
     this.slots[slot] = entry + 1;
@@ -116,7 +120,7 @@ export class NameTable {
   clear(): void {
     if (this.count === 0) return; // untouched pages stay out of RSS
     this.slots.fill(0);
-    this.verdicts.fill(undefined, 0, this.count);
+    this.verdictList.length = 0;
     this.answers.fill(undefined, 0, this.count * ANSWER_SLOTS);
     this.count = 0;
     this.slabUsed = 0;
@@ -132,11 +136,18 @@ export class NameTable {
   }
 
   verdict(entry: number): Verdict | undefined {
-    return this.verdicts[entry];
+    const n = this.verdicts[entry] as number;
+    return n === 0 ? undefined : this.verdictList[n - 1];
   }
 
+  /** Kept unless 255 distinct verdicts are already (then asked again next time). */
   setVerdict(entry: number, verdict: Verdict): void {
-    this.verdicts[entry] = verdict;
+    let n = this.verdictList.indexOf(verdict) + 1;
+    if (n === 0) {
+      if (this.verdictList.length === 255) return;
+      n = this.verdictList.push(verdict);
+    }
+    this.verdicts[entry] = n;
   }
 
   answer(entry: number, slot: number): CachedAnswer | undefined {

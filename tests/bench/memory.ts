@@ -88,12 +88,14 @@ async function main() {
     }
     for (const mix of ['cached', 'blocked', 'cached', 'blocked_wide', 'wide_mix', 'blocked']) {
       const before = await nameTableCounts(launch.statusPort);
+      const cpuBefore = kalkan.cpuSeconds();
       const result = await load({ port, queryFile: files[mix] as string, seconds: SECONDS });
       const after = await nameTableCounts(launch.statusPort);
       const hits = after.hits - before.hits;
       const rate = hits / (hits + after.misses - before.misses);
+      const cpu = ((kalkan.cpuSeconds() - cpuBefore) / result.completed) * 1e6;
       console.log(
-        `${mix}: ${result.qps.toFixed(0)} QPS, hit rate ${rate.toFixed(3)}, RSS ${mb(kalkan.rssBytes())} MB, peak ${mb(kalkan.peakRssBytes())} MB`,
+        `${mix}: ${result.qps.toFixed(0)} QPS, ${cpu.toFixed(1)} µs CPU/query, hit rate ${rate.toFixed(3)}, RSS ${mb(kalkan.rssBytes())} MB, peak ${mb(kalkan.peakRssBytes())} MB`,
       );
     }
   } finally {

@@ -113,6 +113,20 @@ describe('name table', () => {
     expect(find(t, tooLong)).toBe(-1);
   });
 
+  it('keeps up to 255 distinct verdicts by number; beyond that a name is asked again', () => {
+    const t = new NameTable(1024);
+    for (let i = 0; i < 300; i++) put(t, `v${i}.test`, 0, String(i));
+    expect(get(t, 'v0.test')).toBe('0');
+    expect(get(t, 'v254.test')).toBe('254');
+    expect(get(t, 'v255.test')).toBeUndefined();
+    // The same verdict object is one number, however many names share it.
+    const u = new NameTable(1024);
+    const shared = verdict('shared');
+    for (let i = 0; i < 300; i++) u.setVerdict(entryOf(u, `s${i}.test`), shared);
+    expect(u.verdict(entryOf(u, 's0.test'))).toBe(shared);
+    expect(u.verdict(entryOf(u, 's299.test'))).toBe(shared);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => new NameTable(0)).toThrow(/positive integer, not 0/);
   });
