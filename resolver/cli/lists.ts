@@ -91,7 +91,8 @@ async function build(args: string[]): Promise<number> {
     const parsed = parseSource(text, file, values.format as SourceFormat | undefined);
     for (const p of parsed.problems) console.error(formatProblem(p));
     problems += parsed.problems.length;
-    entries.push(...parsed.entries);
+    // One by one: spreading a million entries as arguments overflows the stack.
+    for (const entry of parsed.entries) entries.push(entry);
   }
   if (problems && values.strict) {
     console.error(`${problems} bad lines; --strict: no bundle written`);
