@@ -29,6 +29,9 @@ export interface MatcherOptions {
 interface ListIndex {
   id: string;
   category: string;
+  /** Its verdicts, made once: a match allocates nothing that outlives it. */
+  blocked: Verdict;
+  allowed: Verdict;
   blockHashes: Uint32Array;
   allowHashes: Uint32Array;
   blockLabelMask: number;
@@ -52,6 +55,8 @@ export class Matcher {
     this.lists = bundles.map((b) => ({
       id: b.meta.id,
       category: b.meta.category,
+      blocked: { blocked: true, category: b.meta.category, listId: b.meta.id },
+      allowed: { blocked: false, allowedBy: b.meta.id },
       blockHashes: b.blockHashes,
       allowHashes: b.allowHashes,
       blockLabelMask: b.blockLabelMask,
@@ -162,8 +167,7 @@ interface Found {
 }
 
 function verdictOf(found: Found): Verdict {
-  if (found.allowedBy) return { blocked: false, allowedBy: found.allowedBy.id };
-  if (found.blockedBy)
-    return { blocked: true, category: found.blockedBy.category, listId: found.blockedBy.id };
+  if (found.allowedBy) return found.allowedBy.allowed;
+  if (found.blockedBy) return found.blockedBy.blocked;
   return NOT_LISTED;
 }

@@ -7,7 +7,7 @@
  */
 import { FLAG, HEADER_BYTES, OPCODE, opcodeOf, RCODE, TYPE } from './codes.js';
 import { readU16, recordEnd, recordFixed } from './message.js';
-import { lower, MAX_NAME_WIRE } from './name.js';
+import { MAX_NAME_WIRE, plainNameAt } from './name.js';
 import { type ClientEdns, PLAIN_UDP_LIMIT, readOptInto } from './opt.js';
 
 export interface Question extends ClientEdns {
@@ -59,21 +59,20 @@ export function parseQuery(msg: Uint8Array): ParseResult {
   if (qdcount !== 1) return { ok: false, rcode: RCODE.FORMERR, id };
   const formErr: ParseResult = { ok: false, rcode: RCODE.FORMERR, id };
   let offset = HEADER_BYTES;
-  let name = '';
+  let dotted = 0; // the name's length, dotted
   for (;;) {
     if (offset >= msg.length) return formErr;
     const length = msg[offset] as number;
     offset++;
     if (length === 0) break;
-    if (length > 63 || offset + length > msg.length || name.length + length > 253) return formErr;
-    if (name.length) name += '.';
-    for (let i = 0; i < length; i++) name += String.fromCharCode(lower(msg[offset + i] as number));
+    if (length > 63 || offset + length > msg.length || dotted + length > 253) return formErr;
+    dotted += (dotted ? 1 : 0) + length;
     offset += length;
   }
   if (offset + 4 > msg.length) return formErr;
   const question = emptyQuestion();
   question.id = id;
-  question.name = name;
+  question.name = plainNameAt(msg, HEADER_BYTES);
   question.qtype = readU16(msg, offset);
   question.qclass = readU16(msg, offset + 2);
   question.questionEnd = offset + 4;

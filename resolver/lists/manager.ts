@@ -54,7 +54,6 @@ export interface ListManagerOptions {
   categorySets: readonly (ReadonlySet<string> | undefined)[];
   logger: ListLogger;
   fetchTimeoutMs?: number;
-  matcherCacheSize?: number;
   /** While a required source has no copy it is tried again this often (default 10 s). */
   retryMissingMs?: number;
 }
@@ -361,7 +360,9 @@ export class ListManager {
         key,
         new Matcher(chosen, {
           sha256: nativeSha256,
-          cacheSize: this.options.matcherCacheSize ?? 50_000,
+          // No verdict cache of its own: the resolver keeps names seen in one place, the fast
+          // path's name table (`memory.namesSeen`); TCP queries and CNAME targets match afresh.
+          cacheSize: 0,
         }),
       );
     }

@@ -36,16 +36,19 @@ export type Next = (ctx: QueryContext) => Reply;
 
 /**
  * What the fast path has learnt about one question name under one policy, kept between
- * queries and dropped whenever the lists in force change. Each stage keeps its own field.
+ * queries (in the name table, see name-table.ts) and dropped whenever the lists in force
+ * change. Each stage keeps its own field. A view on the current query's entry: read it
+ * during that query only.
  */
 export interface NameFacts {
-  /** Lower case, no trailing dot. */
+  /** Lower case, no trailing dot (built on first use in a query). */
   readonly name: string;
   /** The special-names stage answers this name itself. */
-  special?: boolean;
-  verdict?: Verdict;
-  /** The cache's A, A+DO, AAAA, AAAA+DO entries, found once by name. */
-  readonly answers: (CachedAnswer | undefined)[];
+  special: boolean | undefined;
+  verdict: Verdict | undefined;
+  /** The cache's entry for slot 0-3 (A, A+DO, AAAA, AAAA+DO), found once by name. */
+  answer(slot: number): CachedAnswer | undefined;
+  setAnswer(slot: number, answer: CachedAnswer | undefined): void;
 }
 
 export interface FastContext extends QueryContext {

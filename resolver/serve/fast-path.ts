@@ -2,22 +2,24 @@
  * The UDP fast path: the stage chain's fast forms (see context.ts), run straight on the
  * query's bytes before the full chain. The query is read into one reused Question
  * (readPlainQuery: no string, no allocation); what the stages learn about a name under a
- * policy (special or not, its list verdict, its cached answers) is kept in a NameTable keyed
- * by the name's wire bytes, so a name seen before is never turned into a string again. The
+ * policy (special or not, its list verdict, its cached answers) is kept in the NameTable keyed
+ * by the name's wire bytes, so a name seen before is never turned into a string again (the
+ * string is built only when a stage needs it: a verdict or an answer not yet known). The
  * answer is the chain's own code (Blocker.blocked, answerFrom, fitTransport), byte for byte.
  * Whatever a stage does not answer synchronously returns undefined and takes the full chain,
  * which stays the reference. One allocation per answered query: the answer.
  */
+
+import type { Verdict } from '../../blocklists/matcher.js';
 import { HEADER_BYTES } from '../dns/codes.js';
-import { lower } from '../dns/name.js';
+import { plainNameAt } from '../dns/name.js';
 import { emptyQuestion, readPlainQuery } from '../dns/query.js';
+import type { CachedAnswer } from './cached-answer.js';
 import type { FastContext, FastNext, NameFacts, Policy } from './context.js';
 import { fitTransport } from './edns.js';
 import { MAX_NAME_BYTES, NameTable } from './name-table.js';
 import type { Stats } from './stats.js';
 
-/** Names remembered; ~8.5 MB of typed arrays when full. */
-const TABLE_ENTRIES = 131_072;
 /** Policies numbered 1-254 in the table's one-byte key (0: none chosen yet). */
 export const FAST_PATH_MAX_POLICIES = 254;
 
@@ -32,18 +34,20 @@ export interface FastPathParts {
   policies: readonly Policy[];
   /** Bumped when the lists, rules or policies in force change: every name's facts are dropped. */
   listGeneration: () => number;
+  /** Names remembered (`memory.namesSeen`): the name table's capacity. */
+  namesSeen: number;
   stats: Stats;
 }
 
 export class FastPath {
-  private readonly table = new NameTable<NameFacts>(TABLE_ENTRIES);
+  private readonly table: NameTable;
   private generation = -1;
-  private readonly nameScratch = Buffer.allocUnsafe(MAX_NAME_BYTES);
   /** Policy → its number in the table's keys; 0 is "no policy chosen yet". */
   private policyNumber = new Map<Policy | undefined, number>();
   private nameLength = 0;
-  private current: NameFacts | undefined;
-  private currentPolicy: Policy | undefined;
+  /** The policy of the view's entry. */
+  private entryPolicy: Policy | undefined;
+  private readonly view: FactsView;
   private readonly ctx: FastContext = {
     query: new Uint8Array(0),
     q: emptyQuestion(), // its name is never read on this path: stages ask facts()
@@ -52,7 +56,10 @@ export class FastPath {
     facts: () => this.facts(),
   };
 
-  constructor(private readonly parts: FastPathParts) {}
+  constructor(private readonly parts: FastPathParts) {
+    this.table = new NameTable(parts.namesSeen);
+    this.view = new FactsView(this.table, () => plainNameAt(this.ctx.query, HEADER_BYTES));
+  }
 
   /** Numbers the policies in force (after a reload they may be others). */
   private numberPolicies(): void {
@@ -78,7 +85,7 @@ export class FastPath {
     ctx.policy = undefined;
     ctx.cnames = undefined;
     this.nameLength = nameLength;
-    this.current = undefined;
+    this.view.reset();
     let answer: Uint8Array | undefined;
     try {
       answer = this.parts.chain(ctx);
@@ -93,44 +100,67 @@ export class FastPath {
   /** This query's name's facts under the policy chosen so far, from the table or new. */
   private facts(): NameFacts {
     const ctx = this.ctx;
-    if (this.current !== undefined && this.currentPolicy === ctx.policy) return this.current;
+    if (this.view.entry >= 0 && this.entryPolicy === ctx.policy) return this.view;
     const policy = this.policyNumber.get(ctx.policy);
     if (policy === undefined) throw new Error(`policy ${ctx.policy?.name} is not the fast path's`);
     const msg = ctx.query;
     const length = this.nameLength;
     const hash = NameTable.hash(msg, HEADER_BYTES, length, policy);
-    let facts = this.table.get(hash, msg, HEADER_BYTES, length, policy);
-    if (facts !== undefined) this.parts.stats.nameTableHits++;
+    let entry = this.table.find(hash, msg, HEADER_BYTES, length, policy);
+    if (entry >= 0) this.parts.stats.nameTableHits++;
     else {
       this.parts.stats.nameTableMisses++;
-      facts = {
-        name: this.nameOf(msg, length),
-        answers: [undefined, undefined, undefined, undefined],
-      };
-      this.table.set(hash, msg, HEADER_BYTES, length, policy, facts);
+      entry = this.table.add(hash, msg, HEADER_BYTES, length, policy);
     }
-    this.current = facts;
-    this.currentPolicy = ctx.policy;
-    return facts;
+    this.view.entry = entry;
+    this.entryPolicy = ctx.policy;
+    return this.view;
+  }
+}
+
+/** The one NameFacts object: reads and writes the current query's entry in the table. */
+class FactsView implements NameFacts {
+  /** This query's entry (-1: not looked up yet). */
+  entry = -1;
+  private built: string | undefined;
+
+  constructor(
+    private readonly table: NameTable,
+    private readonly buildName: () => string,
+  ) {}
+
+  /** A new query: no entry, no name string yet. */
+  reset(): void {
+    this.entry = -1;
+    this.built = undefined;
   }
 
-  /**
-   * The name dotted and lower-cased into a scratch buffer, then one flat string (a string
-   * built with += is a rope that every later hash lookup has to flatten first).
-   */
-  private nameOf(msg: Uint8Array, nameLength: number): string {
-    const out = this.nameScratch;
-    let offset = HEADER_BYTES;
-    let n = 0;
-    const end = HEADER_BYTES + nameLength;
-    while (offset < end) {
-      const label = msg[offset] as number;
-      if (offset > HEADER_BYTES) out[n++] = 0x2e;
-      for (let i = offset + 1; i <= offset + label; i++) {
-        out[n++] = lower(msg[i] as number);
-      }
-      offset += label + 1;
-    }
-    return out.toString('latin1', 0, n);
+  get name(): string {
+    this.built ??= this.buildName();
+    return this.built;
+  }
+
+  get special(): boolean | undefined {
+    return this.table.special(this.entry);
+  }
+
+  set special(special: boolean | undefined) {
+    if (special !== undefined) this.table.setSpecial(this.entry, special);
+  }
+
+  get verdict(): Verdict | undefined {
+    return this.table.verdict(this.entry);
+  }
+
+  set verdict(verdict: Verdict | undefined) {
+    if (verdict !== undefined) this.table.setVerdict(this.entry, verdict);
+  }
+
+  answer(slot: number): CachedAnswer | undefined {
+    return this.table.answer(this.entry, slot);
+  }
+
+  setAnswer(slot: number, answer: CachedAnswer | undefined): void {
+    this.table.setAnswer(this.entry, slot, answer);
   }
 }

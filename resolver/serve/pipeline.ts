@@ -30,6 +30,8 @@ export interface PipelineParts {
   lists: ListLookup;
   /** Bumped when the lists, rules or policies change (the fast path forgets what it learnt). */
   listGeneration: () => number;
+  /** The fast path's name table capacity (`memory.namesSeen`). */
+  namesSeen: number;
   /**
    * Given, queries that would be answered from the cache or the upstreams get SERVFAIL with
    * EDE 14 while a required list has no usable copy (`whenListsMissing: servfail`).
@@ -85,6 +87,7 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
         chain: fastChain(stages),
         policies: parts.policies.all,
         listGeneration: parts.listGeneration,
+        namesSeen: parts.namesSeen,
         stats,
       });
   return { stages, handle, fast };

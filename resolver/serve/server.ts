@@ -135,6 +135,7 @@ export class ResolverServer {
       // A list swap, a local rule or a schedule window: what the fast path learnt is stale.
       listGeneration: () =>
         this.lists.generation + this.localRules.generation + this.clientPolicies.generation,
+      namesSeen: config.memory.namesSeen,
       ...(config.whenListsMissing === 'servfail' && { readiness: this.lists }),
       block: {
         mode: config.block.mode,

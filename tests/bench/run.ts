@@ -27,7 +27,7 @@ const ONLY = process.argv
 const ENTRIES = QUICK ? 100_000 : 1_000_000;
 /**
  * Distinct names in each wide mix, quick or not: far more than the fast path's name table
- * (131,072), the matcher's verdict cache or any server's answer cache.
+ * (`memory.namesSeen`, 32,768 by default) or any server's answer cache.
  */
 const WIDE_NAMES = 1_000_000;
 const SECONDS = QUICK ? 3 : 10;

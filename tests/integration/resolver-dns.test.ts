@@ -1,6 +1,7 @@
 /**
  * `kalkan serve` as a process, asked with dig/kdig, forwarding to a real Unbound on loopback.
  */
+import { createSocket } from 'node:dgram';
 import { copyFile, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -318,6 +319,76 @@ describe('list reload', () => {
     expectBlocked(await dig(r.port, 'www.abuse-demo.test'));
   });
 });
+
+describe('names seen, bounded by memory.namesSeen', () => {
+  it('keeps at most namesSeen names and still blocks every name after forgetting it', async () => {
+    const small = await startKalkan(tmp.dir, {
+      upstreams: [`127.0.0.1:${unbound.port}`],
+      memory: { namesSeen: 1024 },
+    });
+    servers.push(small);
+    const counts = async () => ({
+      hits: await metric(small.statusPort, 'kalkan_name_table_hits_total'),
+      misses: await metric(small.statusPort, 'kalkan_name_table_misses_total'),
+    });
+    const blocked = (i: number) => `n${i}.abuse-demo.test`;
+    const start = await counts();
+    // Three times the table's names, each blocked by Kalkan (its EDE), each new to the table.
+    for (let i = 0; i < 3072; i++)
+      expect(await udpEde(small.port, blocked(i)), blocked(i)).toBe(15);
+    const filled = await counts();
+    expect(filled.misses - start.misses).toBe(3072);
+    // The last names are still held (hits); the first were forgotten (misses) and are still
+    // blocked, from the lists, not from anything remembered.
+    for (let i = 3000; i < 3072; i++) expect(await udpEde(small.port, blocked(i))).toBe(15);
+    const recent = await counts();
+    expect(recent.hits - filled.hits).toBe(72);
+    expect(recent.misses).toBe(filled.misses);
+    for (let i = 0; i < 100; i++) expect(await udpEde(small.port, blocked(i))).toBe(15);
+    const forgotten = await counts();
+    expect(forgotten.misses - recent.misses).toBe(100);
+  });
+});
+
+/** Asks over UDP with EDNS; the EDE code of the answer (undefined: none). */
+async function udpEde(port: number, name: string): Promise<number | undefined> {
+  const socket = createSocket('udp4');
+  try {
+    const query = dnsPacket.encode({
+      type: 'query',
+      id: 4242,
+      flags: dnsPacket.RECURSION_DESIRED,
+      questions: [{ name, type: 'A', class: 'IN' }],
+      additionals: [
+        {
+          type: 'OPT',
+          name: '.',
+          udpPayloadSize: 1232,
+          extendedRcode: 0,
+          ednsVersion: 0,
+          flags: 0,
+          flag_do: false,
+          options: [],
+        },
+      ],
+    });
+    const answer = await new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer for ${name}`)), 5000);
+      socket.once('message', (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+      socket.send(query, port, '127.0.0.1');
+    });
+    expect((answer[3] as number) & 0x0f, name).toBe(3);
+    const opt = dnsPacket.decode(answer).additionals?.find((r) => r.type === 'OPT') as
+      | { options?: { code: number; data?: Buffer }[] }
+      | undefined;
+    return opt?.options?.find((o) => o.code === 15)?.data?.readUInt16BE(0);
+  } finally {
+    socket.close();
+  }
+}
 
 /** Sends all queries in one write on one connection; returns answers in query order. */
 async function pipelined(port: number, names: string[]) {

@@ -12,6 +12,7 @@ import { CD_BIT, RCODE, TYPE } from '../../dns/codes.js';
 import { readU32 } from '../../dns/message.js';
 import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
 import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
+import { AnswerSlab } from '../answer-slab.js';
 import type { CachedAnswer } from '../cached-answer.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
 import type { Stats } from '../stats.js';
@@ -28,6 +29,7 @@ export class CacheStage implements Stage {
   readonly name = 'cache';
   private readonly entries: VerdictCache<CachedAnswer>;
   private readonly inFlight = new Map<string, Promise<CachedAnswer>>();
+  private readonly slab = new AnswerSlab();
 
   constructor(
     private readonly options: CacheOptions,
@@ -62,7 +64,7 @@ export class CacheStage implements Stage {
     // that relies on validation is never handed it.
     if (((ctx.query[3] as number) & CD_BIT) !== 0)
       return Promise.resolve(next(ctx)).then((response) =>
-        answerFrom(this.entryOf(response), ctx, this.now()),
+        answerFrom(this.entryOf(response, false), ctx, this.now()),
       );
     let pending = this.inFlight.get(key);
     if (!pending) {
@@ -83,10 +85,10 @@ export class CacheStage implements Stage {
       const index = slot + (q.dnssecOk ? 1 : 0);
       const facts = ctx.facts();
       const now = this.now();
-      let entry = facts.answers[index];
+      let entry = facts.answer(index);
       if (entry === undefined || now >= entry.expiresAt) {
         entry = this.lookup(facts.name, q.qtype, q.qclass, q.dnssecOk, now);
-        facts.answers[index] = entry;
+        facts.setAnswer(index, entry);
         if (entry === undefined) return next(ctx);
       }
       this.stats.cacheHits++;
@@ -95,28 +97,25 @@ export class CacheStage implements Stage {
   }
 
   private store(key: string, response: Uint8Array): CachedAnswer {
-    const entry = this.entryOf(response);
+    const entry = this.entryOf(response, true);
     // An entry already expired (no TTL, truncated, an error) is answered once, not kept.
     if (entry.expiresAt > entry.storedAt) this.entries.set(key, entry);
     return entry;
   }
 
-  private entryOf(response: Uint8Array): CachedAnswer {
+  /** The entry for an answer; `kept` (stored in the cache) copies its bytes into the slab. */
+  private entryOf(response: Uint8Array, kept: boolean): CachedAnswer {
     const now = this.now();
     const shape = shapeOf(response);
-    let bytes: Buffer;
-    if (shape && shape.optOffset >= 0) {
-      bytes = Buffer.from(response.subarray(0, shape.optOffset));
-      bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
-    } else bytes = Buffer.from(response);
+    const withoutOpt =
+      shape && shape.optOffset >= 0 ? response.subarray(0, shape.optOffset) : response;
+    const bytes = kept ? this.slab.copy(withoutOpt) : Buffer.from(withoutOpt);
+    if (withoutOpt !== response) bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
     const { minTtl, maxTtl, maxNegativeTtl } = this.options;
-    const offsets = shape?.ttlOffsets ?? [];
-    const ttls = new Uint32Array(offsets.length);
-    offsets.forEach((offset, i) => {
-      const ttl = clamp(readU32(bytes, offset), minTtl, maxTtl);
-      ttls[i] = ttl;
-      bytes.writeUInt32BE(ttl, offset);
-    });
+    // A copy of exactly its length (the shape's array has room to grow, kept for nothing).
+    const ttlOffsets = shape ? shape.ttlOffsets.slice() : [];
+    for (const offset of ttlOffsets)
+      bytes.writeUInt32BE(clamp(readU32(bytes, offset), minTtl, maxTtl), offset);
     const negative = shape !== undefined && shape.answerCount === 0;
     const lifetime =
       shape?.ttl === undefined || shape.truncated || (shape.rcode !== 0 && shape.rcode !== 3)
@@ -126,8 +125,7 @@ export class CacheStage implements Stage {
           : clamp(shape.ttl, minTtl, maxTtl);
     return {
       bytes,
-      ttlOffsets: Uint16Array.from(offsets),
-      ttls,
+      ttlOffsets,
       storedAt: now,
       expiresAt: now + lifetime * 1000,
       cnames: shape ? cnameTargetsOf(bytes, shape) : undefined,
@@ -138,8 +136,18 @@ export class CacheStage implements Stage {
   }
 }
 
+const KEY_SCRATCH = Buffer.allocUnsafe(256 + 5);
+
+/**
+ * The name, then type, class and DO as bytes, as one flat string: a template literal would be a
+ * rope of six nodes that the cache keeps as its key for as long as the entry.
+ */
 function keyOf(name: string, qtype: number, qclass: number, dnssecOk: boolean): string {
-  return `${name}\0${qtype}\0${qclass}\0${dnssecOk ? 1 : 0}`;
+  const n = KEY_SCRATCH.write(name, 0, 'latin1');
+  KEY_SCRATCH.writeUInt16BE(qtype, n);
+  KEY_SCRATCH.writeUInt16BE(qclass, n + 2);
+  KEY_SCRATCH[n + 4] = dnssecOk ? 1 : 0;
+  return KEY_SCRATCH.toString('latin1', 0, n + 5);
 }
 
 function clamp(value: number, min: number, max: number): number {
@@ -159,10 +167,10 @@ export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number):
   if (q.questionEnd <= src.length) out.set(query.subarray(12, q.questionEnd), 12);
   const aged = Math.floor((now - entry.storedAt) / 1000);
   if (aged > 0) {
-    const { ttlOffsets, ttls } = entry;
+    const { ttlOffsets } = entry;
     for (let i = 0; i < ttlOffsets.length; i++) {
-      const ttl = (ttls[i] as number) - aged;
-      out.writeUInt32BE(Math.max(ttl, 0), ttlOffsets[i] as number);
+      const offset = ttlOffsets[i] as number;
+      out.writeUInt32BE(Math.max(src.readUInt32BE(offset) - aged, 0), offset);
     }
   }
   if (opt) {

@@ -26,6 +26,15 @@ describe('config', () => {
     expect(errorOf(text)).toMatch(/^kalkan\.yaml:4: cache\.maxTtl: /);
   });
 
+  it('bounds names seen and kept answers by default, and names a bad bound', () => {
+    const c = parseConfig('listen: ["127.0.0.1:5353"]\n', 'x.yaml');
+    expect(c.memory.namesSeen).toBe(32_768);
+    expect(c.cache.maxEntries).toBe(10_000);
+    expect(errorOf('memory:\n  namesSeen: 100\n')).toMatch(
+      /^kalkan\.yaml:2: memory\.namesSeen: Too small/,
+    );
+  });
+
   it('names the key and line of an item in a list, and of an unknown key', () => {
     const text = 'acl:\n  - 10.0.0.0/8\n  - not-a-subnet\npolicies: []\nlisten_on: x\n';
     const message = errorOf(text);

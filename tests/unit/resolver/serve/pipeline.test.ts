@@ -52,7 +52,7 @@ const ADULT: Verdict = { blocked: true, category: 'adult', listId: 'adult-list' 
 /** Names whose list lookup throws, as a broken list would. */
 const BROKEN = new Set(['broken.test', 'target.broken.test']);
 
-function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
+function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0, namesSeen = 1024) {
   let now = 1_000_000;
   let generation = 0;
   let matches = 0;
@@ -79,6 +79,7 @@ function setup(mode: 'nxdomain' | 'sinkhole' = 'nxdomain', perSecond = 0) {
     policies: { policyFor: () => fallback, all: [fallback] },
     lists: lookup,
     listGeneration: () => generation,
+    namesSeen,
     block: {
       mode,
       ipv4: Uint8Array.from([0, 0, 0, 0]),
@@ -232,6 +233,38 @@ describe('the UDP fast path, derived from the stages', () => {
     expect(matches()).toBe(2);
   });
 
+  it('remembers at most namesSeen names, and answers right after forgetting them', async () => {
+    const namesSeen = 64;
+    const { fast, slow, stats, matches, swapLists } = setup('nxdomain', 0, namesSeen);
+    const rcode = (answer: Uint8Array | undefined) => (answer?.[3] ?? -1) & 0x0f;
+    // A cached allowed name, then twice the table's names, blocked and allowed in turn.
+    const allowed = query('kept.allowed.test');
+    await slow(allowed);
+    expect(rcode(fast.answer(allowed, '127.0.0.1'))).toBe(0);
+    for (let i = 0; i < namesSeen * 2; i++) {
+      const name = i % 2 ? `n${i}.blocked.test` : `n${i}.other.test`;
+      const answer = fast.answer(query(name), '127.0.0.1');
+      if (i % 2) expect(rcode(answer), name).toBe(3);
+      else expect(answer, name).toBeUndefined(); // not cached: the chain forwards it
+    }
+    // The last names are still held: no new match, hits counted.
+    const before = { matches: matches(), hits: stats.nameTableHits };
+    expect(rcode(fast.answer(query(`n${namesSeen * 2 - 1}.blocked.test`), '127.0.0.1'))).toBe(3);
+    expect(matches()).toBe(before.matches);
+    expect(stats.nameTableHits).toBe(before.hits + 1);
+    // The first ones were forgotten: matched again, with the same verdict; the cached answer
+    // is found again by name.
+    expect(rcode(fast.answer(query('n1.blocked.test'), '127.0.0.1'))).toBe(3);
+    expect(matches()).toBe(before.matches + 1);
+    expect(rcode(fast.answer(allowed, '127.0.0.1'))).toBe(0);
+    expect(stats.nameTableHits + stats.nameTableMisses).toBeGreaterThan(namesSeen * 2);
+    // A list swap forgets every name, whatever the table holds.
+    swapLists();
+    const afterSwap = matches();
+    expect(rcode(fast.answer(query(`n${namesSeen * 2 - 1}.blocked.test`), '127.0.0.1'))).toBe(3);
+    expect(matches()).toBe(afterSwap + 1);
+  });
+
   it('counts what it answers', async () => {
     const { fast, slow, stats } = setup();
     fast.answer(query('a.blocked.test'), '127.0.0.1');
@@ -317,6 +350,7 @@ describe('building the pipeline', () => {
       rateLimit: { perSecond: 0, burst: 1 },
       lists: { match: () => ({ blocked: false as const }) },
       listGeneration: () => 0,
+      namesSeen: 1024,
       block: {
         mode: 'nxdomain' as const,
         ipv4: new Uint8Array(4),
