@@ -32,7 +32,7 @@ export function barChart(
   series: readonly Series[],
 ): string {
   const totals = days.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));
-  const top = niceMax(Math.max(0, ...totals));
+  const top = niceMax(totals.reduce((most, t) => Math.max(most, t), 0));
   const plotHeight = HEIGHT - TOP - BOTTOM;
   const slot = (WIDTH - LEFT - 8) / Math.max(1, days.length);
   const barWidth = Math.max(2, Math.min(40, slot * 0.7));

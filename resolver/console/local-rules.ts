@@ -62,7 +62,7 @@ export class LocalRules {
   }
 
   /** The lists' verdict with the local rules applied for this policy. */
-  apply(name: string, policy: Policy | undefined, lists: Verdict): Verdict {
+  decide(name: string, policy: Policy | undefined, lists: Verdict): Verdict {
     const rule = this.ruleFor(name);
     if (!rule) return lists;
     if (rule.action === 'allow') {

@@ -76,7 +76,7 @@ async function explain(
   const policy = server.policyFor(client);
   const lists = server.lists.matcherFor(policy.categories).match(host);
   const rule = server.localRules.ruleFor(host);
-  const final = server.localRules.apply(host, policy, lists);
+  const final = server.localRules.decide(host, policy, lists);
   return {
     host,
     policy: policy.name,

@@ -84,7 +84,7 @@ export class ClientPolicies {
       return entry ? [{ addresses: new AddressSet([d.address]), entry }] : [];
     });
     this.all.length = 0;
-    this.all.push(...this.entries.map((e) => e.policy));
+    for (const e of this.entries) this.all.push(e.policy);
     for (const e of this.entries) this.evaluate(e, this.clock());
     this.changed();
   }

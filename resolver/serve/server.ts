@@ -124,7 +124,7 @@ export class ResolverServer {
     }
     const lookup: ListLookup = {
       match: (name, policy) =>
-        this.localRules.apply(name, policy, this.lists.matcherFor(policy?.categories).match(name)),
+        this.localRules.decide(name, policy, this.lists.matcherFor(policy?.categories).match(name)),
     };
     const acl = new AddressSet(config.acl);
     const { handle, fast } = buildPipeline({

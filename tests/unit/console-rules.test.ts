@@ -30,28 +30,28 @@ describe('LocalRules', () => {
   );
 
   it('blocks a name and its subdomains, not its parent or a look-alike', () => {
-    expect(rules.apply('www.games.example', everything, open)).toEqual({
+    expect(rules.decide('www.games.example', everything, open)).toEqual({
       blocked: true,
       category: 'adult',
       listId: 'local',
     });
-    expect(rules.apply('games.example', everything, open).blocked).toBe(true);
-    expect(rules.apply('example', everything, open).blocked).toBe(false);
-    expect(rules.apply('othergames.example', everything, open).blocked).toBe(false);
+    expect(rules.decide('games.example', everything, open).blocked).toBe(true);
+    expect(rules.decide('example', everything, open).blocked).toBe(false);
+    expect(rules.decide('othergames.example', everything, open).blocked).toBe(false);
   });
 
   it('blocks only for policies that block its category', () => {
-    expect(rules.apply('games.example', abuseOnly, open).blocked).toBe(false);
+    expect(rules.decide('games.example', abuseOnly, open).blocked).toBe(false);
   });
 
   it("lifts a list's adult block but never one answered as Blocked (abuse)", () => {
     const adult = { blocked: true, category: 'adult', listId: 'demo-adult' } as const;
     const abuse = { blocked: true, category: 'abuse', listId: 'demo-abuse' } as const;
-    expect(rules.apply('www.adult.test', everything, adult)).toEqual({
+    expect(rules.decide('www.adult.test', everything, adult)).toEqual({
       blocked: false,
       allowedBy: 'local',
     });
-    expect(rules.apply('abuse.test', everything, abuse)).toBe(abuse);
+    expect(rules.decide('abuse.test', everything, abuse)).toBe(abuse);
     expect(rules.mayAllow('adult')).toBe(true);
     expect(rules.mayAllow('abuse')).toBe(false);
   });
@@ -60,7 +60,7 @@ describe('LocalRules', () => {
     const before = rules.generation;
     rules.replace([]);
     expect(rules.generation).not.toBe(before);
-    expect(rules.apply('games.example', everything, open).blocked).toBe(false);
+    expect(rules.decide('games.example', everything, open).blocked).toBe(false);
   });
 });
 
