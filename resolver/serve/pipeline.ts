@@ -6,8 +6,8 @@
 import { RCODE } from '../dns/codes.js';
 import { reply } from '../dns/reply.js';
 import type { AddressSet } from '../net/address-set.js';
-import { chain, fastChain, type OnStageError, type Policy, type Stage } from './context.js';
-import { FAST_PATH_MAX_POLICIES, FastPath } from './fast-path.js';
+import { chain, fastChain, type OnStageError, type Stage } from './context.js';
+import { FastPath } from './fast-path.js';
 import { type Handler, makeHandler, type QueryLog } from './handler.js';
 import type { CheckAnswer } from './setup/check-answer.js';
 import { AclStage } from './stages/acl.js';
