@@ -46,7 +46,8 @@ const listPin = {
 
 const policy = z.strictObject({
   name: z.string().min(1),
-  subnets: z.array(cidr).min(1),
+  /** Empty: a policy only devices (`devices:`) are given. */
+  subnets: z.array(cidr).default([]),
   /** Omitted: every category. */
   categories: z.array(z.string().min(1)).optional(),
   safeSearch: z.boolean().optional(),
@@ -192,6 +193,35 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
+  /** DNS over TLS (RFC 7858) listeners, usually port 853; they need `tls:`. */
+  dot: z.array(hostPort).default([]),
+  /** DNS over HTTPS (RFC 8484) listeners, answering on /dns-query; they need `tls:`. */
+  doh: z.array(hostPort).default([]),
+  /** The certificate and key of the DoT and DoH listeners (PEM files, reloaded on change). */
+  tls: z
+    .strictObject({
+      cert: z.string().min(1),
+      key: z.string().min(1),
+      /**
+       * The service's host name, in the certificate: announced by DDR, and the suffix of the
+       * SNI `<device-id>.<name>`. Omitted: the certificate's first DNS name.
+       */
+      name: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Devices named over DoT (SNI label) or DoH (path): their policy, by name (or `default`). */
+  devices: z
+    .array(
+      z.strictObject({
+        id: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a device id is a DNS label: a-z, 0-9, -'),
+        policy: z.string().min(1),
+      }),
+    )
+    .default([]),
+  /** Load balancers (dnsdist) that put a PROXY v2 header before each connection and datagram. */
+  proxyProtocol: z.strictObject({ from: z.array(cidr).min(1) }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -260,6 +290,9 @@ export function resolvePaths(config: Config, base: string): Config {
     ...config,
     lists: config.lists.map((l) => ('file' in l ? { ...l, file: abs(l.file) } : l)),
     trust: config.trust.map(abs),
+    ...(config.tls && {
+      tls: { ...config.tls, cert: abs(config.tls.cert), key: abs(config.tls.key) },
+    }),
     dataDir: abs(config.dataDir ?? defaultDataDir()),
     ...(config.reports && {
       reports: {

@@ -7,6 +7,7 @@ import { RCODE } from '../dns/codes.js';
 import { reply } from '../dns/reply.js';
 import type { AddressSet } from '../net/address-set.js';
 import { chain, fastChain, type OnStageError, type Policy, type Stage } from './context.js';
+import type { Designation } from './ddr.js';
 import { FAST_PATH_MAX_POLICIES, FastPath } from './fast-path.js';
 import { type Handler, makeHandler, type QueryLog } from './handler.js';
 import { AclStage } from './stages/acl.js';
@@ -27,6 +28,10 @@ export interface PipelineParts {
   policies: readonly SubnetPolicy[];
   /** The policy of clients no subnet policy matches. */
   fallback: Policy;
+  /** Device id (named over DoT/DoH) → its policy. */
+  devices?: ReadonlyMap<string, Policy>;
+  /** The DoT/DoH endpoints announced at `_dns.resolver.arpa` (RFC 9462), when there are any. */
+  ddr?: Designation;
   lists: ListLookup;
   /** Bumped when the lists in force change (the fast path forgets what it learnt). */
   listGeneration: () => number;
@@ -59,8 +64,8 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     new AclStage(parts.acl, stats),
     new RateLimitStage(parts.rateLimit.perSecond, parts.rateLimit.burst, stats),
     new ClassStage(),
-    new PolicyStage(parts.policies, parts.fallback),
-    new SpecialNamesStage(),
+    new PolicyStage(parts.policies, parts.fallback, parts.devices),
+    new SpecialNamesStage(parts.ddr),
     new BlocklistStage(lists, blocker),
     new CnameCloakStage(lists, blocker),
     ...(parts.readiness ? [new ListsReadyStage(parts.readiness, stats)] : []),

@@ -37,6 +37,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
   const listeners = listenersOf(config, problems);
   checkUpstreams(config, problems);
   checkCidrs(config, problems);
+  problems.push(...(await checkEncrypted(config)));
   problems.push(...collisions(listeners));
   problems.push(...(await checkKeys(config)));
   problems.push(...(await checkCategories(config)));
@@ -64,6 +65,8 @@ function listenersOf(config: Config, problems: string[]): Listener[] {
   for (const [i, v] of config.listen.entries()) add(`listen[${i}]`, v, ['udp', 'tcp']);
   if (config.status) add('status', config.status, ['tcp']);
   for (const [i, r] of config.rpz.entries()) add(`rpz[${i}].listen`, r.listen, ['udp', 'tcp']);
+  for (const [i, v] of config.dot.entries()) add(`dot[${i}]`, v, ['tcp']);
+  for (const [i, v] of config.doh.entries()) add(`doh[${i}]`, v, ['tcp']);
   return out;
 }
 
@@ -85,11 +88,56 @@ function checkCidrs(config: Config, problems: string[]): void {
       }
     });
   check('acl', config.acl);
+  check('proxyProtocol.from', config.proxyProtocol?.from);
   for (const [i, p] of config.policies.entries()) check(`policies[${i}].subnets`, p.subnets);
   config.rpz.forEach((r, i) => {
     check(`rpz[${i}].allow-transfer`, r['allow-transfer']);
     check(`rpz[${i}].allow-unsigned`, r['allow-unsigned']);
   });
+}
+
+/**
+ * DoT/DoH need a certificate and key that load and match (read as the reload reads them);
+ * `tls.name` must be a name of the certificate; devices name policies that exist.
+ */
+async function checkEncrypted(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  const encrypted = config.dot.length + config.doh.length > 0;
+  if (encrypted && !config.tls)
+    problems.push(
+      `tls: ${config.dot.length ? 'dot' : 'doh'} listeners need tls: {cert, key} (or --tls-cert and --tls-key)`,
+    );
+  if (config.tls) {
+    const { loadTlsPair } = await import('./transport/tls-context.js');
+    try {
+      const pair = await loadTlsPair(config.tls);
+      const name = config.tls.name?.toLowerCase();
+      if (
+        name &&
+        !pair.names.some((n) => n === name || (n.startsWith('*.') && name.endsWith(n.slice(1))))
+      )
+        problems.push(
+          `tls.name: "${config.tls.name}" is not a name of the certificate (${pair.names.join(', ') || 'no DNS names'})`,
+        );
+      if (!name && pair.names.length === 0)
+        problems.push('tls.name: the certificate has no DNS name; set tls.name');
+    } catch (error) {
+      problems.push(`tls: ${(error as Error).message}`);
+    }
+  }
+  const names = new Set(['default', ...config.policies.map((p) => p.name)]);
+  const seen = new Set<string>();
+  for (const [i, d] of config.devices.entries()) {
+    if (!names.has(d.policy))
+      problems.push(
+        `devices[${i}].policy: "${d.policy}" is not a policy (known: ${[...names].join(', ')})`,
+      );
+    if (seen.has(d.id)) problems.push(`devices[${i}].id: "${d.id}" is given twice`);
+    seen.add(d.id);
+  }
+  if (config.devices.length > 0 && !encrypted)
+    problems.push('devices: devices are named over DoT or DoH; configure dot: or doh: too');
+  return problems;
 }
 
 /** Two listeners on one port and protocol, on the same address or a wildcard of it. */

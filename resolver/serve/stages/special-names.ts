@@ -1,6 +1,8 @@
 /**
  * Special-names stage: names this resolver answers itself.
  * - `use-application-dns.net` (Firefox's DoH canary) → NXDOMAIN, so Firefox keeps using us.
+ * - `_dns.resolver.arpa` (RFC 9462 DDR), when DoT or DoH listeners exist: one SVCB record per
+ *   encrypted endpoint, so Windows 11, Android and Apple devices upgrade to encrypted DNS.
  * - Safe search, when the client's policy has it: the search engines' documented safe endpoints
  *   as a CNAME, followed by the target's records resolved through the rest of the chain.
  */
@@ -19,6 +21,7 @@ import {
   type Stage,
   thenReply,
 } from '../context.js';
+import { DDR_NAME, type Designation } from '../ddr.js';
 
 export const CANARY = 'use-application-dns.net';
 const SAFE_TTL = 300;
@@ -51,17 +54,25 @@ export function safeSearchTarget(name: string): string | undefined {
   return name.includes('google.') && GOOGLE.test(name) ? GOOGLE_SAFE : undefined;
 }
 
-/** Whether this stage answers `name` itself for a client with `policy`. */
-function isSpecial(name: string, policy: Policy | undefined): boolean {
-  return name === CANARY || (policy?.safeSearch === true && safeSearchTarget(name) !== undefined);
-}
-
 export class SpecialNamesStage implements Stage {
   readonly name = 'special-names';
+
+  /** `ddr`: the encrypted endpoints to announce; none, and the DDR name is not ours. */
+  constructor(private readonly ddr?: Designation) {}
+
+  /** Whether this stage answers `name` itself for a client with `policy`. */
+  private isSpecial(name: string, policy: Policy | undefined): boolean {
+    return (
+      name === CANARY ||
+      (this.ddr !== undefined && name === DDR_NAME) ||
+      (policy?.safeSearch === true && safeSearchTarget(name) !== undefined)
+    );
+  }
 
   handle(ctx: QueryContext, next: Next): Reply {
     const { name } = ctx.q;
     if (name === CANARY) return reply(ctx.query, ctx.q, RCODE.NXDOMAIN);
+    if (this.ddr && name === DDR_NAME) return this.ddr.answer(ctx.query, ctx.q);
     if (!ctx.policy?.safeSearch) return next(ctx);
     const target = safeSearchTarget(name);
     if (!target) return next(ctx);
@@ -76,7 +87,7 @@ export class SpecialNamesStage implements Stage {
   fast(next: FastNext): FastNext {
     return (ctx) => {
       const facts = ctx.facts();
-      facts.special ??= isSpecial(facts.name, ctx.policy);
+      facts.special ??= this.isSpecial(facts.name, ctx.policy);
       return facts.special ? undefined : next(ctx);
     };
   }
