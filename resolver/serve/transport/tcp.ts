@@ -71,6 +71,8 @@ export function admission(options: TcpOptions): (socket: Socket) => Promise<stri
       socket.destroy();
       return undefined;
     }
+    // A balancer keeps idle connections for later clients: it enforces its own per-client cap.
+    if (client !== socket.remoteAddress) return client;
     const held = perClient.get(client) ?? 0;
     if (held >= options.maxPerClient) {
       socket.destroy();
