@@ -28,7 +28,8 @@ describe('PROXY protocol v2 header', () => {
 
   it('reads an IPv6 source in the form node:net reports', () => {
     const src = '20010db8000000000000000000000001';
-    const h = header(1, 0x21, src + '0'.repeat(31) + '1' + '9c400035');
+    const dst = `${'0'.repeat(31)}1`;
+    const h = header(1, 0x21, `${src}${dst}9c400035`);
     expect(readProxyHeader(h)).toMatchObject({ kind: 'header', source: '2001:db8::1' });
   });
 
