@@ -18,6 +18,10 @@ declare -A needed=(
   [pdns_recursor]=pdns-recursor
   [kresd]=knot-resolver
   [rndc]=bind9-utils
+  # encrypted DNS (issue 14): the test CA, curl's DoH client, the load balancer
+  [openssl]=openssl
+  [curl]=curl
+  [dnsdist]=dnsdist
 )
 missing=()
 for cmd in "${!needed[@]}"; do
