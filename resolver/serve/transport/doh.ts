@@ -47,7 +47,7 @@ export async function listenDoh(
   https.on('tlsClientError', () => {});
   https.on('sessionError', () => {});
   const admit = admission(options);
-  const server = createNetServer((socket) => {
+  const server = createNetServer({ noDelay: true }, (socket) => {
     void admit(socket).then((client) => {
       if (client !== undefined) https.emit('connection', socket);
     });

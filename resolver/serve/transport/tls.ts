@@ -54,7 +54,7 @@ export async function listenTls(
   // Connections are accepted in plain TCP first: the PROXY header, the ACL and the caps come
   // before any TLS work.
   const admit = admission(options);
-  const server = createNetServer((socket) => {
+  const server = createNetServer({ noDelay: true }, (socket) => {
     void admit(socket).then((client) => {
       if (client !== undefined) tls.emit('connection', socket);
     });
