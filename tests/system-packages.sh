@@ -22,6 +22,8 @@ declare -A needed=(
   [openssl]=openssl
   [curl]=curl
   [dnsdist]=dnsdist
+  # npm run bench:encrypted: the DoH load
+  [h2load]=nghttp2-client
 )
 missing=()
 for cmd in "${!needed[@]}"; do

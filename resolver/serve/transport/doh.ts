@@ -5,9 +5,9 @@
  * ACL, per-client cap) before TLS; an idle connection is closed after the idle timeout.
  */
 import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import { createServer as createNetServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import type { Handler } from '../handler.js';
-import { admission, listenOn } from './tcp.js';
+import { listenSecure } from './tcp.js';
 import type { EncryptedOptions } from './tls.js';
 
 export const DOH_PATH = '/dns-query';
@@ -36,7 +36,12 @@ export async function listenDoh(
 ): Promise<Server> {
   const { certificate } = options;
   const https = createSecureServer(
-    { ...certificate.options(), allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'] },
+    {
+      ...certificate.options(),
+      allowHTTP1: true,
+      ALPNProtocols: ['h2', 'http/1.1'],
+      noDelay: true,
+    },
     (req, res) => {
       const client = options.proxy?.clientOf(req.socket) ?? req.socket.remoteAddress ?? '';
       void answer(req, res, client, handle);
@@ -46,14 +51,7 @@ export async function listenDoh(
   certificate.attach(https);
   https.on('tlsClientError', () => {});
   https.on('sessionError', () => {});
-  const admit = admission(options);
-  const server = createNetServer({ noDelay: true }, (socket) => {
-    void admit(socket).then((client) => {
-      if (client !== undefined) https.emit('connection', socket);
-    });
-  });
-  server.maxConnections = options.maxConnections;
-  return listenOn(server, host, port);
+  return listenSecure(https, host, port, options);
 }
 
 async function answer(

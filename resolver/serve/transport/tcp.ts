@@ -36,7 +36,12 @@ export function listenTcp(
 ): Promise<Server> {
   const admit = admission(options);
   const server = createServer({ noDelay: true }, (socket) => {
-    void admit(socket).then((client) => {
+    if (!options.proxy) {
+      const client = admit.now(socket);
+      if (client !== undefined) serveConnection(socket, client, handle, options, 'tcp');
+      return;
+    }
+    void admit.later(socket).then((client) => {
       if (client !== undefined) serveConnection(socket, client, handle, options, 'tcp');
     });
   });
@@ -55,17 +60,21 @@ export function listenOn<S extends Server>(server: S, host: string, port: number
   });
 }
 
+export interface Admission {
+  /** Without PROXY protocol: the client, or undefined when the connection was closed. */
+  now(socket: Socket): string | undefined;
+  /** With PROXY protocol: the same once a balancer's header is read. */
+  later(socket: Socket): Promise<string | undefined>;
+}
+
 /**
  * What every stream listener does with a new connection before any DNS: the PROXY header
- * read from a balancer (the real client found), the ACL, the per-client cap. Resolves with the
- * client, or undefined when the connection was closed instead.
+ * read from a balancer (the real client found), the ACL, the per-client cap. The client, or
+ * undefined when the connection was closed instead.
  */
-export function admission(options: TcpOptions): (socket: Socket) => Promise<string | undefined> {
+export function admission(options: TcpOptions): Admission {
   const perClient = new Map<string, number>();
-  return async (socket) => {
-    socket.on('error', () => {});
-    const client = options.proxy ? await options.proxy.admit(socket) : (socket.remoteAddress ?? '');
-    if (client === undefined) return undefined;
+  const limit = (socket: Socket, client: string): string | undefined => {
     // A connection slot is worth more than a REFUSED to someone not allowed.
     if (!options.accept(client)) {
       socket.destroy();
@@ -86,6 +95,44 @@ export function admission(options: TcpOptions): (socket: Socket) => Promise<stri
     });
     return client;
   };
+  return {
+    now(socket) {
+      socket.on('error', () => {});
+      return limit(socket, socket.remoteAddress ?? '');
+    },
+    async later(socket) {
+      socket.on('error', () => {});
+      const client = options.proxy ? await options.proxy.admit(socket) : socket.remoteAddress;
+      return client === undefined ? undefined : limit(socket, client);
+    },
+  };
+}
+
+/**
+ * Starts a TLS-based listener (`secure`: a tls or http2 server) on HOST:PORT. Without PROXY
+ * protocol it listens itself and admits each connection as it comes; with it, a plain TCP
+ * listener reads the balancers' headers first and hands each admitted connection on.
+ */
+export function listenSecure<S extends Server>(
+  secure: S,
+  host: string,
+  port: number,
+  options: TcpOptions,
+): Promise<Server> {
+  const admit = admission(options);
+  if (!options.proxy) {
+    // Before the TLS listener's own: a refused socket is destroyed before any handshake.
+    secure.prependListener('connection', (socket: Socket) => void admit.now(socket));
+    secure.maxConnections = options.maxConnections;
+    return listenOn(secure, host, port);
+  }
+  const server = createServer({ noDelay: true }, (socket) => {
+    void admit.later(socket).then((client) => {
+      if (client !== undefined) secure.emit('connection', socket);
+    });
+  });
+  server.maxConnections = options.maxConnections;
+  return listenOn(server, host, port);
 }
 
 /** Serves DNS messages on an admitted stream (TCP, or TLS after its handshake). */

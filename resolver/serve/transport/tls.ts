@@ -4,10 +4,10 @@
  * kept across certificate swaps). The handshake must finish within the idle timeout. A device
  * is named by the first label of the SNI: `<device-id>.<tls.name>`.
  */
-import { createServer as createNetServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Handler } from '../handler.js';
-import { admission, listenOn, serveConnection, type TcpOptions } from './tcp.js';
+import { listenSecure, serveConnection, type TcpOptions } from './tcp.js';
 import type { TlsCertificate } from './tls-context.js';
 
 export const DOT_ALPN = 'dot';
@@ -41,6 +41,7 @@ export async function listenTls(
   const tls = createTlsServer({
     ...certificate.options(),
     ALPNProtocols: [DOT_ALPN],
+    noDelay: true,
     handshakeTimeout: options.idleTimeoutMs,
   });
   certificate.attach(tls);
@@ -51,14 +52,5 @@ export async function listenTls(
     serveConnection(socket, client, handle, options, 'tls', device);
   });
   tls.on('tlsClientError', () => {}); // a failed handshake is the client's problem
-  // Connections are accepted in plain TCP first: the PROXY header, the ACL and the caps come
-  // before any TLS work.
-  const admit = admission(options);
-  const server = createNetServer({ noDelay: true }, (socket) => {
-    void admit(socket).then((client) => {
-      if (client !== undefined) tls.emit('connection', socket);
-    });
-  });
-  server.maxConnections = options.maxConnections;
-  return listenOn(server, host, port);
+  return listenSecure(tls, host, port, options);
 }

@@ -27,9 +27,7 @@ export interface DnsperfOptions {
   /** Offered load in queries per second; unlimited when absent. */
   maxQps?: number;
   /** Transport (dnsperf -m); udp when absent. */
-  mode?: 'udp' | 'tcp' | 'dot' | 'doh';
-  /** dnsperf -O long options, e.g. doh-uri=…, doh-method=POST. */
-  longOptions?: string[];
+  mode?: 'udp' | 'tcp' | 'dot';
 }
 
 function args(o: DnsperfOptions): string[] {
@@ -46,7 +44,6 @@ function args(o: DnsperfOptions): string[] {
   a.push('-c', String(o.clients ?? 4), '-q', String(o.outstanding ?? 200), '-t', '2', '-T', '1');
   if (o.maxQps) a.push('-Q', String(o.maxQps));
   if (o.mode) a.push('-m', o.mode);
-  for (const option of o.longOptions ?? []) a.push('-O', option);
   return a;
 }
 
