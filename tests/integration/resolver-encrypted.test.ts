@@ -6,9 +6,11 @@
  * Kalkan's EDE can only be Kalkan's.
  */
 import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
+import { type ConnectionOptions, connect as connectTls, type TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runKalkan } from '../helpers/kalkan-process.js';
@@ -64,6 +66,7 @@ beforeAll(async () => {
     doh: [`127.0.0.1:${dohPort}`],
     tls: { ...pair, name: SERVICE_NAME },
     policies: [{ name: 'parent', categories: ['abuse'], safeSearch: false }],
+    tcp: { maxConnectionsPerClient: 6, idleTimeoutMs: 2000 },
     devices: [
       { id: 'dadphone', policy: 'parent' },
       { id: 'kidphone', policy: 'default' },
@@ -79,6 +82,12 @@ afterAll(async () => {
 });
 
 const tlsArgs = () => [`+tls-ca=${ca.caFile}`, `+tls-hostname=${SERVICE_NAME}`];
+
+let caText: string | undefined;
+const caPem = () => {
+  caText ??= readFileSync(ca.caFile, 'utf8');
+  return caText;
+};
 
 async function kdigAt(port: number, args: string[]): Promise<string> {
   const { stdout } = await run('kdig', [
@@ -172,6 +181,42 @@ describe('DNS over TLS and HTTPS with kdig', () => {
       ]),
     ).toBe('415');
   });
+});
+
+describe('connection limits as for TCP', () => {
+  /** A DoT (or DoH) connection from `localAddress`, handshaken; rejects if refused. */
+  const open = (port: number, localAddress: string, alpn: string) =>
+    new Promise<TLSSocket>((resolve, reject) => {
+      // tls.connect hands localAddress on to net.connect; its type does not say so.
+      const where = { host: '127.0.0.1', port, localAddress } as ConnectionOptions;
+      const s = connectTls(
+        { ...where, servername: SERVICE_NAME, ca: caPem(), ALPNProtocols: [alpn] },
+        () => resolve(s),
+      );
+      s.once('error', reject);
+      s.once('close', () => reject(new Error('closed before the handshake')));
+    });
+
+  for (const [what, port, alpn] of [
+    ['DoT', () => dotPort, 'dot'],
+    ['DoH', () => dohPort, 'h2'],
+  ] as const) {
+    it(`${what}: one client holds at most tcp.maxConnectionsPerClient; idle ones are closed`, async () => {
+      const client = what === 'DoT' ? '127.0.0.9' : '127.0.0.10';
+      const held: TLSSocket[] = [];
+      for (let i = 0; i < 6; i++) held.push(await open(port(), client, alpn));
+      await expect(open(port(), client, alpn)).rejects.toThrow();
+      // Another client is not affected.
+      (await open(port(), '127.0.0.11', alpn)).destroy();
+      // Idle for longer than idleTimeoutMs (2 s): every held connection is closed by Kalkan.
+      await Promise.all(
+        held.map((s) => new Promise((r) => (s.closed ? r(0) : s.once('close', r)))),
+      );
+      expect(held.every((s) => s.closed)).toBe(true);
+      // Its slots are free again.
+      (await open(port(), client, alpn)).destroy();
+    });
+  }
 });
 
 describe("curl's own DoH resolver", () => {

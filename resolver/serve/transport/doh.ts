@@ -4,8 +4,13 @@
  * `/dns-query/<device-id>` names a device. Connections are admitted like DoT's (PROXY header,
  * ACL, per-client cap) before TLS; an idle connection is closed after the idle timeout.
  */
-import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
-import type { Server } from 'node:net';
+import {
+  createSecureServer,
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+} from 'node:http2';
+import type { Server, Socket } from 'node:net';
 import type { Handler } from '../handler.js';
 import { listenSecure } from './tcp.js';
 import type { EncryptedOptions } from './tls.js';
@@ -47,11 +52,40 @@ export async function listenDoh(
       void answer(req, res, client, handle);
     },
   );
-  https.setTimeout(options.idleTimeoutMs);
+  closeWhenIdle(https, options.idleTimeoutMs);
   certificate.attach(https);
   https.on('tlsClientError', () => {});
   https.on('sessionError', () => {});
   return listenSecure(https, host, port, options);
+}
+
+/**
+ * A connection is closed after `idleMs` without traffic; one that has not started HTTP (no
+ * HTTP/2 SETTINGS, no HTTP/1.1 request) within `idleMs` of connecting is closed too, through
+ * its TCP socket (an HTTP/2 session that never starts holds the TLS socket otherwise).
+ */
+function closeWhenIdle(https: Http2SecureServer, idleMs: number): void {
+  const starting = new Map<string, Socket>();
+  const key = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }) =>
+    `${s.remoteAddress}|${s.remotePort}`;
+  const started = (s: Parameters<typeof key>[0]) => starting.delete(key(s));
+  https.prependListener('connection', (raw: Socket) => {
+    const k = key(raw);
+    starting.set(k, raw);
+    const timer = setTimeout(() => {
+      // A reset: destroy() alone leaves a session that never started open (Node 20).
+      if (starting.get(k) === raw) raw.resetAndDestroy();
+    }, idleMs);
+    raw.once('close', () => {
+      clearTimeout(timer);
+      if (starting.get(k) === raw) starting.delete(k);
+    });
+  });
+  https.on('session', (session) => session.once('remoteSettings', () => started(session.socket)));
+  https.on('request', (req) => started(req.socket));
+  https.on('secureConnection', (socket: Socket) =>
+    socket.setTimeout(idleMs, () => socket.destroy()),
+  );
 }
 
 async function answer(
