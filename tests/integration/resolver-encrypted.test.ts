@@ -371,6 +371,12 @@ describe('preflight', () => {
     expect(r.stderr).toMatch(/devices\[0\]\.policy: "nosuch" is not a policy/);
   });
 
+  it('--tls-cert without --tls-key is a usage error', async () => {
+    const r = await runKalkan(['serve', '--dot', '127.0.0.1:8853', '--tls-cert', ca.caFile]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--tls-cert and --tls-key go together/);
+  });
+
   it('refuses DoT without a certificate, and a DoT port that collides with another listener', async () => {
     const port = await freePort();
     const r = await runKalkan([
