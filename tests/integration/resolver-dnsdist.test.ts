@@ -4,13 +4,14 @@
  * different loopback addresses prove that Kalkan's ACL and policies see the real client, not
  * dnsdist; one instance is killed mid-test and every query is still answered (UDP clients retry
  * once, as every stub does; dnsdist itself does not retry UDP). Direct checks: a balancer
- * address without a header, and a header from anyone else, are refused; DoT takes the header
- * before its TLS handshake.
+ * address without a header, and a header from anyone else, are refused; DoT and DoH take the
+ * header before their TLS handshake.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { connect as connectHttp2 } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
@@ -40,6 +41,7 @@ let tmp: Awaited<ReturnType<typeof tempDir>>;
 let upstream: Unbound;
 const kalkans: Kalkan[] = [];
 let dotPort: number;
+let dohPort: number;
 let caPem: string;
 let dnsdist: ChildProcess;
 let dnsdistPort: number;
@@ -53,7 +55,11 @@ beforeAll(async () => {
   upstream = await startUnbound(tmp.dir, [], ['test']);
   for (let i = 0; i < 2; i++) {
     const dot = await freePort();
-    if (i === 0) dotPort = dot;
+    const doh = await freePort();
+    if (i === 0) {
+      dotPort = dot;
+      dohPort = doh;
+    }
     kalkans.push(
       await startKalkan(tmp.dir, {
         upstreams: [`127.0.0.1:${upstream.port}`],
@@ -62,6 +68,7 @@ beforeAll(async () => {
         acl: ['127.0.0.1/32', `${PARENT}/32`, `${CHILD}/32`, `${OUTSIDER}/32`],
         policies: [{ name: 'parent', subnets: [`${PARENT}/32`], categories: ['abuse'] }],
         dot: [`127.0.0.1:${dot}`],
+        doh: [`127.0.0.1:${doh}`],
         tls: pair,
         cache: { maxEntries: 0 },
       }),
@@ -249,6 +256,41 @@ describe('PROXY v2 straight to Kalkan', () => {
           });
           readFramed(tls).then(resolve, reject);
           tls.on('error', reject);
+        });
+        raw.on('error', reject);
+      });
+    expect(await ask(PARENT)).toBe('NOERROR');
+    expect(await ask(CHILD)).toBe('NXDOMAIN');
+  });
+
+  it('DoH reads the header before the TLS handshake, HTTP/2 after it', async () => {
+    const ask = (source: string) =>
+      new Promise<string>((resolve, reject) => {
+        const raw = connect({ host: '127.0.0.1', port: dohPort }, () => {
+          raw.write(proxyHeader(source, true));
+          const session = connectHttp2(`https://${SERVICE_NAME}`, {
+            createConnection: () =>
+              connectTls({
+                socket: raw,
+                servername: SERVICE_NAME,
+                ca: readCa(),
+                ALPNProtocols: ['h2'],
+              }),
+          });
+          session.on('error', reject);
+          const stream = session.request({
+            ':method': 'POST',
+            ':path': '/dns-query',
+            'content-type': 'application/dns-message',
+          });
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            session.close();
+            resolve(rcodeOf(Buffer.concat(chunks)));
+          });
+          stream.on('error', reject);
+          stream.end(query(ADULT, 8));
         });
         raw.on('error', reject);
       });
