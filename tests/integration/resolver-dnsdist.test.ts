@@ -7,7 +7,7 @@
  * address without a header, and a header from anyone else, are refused; DoT and DoH take the
  * header before their TLS handshake.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { connect as connectHttp2 } from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
+import { promisify } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../helpers/ports.js';
@@ -29,6 +30,7 @@ import {
 } from '../helpers/resolver.js';
 import { makeTestCa, SERVICE_NAME } from '../helpers/test-ca.js';
 
+const run = promisify(execFile);
 const ADULT = 'adult-demo.test';
 const OPEN = 'open.kalkan.test';
 /** Clients, told apart by their loopback source address. */
@@ -45,6 +47,7 @@ let dohPort: number;
 let caPem: string;
 let dnsdist: ChildProcess;
 let dnsdistPort: number;
+let dnsdistDot: number;
 let dnsdistLog = '';
 
 beforeAll(async () => {
@@ -75,12 +78,15 @@ beforeAll(async () => {
     );
   }
   dnsdistPort = await freePort();
+  dnsdistDot = await freePort();
   const conf = join(tmp.dir, 'dnsdist.conf');
   await writeFile(
     conf,
     [
       `setLocal('127.0.0.1:${dnsdistPort}')`,
       `setACL({'127.0.0.0/8'})`,
+      // dnsdist terminates DoT itself and passes the queries on with a PROXY header.
+      `addTLSLocal('127.0.0.1:${dnsdistDot}', '${pair.cert}', '${pair.key}')`,
       `setSecurityPollSuffix('')`,
       ...kalkans.map(
         (k, i) =>
@@ -175,6 +181,19 @@ describe('through dnsdist', () => {
     expect(await tcpQuery(dnsdistPort, ADULT, CHILD)).toBe('NXDOMAIN');
     // Over TCP Kalkan closes a stranger's connection rather than spend a slot on a REFUSED.
     await expect(tcpQuery(dnsdistPort, OPEN, STRANGER)).rejects.toThrow(/closed/);
+  });
+
+  it('DoT terminated by dnsdist: Kalkan still sees the real client', async () => {
+    const ask = async (from: string) => {
+      const { stdout } = await run('kdig', [
+        ...['-b', from, '@127.0.0.1', '-p', String(dnsdistDot), '+time=5', '+retry=0'],
+        ...['+tls', `+tls-ca=${caPem}`, `+tls-hostname=${SERVICE_NAME}`, ADULT, 'A'],
+      ]);
+      expect(stdout).toMatch(/TLS session/);
+      return /status: ([A-Z]+)/.exec(stdout)?.[1];
+    };
+    expect(await ask(PARENT)).toBe('NOERROR');
+    expect(await ask(CHILD)).toBe('NXDOMAIN');
   });
 
   it('one instance killed mid-test: every query answered (a client retries once)', async () => {
