@@ -20,6 +20,12 @@ declare -A needed=(
   [rndc]=bind9-utils
   # the console's schedule test moves kalkan serve's clock with libfaketime
   [faketime]=faketime
+  # encrypted DNS (issue 14): the test CA, curl's DoH client, the load balancer
+  [openssl]=openssl
+  [curl]=curl
+  [dnsdist]=dnsdist
+  # npm run bench:encrypted: the DoH load
+  [h2load]=nghttp2-client
 )
 missing=()
 for cmd in "${!needed[@]}"; do

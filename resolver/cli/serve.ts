@@ -3,6 +3,7 @@
  *
  *   kalkan serve [--config FILE] [--listen HOST:PORT]... [--upstream HOST:PORT]...
  *                [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
+ *                [--dot HOST:PORT]... [--doh HOST:PORT]... [--tls-cert CERT.pem --tls-key KEY.pem]
  *   kalkan serve --check --config FILE
  *   kalkan serve lists reset ID|SOURCE [--config FILE]
  *   kalkan serve user add NAME [--config FILE] [--password-file FILE]
@@ -35,6 +36,7 @@ import { parse, UsageError } from './usage.js';
 
 const USAGE = `Usage: kalkan serve [--config FILE] [--listen HOST:PORT]... [--upstream HOST:PORT]...
                     [--list FILE.klb]... [--trust PUB]... [--status HOST:PORT]
+                    [--dot HOST:PORT]... [--doh HOST:PORT]... [--tls-cert CERT.pem --tls-key KEY.pem]
        kalkan serve --check --config FILE
        kalkan serve lists reset ID|SOURCE [--config FILE]
        kalkan serve user add NAME [--config FILE] [--password-file FILE]`;
@@ -51,6 +53,10 @@ export async function serveCommand(args: string[]): Promise<number> {
       list: { type: 'string', multiple: true },
       trust: { type: 'string', multiple: true },
       status: { type: 'string' },
+      dot: { type: 'string', multiple: true },
+      doh: { type: 'string', multiple: true },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       check: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -131,9 +137,27 @@ function withFlags(
     list?: string[];
     trust?: string[];
     status?: string;
+    dot?: string[];
+    doh?: string[];
+    'tls-cert'?: string;
+    'tls-key'?: string;
   },
 ): Config {
+  const certFlag = values['tls-cert'];
+  const keyFlag = values['tls-key'];
+  if ((certFlag === undefined) !== (keyFlag === undefined) && !config.tls)
+    throw new UsageError(`--tls-cert and --tls-key go together\n${USAGE}`);
+  const tls = (certFlag ?? keyFlag) !== undefined && {
+    tls: {
+      ...config.tls,
+      ...(certFlag && { cert: resolve(certFlag) }),
+      ...(keyFlag && { key: resolve(keyFlag) }),
+    },
+  };
   const flagged = {
+    ...(values.dot && { dot: values.dot }),
+    ...(values.doh && { doh: values.doh }),
+    ...tls,
     ...(values.listen && { listen: values.listen }),
     ...(values.upstream && { upstreams: values.upstream }),
     ...(values.list && { lists: values.list.map((f) => ({ file: resolve(f) })) }),

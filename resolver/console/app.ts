@@ -165,7 +165,12 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
         rules: deps.rules(),
         editable: deps.editor !== undefined,
         reportsConfigured: deps.review !== undefined,
-        devices: deps.config().devices,
+        // Devices found by their DoT/DoH id show that id where a LAN device shows its address.
+        devices: deps.config().devices.map((d) => ({
+          name: d.name ?? d.id ?? '',
+          address: d.address ?? `DoT/DoH id ${d.id}`,
+          policy: d.policy,
+        })),
         timeZone: deps.config().timeZone,
         ...deps.policiesNow(),
         activity: deps.activity(),

@@ -72,7 +72,7 @@ export const CD_BIT = FLAG.CD;
 /** RFC 8914 Extended DNS Error codes we send. */
 export const EDE = { BLOCKED: 15, FILTERED: 17 } as const;
 /** EDNS option codes. */
-export const OPTION = { EDE: 15 } as const;
+export const OPTION = { PADDING: 12, EDE: 15 } as const;
 
 export const HEADER_BYTES = 12;
 /** The question name always sits right after the header: compression pointers aim here. */

@@ -19,9 +19,11 @@ export interface PolicySettings {
   schedule?: readonly ScheduleWindow[] | undefined;
 }
 
+/** A device: found by its address or subnet, or by its id over DoT/DoH (config `devices:`). */
 export interface DeviceSettings {
-  name: string;
-  address: string;
+  name?: string | undefined;
+  address?: string | undefined;
+  id?: string | undefined;
   policy: string;
 }
 
@@ -50,6 +52,7 @@ export class ClientPolicies {
   private entries: Entry[] = [];
   private bySubnet: { subnets: AddressSet; entry: Entry }[] = [];
   private byDevice: { addresses: AddressSet; entry: Entry }[] = [];
+  private byId = new Map<string, Entry>();
   private memo = new VerdictCache<Policy>(MEMO_SIZE);
   private settings!: ClientPolicySettings;
 
@@ -81,8 +84,14 @@ export class ClientPolicies {
     );
     this.byDevice = settings.devices.flatMap((d) => {
       const entry = byName.get(d.policy);
-      return entry ? [{ addresses: new AddressSet([d.address]), entry }] : [];
+      return entry && d.address ? [{ addresses: new AddressSet([d.address]), entry }] : [];
     });
+    this.byId = new Map(
+      settings.devices.flatMap((d) => {
+        const entry = byName.get(d.policy);
+        return entry && d.id ? [[d.id, entry] as const] : [];
+      }),
+    );
     this.all.length = 0;
     for (const e of this.entries) this.all.push(e.policy);
     for (const e of this.entries) this.evaluate(e, this.clock());
@@ -109,6 +118,11 @@ export class ClientPolicies {
       this.memo.set(client, policy);
     }
     return policy;
+  }
+
+  /** The policy of a device named by its id over DoT/DoH; undefined for an id not configured. */
+  policyForDevice(id: string): Policy | undefined {
+    return this.byId.get(id)?.policy;
   }
 
   /** The default policy (clients no device or subnet names). */

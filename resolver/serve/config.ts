@@ -58,12 +58,23 @@ const policy = z.strictObject({
   schedule: z.array(windowSchema).optional(),
 });
 
-/** A named client: an address or subnet and the policy it gets (before policies' subnets). */
-const device = z.strictObject({
-  name: z.string().min(1).max(100),
-  address: cidr,
-  policy: z.string().min(1),
-});
+/**
+ * A named client and the policy it gets (before policies' subnets): found by its address or
+ * subnet on the LAN, or by its id over DoT (SNI `<id>.<tls.name>`) or DoH (`/dns-query/<id>`).
+ */
+const device = z
+  .strictObject({
+    name: z.string().min(1).max(100).optional(),
+    address: cidr.optional(),
+    id: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a device id is a DNS label: a-z, 0-9, -')
+      .optional(),
+    policy: z.string().min(1),
+  })
+  .refine((d) => d.address !== undefined || d.id !== undefined, {
+    message: 'a device needs an address (or subnet) or an id',
+  });
 
 /** One RPZ primary run by the resolver; the keys map one-to-one onto `RpzPrimaryOptions`. */
 const tsigKey = z
@@ -224,6 +235,24 @@ export const configSchema = z.strictObject({
   localRules: z.array(localRuleSchema).default([]),
   /** RPZ primaries served by this process (issue 6). */
   rpz: z.array(rpzPrimary).default([]),
+  /** DNS over TLS (RFC 7858) listeners, usually port 853; they need `tls:`. */
+  dot: z.array(hostPort).default([]),
+  /** DNS over HTTPS (RFC 8484) listeners, answering on /dns-query; they need `tls:`. */
+  doh: z.array(hostPort).default([]),
+  /** The certificate and key of the DoT and DoH listeners (PEM files, reloaded on change). */
+  tls: z
+    .strictObject({
+      cert: z.string().min(1),
+      key: z.string().min(1),
+      /**
+       * The service's host name, in the certificate: announced by DDR, and the suffix of the
+       * SNI `<device-id>.<name>`. Omitted: the certificate's first DNS name.
+       */
+      name: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Load balancers (dnsdist) that put a PROXY v2 header before each connection and datagram. */
+  proxyProtocol: z.strictObject({ from: z.array(cidr).min(1) }).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -292,6 +321,9 @@ export function resolvePaths(config: Config, base: string): Config {
     ...config,
     lists: config.lists.map((l) => ('file' in l ? { ...l, file: abs(l.file) } : l)),
     trust: config.trust.map(abs),
+    ...(config.tls && {
+      tls: { ...config.tls, cert: abs(config.tls.cert), key: abs(config.tls.key) },
+    }),
     dataDir: abs(config.dataDir ?? defaultDataDir()),
     ...(config.reports && {
       reports: {

@@ -19,11 +19,19 @@ export interface Policy {
   safeSearch: boolean;
 }
 
+/** How a query came: plain DNS, DNS over TLS (RFC 7858), DNS over HTTPS (RFC 8484). */
+export type Transport = 'udp' | 'tcp' | 'tls' | 'https';
+
 export interface QueryContext {
   query: Uint8Array;
   q: Question;
   client: string;
-  transport: 'udp' | 'tcp';
+  transport: Transport;
+  /**
+   * The device id an encrypted transport named (DoH path, DoT SNI label); the policy stage
+   * clears it when no device of the config has it.
+   */
+  device?: string;
   policy?: Policy;
   /** CNAME targets in the answer, set by whichever stage produced it (cache or forward). */
   cnames?: readonly string[];

@@ -5,7 +5,7 @@
  */
 import { parseQuery } from '../dns/query.js';
 import { badVersion, errorReply } from '../dns/reply.js';
-import { type Next, type QueryContext, thenReply } from './context.js';
+import { type Next, type QueryContext, type Transport, thenReply } from './context.js';
 import { fitTransport } from './edns.js';
 import { queryLogFields } from './query-log.js';
 import type { Stats } from './stats.js';
@@ -13,7 +13,8 @@ import type { Stats } from './stats.js';
 export type Handler = (
   msg: Uint8Array,
   client: string,
-  transport: 'udp' | 'tcp',
+  transport: Transport,
+  device?: string,
 ) => Uint8Array | Promise<Uint8Array> | undefined;
 
 export interface QueryLog {
@@ -21,11 +22,12 @@ export interface QueryLog {
 }
 
 export function makeHandler(chain: Next, stats: Stats, queryLog?: QueryLog): Handler {
-  return (msg, client, transport) => {
+  return (msg, client, transport, device) => {
     const parsed = parseQuery(msg);
     if (!parsed.ok) return parsed.id === undefined ? undefined : errorReply(msg, parsed.rcode);
     stats.query();
     const ctx: QueryContext = { query: msg, q: parsed.question, client, transport };
+    if (device !== undefined) ctx.device = device;
     if (ctx.q.ednsVersion !== 0) return badVersion(msg, ctx.q);
     let answer = chain(ctx);
     if (queryLog) {
@@ -34,6 +36,9 @@ export function makeHandler(chain: Next, stats: Stats, queryLog?: QueryLog): Han
         return bytes;
       });
     }
-    return thenReply(answer, (bytes) => fitTransport(ctx, bytes));
+    return thenReply(answer, (bytes) => {
+      if (ctx.device !== undefined) stats.deviceAnswered(ctx.device, ctx.blockedCategory);
+      return fitTransport(ctx, bytes);
+    });
   };
 }

@@ -64,6 +64,19 @@ export function createMetrics(
     },
   });
   new Counter({
+    name: 'kalkan_device_queries_total',
+    help: 'Queries over DoT/DoH from each configured device id, and those blocked (counts only)',
+    labelNames: ['device', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [device, n] of stats.devices) {
+        this.inc({ device, outcome: 'answered' }, n.queries - n.blocked);
+        this.inc({ device, outcome: 'blocked' }, n.blocked);
+      }
+    },
+  });
+  new Counter({
     name: 'kalkan_stage_failures_total',
     help: 'Queries answered SERVFAIL because a stage threw or rejected, by stage',
     labelNames: ['stage'],

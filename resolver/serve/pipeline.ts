@@ -7,6 +7,7 @@ import { RCODE } from '../dns/codes.js';
 import { reply } from '../dns/reply.js';
 import type { AddressSet } from '../net/address-set.js';
 import { chain, fastChain, type OnStageError, type Stage } from './context.js';
+import type { Designation } from './ddr.js';
 import { FastPath } from './fast-path.js';
 import { type Handler, makeHandler, type QueryLog } from './handler.js';
 import type { CheckAnswer } from './setup/check-answer.js';
@@ -27,6 +28,8 @@ export interface PipelineParts {
   rateLimit: { perSecond: number; burst: number };
   /** Each client's policy (devices, subnets, schedules), and every policy it can give. */
   policies: PolicySource;
+  /** The DoT/DoH endpoints announced at `_dns.resolver.arpa` (RFC 9462), when there are any. */
+  ddr?: Designation;
   lists: ListLookup;
   /** Bumped when the lists, rules or policies change (the fast path forgets what it learnt). */
   listGeneration: () => number;
@@ -64,7 +67,10 @@ export function buildPipeline(parts: PipelineParts): Pipeline {
     new RateLimitStage(parts.rateLimit.perSecond, parts.rateLimit.burst, stats),
     new ClassStage(),
     new PolicyStage(parts.policies),
-    new SpecialNamesStage(parts.check),
+    new SpecialNamesStage({
+      ...(parts.check && { check: parts.check }),
+      ...(parts.ddr && { ddr: parts.ddr }),
+    }),
     new BlocklistStage(lists, blocker),
     new CnameCloakStage(lists, blocker),
     ...(parts.readiness ? [new ListsReadyStage(parts.readiness, stats)] : []),

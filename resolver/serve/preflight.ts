@@ -42,6 +42,7 @@ export async function preflight(config: Config, options: PreflightOptions): Prom
     ...collisions(listeners),
     ...checkLocalRules(config),
     ...checkDevices(config),
+    ...(await checkEncrypted(config)),
     ...(await checkKeys(config)),
     ...(await checkCategories(config)),
     ...(await checkDirectories(config, options.trialBind)),
@@ -69,6 +70,8 @@ function listenersOf(config: Config, problems: string[]): Listener[] {
   for (const [i, v] of config.listen.entries()) add(`listen[${i}]`, v, ['udp', 'tcp']);
   if (config.status) add('status', config.status, ['tcp']);
   for (const [i, r] of config.rpz.entries()) add(`rpz[${i}].listen`, r.listen, ['udp', 'tcp']);
+  for (const [i, v] of config.dot.entries()) add(`dot[${i}]`, v, ['tcp']);
+  for (const [i, v] of config.doh.entries()) add(`doh[${i}]`, v, ['tcp']);
   return out;
 }
 
@@ -90,6 +93,7 @@ function checkCidrs(config: Config, problems: string[]): void {
       }
     });
   check('acl', config.acl);
+  check('proxyProtocol.from', config.proxyProtocol?.from);
   for (const [i, p] of config.policies.entries()) check(`policies[${i}].subnets`, p.subnets);
   config.rpz.forEach((r, i) => {
     check(`rpz[${i}].allow-transfer`, r['allow-transfer']);
@@ -117,7 +121,10 @@ function checkLocalRules(config: Config): string[] {
   return problems;
 }
 
-/** Each device names a policy that exists (or `default`); policy names are unique. */
+/**
+ * Each device names a policy that exists (or `default`), and is found by an address or by an
+ * id over DoT/DoH (ids unique, and only with a dot: or doh: listener); policy names are unique.
+ */
 function checkDevices(config: Config): string[] {
   const problems: string[] = [];
   const names = new Set<string>(['default']);
@@ -125,11 +132,54 @@ function checkDevices(config: Config): string[] {
     if (names.has(p.name)) problems.push(`policies[${i}].name: "${p.name}" is used twice`);
     names.add(p.name);
   }
-  for (const [i, d] of config.devices.entries())
+  const seen = new Set<string>();
+  const encrypted = config.dot.length + config.doh.length > 0;
+  for (const [i, d] of config.devices.entries()) {
     if (!names.has(d.policy))
       problems.push(
         `devices[${i}].policy: "${d.policy}" is not a policy (known: ${[...names].join(', ')})`,
       );
+    if (d.id !== undefined) {
+      if (seen.has(d.id)) problems.push(`devices[${i}].id: "${d.id}" is given twice`);
+      seen.add(d.id);
+      if (!encrypted)
+        problems.push(
+          `devices[${i}].id: ids are named over DoT or DoH; configure dot: or doh: too`,
+        );
+    }
+  }
+  return problems;
+}
+
+/**
+ * DoT/DoH need a certificate and key that load and match (read as the reload reads them);
+ * `tls.name` must be a name of the certificate.
+ */
+async function checkEncrypted(config: Config): Promise<string[]> {
+  const problems: string[] = [];
+  const encrypted = config.dot.length + config.doh.length > 0;
+  if (encrypted && !config.tls)
+    problems.push(
+      `tls: ${config.dot.length ? 'dot' : 'doh'} listeners need tls: {cert, key} (or --tls-cert and --tls-key)`,
+    );
+  if (config.tls) {
+    const { loadTlsPair } = await import('./transport/tls-context.js');
+    try {
+      const pair = await loadTlsPair(config.tls);
+      const name = config.tls.name?.toLowerCase();
+      if (
+        name &&
+        !pair.names.some((n) => n === name || (n.startsWith('*.') && name.endsWith(n.slice(1))))
+      )
+        problems.push(
+          `tls.name: "${config.tls.name}" is not a name of the certificate (${pair.names.join(', ') || 'no DNS names'})`,
+        );
+      if (!name && pair.names.length === 0)
+        problems.push('tls.name: the certificate has no DNS name; set tls.name');
+    } catch (error) {
+      problems.push(`tls: ${(error as Error).message}`);
+    }
+  }
   return problems;
 }
 

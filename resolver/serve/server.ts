@@ -1,6 +1,6 @@
 /**
  * `kalkan serve` assembled: the pipeline (pipeline.ts), the UDP and TCP listeners on every
- * address, the list manager, the status page. start() answers only once the lists are loaded;
+ * address, the DoT and DoH listeners with their certificate, the list manager, the status page. start() answers only once the lists are loaded;
  * stop() closes listeners, waits briefly for answers in flight, and saves the daily counts.
  */
 import cluster from 'node:cluster';
@@ -26,7 +26,10 @@ import { CheckAnswer, checkAddresses } from './setup/check-answer.js';
 import type { ListLookup } from './stages/blocklist.js';
 import { CacheStage } from './stages/cache.js';
 import { Stats } from './stats.js';
+import { ProxyGate } from './transport/proxy.js';
 import { listenTcp } from './transport/tcp.js';
+import { listenTls } from './transport/tls.js';
+import type { TlsCertificate } from './transport/tls-context.js';
 import type { UdpListener } from './transport/udp.js';
 import { udpTransport } from './transport/udp-io.js';
 import { Forwarder } from './upstream.js';
@@ -47,6 +50,7 @@ export class ResolverServer {
   private readonly startedAt = new Date();
   private reports: ReportService | undefined;
   private rpz: NamedPrimary[] = [];
+  private certificate: TlsCertificate | undefined;
 
   constructor(
     readonly config: Config,
@@ -127,10 +131,12 @@ export class ResolverServer {
         this.localRules.decide(name, policy, this.lists.matcherFor(policy?.categories).match(name)),
     };
     const acl = new AddressSet(config.acl);
+    const encrypted = await this.encryptedParts();
     const { handle, fast } = buildPipeline({
       acl,
       rateLimit: config.rateLimit,
       policies: this.clientPolicies,
+      ...(encrypted && { ddr: encrypted.ddr }),
       lists: lookup,
       // A list swap, a local rule or a schedule window: what the fast path learnt is stale.
       listGeneration: () =>
@@ -155,19 +161,34 @@ export class ResolverServer {
       log,
       ...(config.queryLog && { queryLog: log.child({ kind: 'query-log' }) }),
     });
+    const proxy = new ProxyGate(
+      config.proxyProtocol ? new AddressSet(config.proxyProtocol.from) : undefined,
+    );
+    const streams = {
+      accept: (address: string) => acl.has(address),
+      idleTimeoutMs: config.tcp.idleTimeoutMs,
+      maxConnections: config.tcp.maxConnections,
+      maxInFlight: config.tcp.maxInFlightPerConnection,
+      maxPerClient: config.tcp.maxConnectionsPerClient,
+      maxConnectionMs: config.tcp.maxConnectionMs,
+      ...(proxy.enabled && { proxy }),
+    };
     const listenUdp = udpTransport(config.udpIo, log, cluster.isWorker);
+    // Behind a balancer every datagram carries a header: the fast path (raw bytes) stands aside.
+    const udpHandle = proxy.enabled ? proxy.datagrams(handle) : handle;
+    const udpFast = proxy.enabled ? undefined : fast;
     for (const { host, port } of config.listen) {
-      this.udp.push(await listenUdp(host, port, handle, fast));
-      this.tcp.push(
-        await listenTcp(host, port, handle, {
-          accept: (address) => acl.has(address),
-          idleTimeoutMs: config.tcp.idleTimeoutMs,
-          maxConnections: config.tcp.maxConnections,
-          maxInFlight: config.tcp.maxInFlightPerConnection,
-          maxPerClient: config.tcp.maxConnectionsPerClient,
-          maxConnectionMs: config.tcp.maxConnectionMs,
-        }),
-      );
+      this.udp.push(await listenUdp(host, port, udpHandle, udpFast));
+      this.tcp.push(await listenTcp(host, port, handle, streams));
+    }
+    if (encrypted) {
+      const tlsOptions = { ...streams, ...encrypted };
+      for (const { host, port } of config.dot)
+        this.tcp.push(await listenTls(host, port, handle, tlsOptions));
+      const { listenDoh } = await import('./transport/doh.js');
+      for (const { host, port } of config.doh)
+        this.tcp.push(await listenDoh(host, port, handle, tlsOptions));
+      encrypted.certificate.watch();
     }
     if (config.status && this.worker === 0) {
       // Loaded after DNS answers: prom-client and the page are not on the way to the first answer.
@@ -217,6 +238,9 @@ export class ResolverServer {
     log.info(
       {
         listen: config.listen.map(formatHostPort),
+        dot: config.dot.map(formatHostPort),
+        doh: config.doh.map(formatHostPort),
+        tlsName: this.certificate && this.serviceName(),
         upstreams: this.forwarder.health.map((u) => u.label),
         lists: this.lists.summary(),
         status: config.status && formatHostPort(config.status),
@@ -229,6 +253,29 @@ export class ResolverServer {
     );
   }
 
+  /** The certificate, the service name and the DDR answer, when DoT or DoH is configured. */
+  private async encryptedParts() {
+    const { config } = this;
+    if (!config.tls || config.dot.length + config.doh.length === 0) return undefined;
+    const { TlsCertificate } = await import('./transport/tls-context.js');
+    const { designation } = await import('./ddr.js');
+    const certificate = await TlsCertificate.load(config.tls, this.log);
+    this.certificate = certificate;
+    const serviceName = this.serviceName();
+    return {
+      certificate,
+      serviceName,
+      ddr: designation(serviceName, config.dot, config.doh),
+    };
+  }
+
+  /** `tls.name`, or the certificate's first DNS name (a wildcard's parent). */
+  private serviceName(): string {
+    const name = this.config.tls?.name ?? this.certificate?.names[0] ?? '';
+    return name.replace(/^\*\./, '').toLowerCase();
+  }
+
+  /** `devices:` with their policies (preflight checked the names). */
   /** What /healthz and the status page report: not ready (no filter) or degraded. */
   problems(): { notReady: string[]; warnings: string[] } {
     const { notReady, warnings } = this.lists.problems();
@@ -324,6 +371,7 @@ export class ResolverServer {
   async stop(): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     this.lists.close();
+    this.certificate?.close();
     await Promise.all([
       ...this.udp.map((s) => s.close()),
       ...this.tcp.map(

@@ -18,6 +18,8 @@ export class Stats {
   nameTableHits = 0;
   nameTableMisses = 0;
   readonly blocked = new Map<string, number>();
+  /** Device id (config `devices:`) → queries answered and blocked: counts only, no names. */
+  readonly devices = new Map<string, { queries: number; blocked: number }>();
   /** Stage name → queries answered SERVFAIL because that stage threw or rejected. */
   readonly stageFailures = new Map<string, number>();
   /** day (YYYY-MM-DD in timeZone) → category → blocked count; "queries" holds the day's total. */
@@ -49,6 +51,16 @@ export class Stats {
     const delta = this.queries - this.queriesFolded;
     this.queriesFolded = this.queries;
     if (delta) this.todayCounts.set('queries', (this.todayCounts.get('queries') ?? 0) + delta);
+  }
+
+  deviceAnswered(device: string, blockedCategory: string | undefined): void {
+    let counts = this.devices.get(device);
+    if (!counts) {
+      counts = { queries: 0, blocked: 0 };
+      this.devices.set(device, counts);
+    }
+    counts.queries++;
+    if (blockedCategory !== undefined) counts.blocked++;
   }
 
   stageFailed(stage: string): void {

@@ -2,6 +2,8 @@
  * Special-names stage: names this resolver answers itself.
  * - `use-application-dns.net` (Firefox's DoH canary) → NXDOMAIN, so Firefox keeps using us.
  * - The "am I protected?" check name (setup.checkName) → Kalkan's own TXT/A/AAAA, for everyone.
+ * - `_dns.resolver.arpa` (RFC 9462 DDR), when DoT or DoH listeners exist: one SVCB record per
+ *   encrypted endpoint, so Windows 11, Android and Apple devices upgrade to encrypted DNS.
  * - Safe search, when the client's policy has it: the search engines' documented safe endpoints
  *   as a CNAME, followed by the target's records resolved through the rest of the chain.
  */
@@ -20,6 +22,7 @@ import {
   type Stage,
   thenReply,
 } from '../context.js';
+import { DDR_NAME, type Designation } from '../ddr.js';
 import type { CheckAnswer } from '../setup/check-answer.js';
 
 export const CANARY = 'use-application-dns.net';
@@ -56,13 +59,21 @@ export function safeSearchTarget(name: string): string | undefined {
 export class SpecialNamesStage implements Stage {
   readonly name = 'special-names';
 
-  constructor(private readonly check?: CheckAnswer) {}
+  constructor(
+    private readonly options: {
+      /** The "am I protected?" name Kalkan alone answers (setup.checkName). */
+      check?: CheckAnswer;
+      /** The encrypted endpoints to announce; none, and the DDR name is not ours. */
+      ddr?: Designation;
+    } = {},
+  ) {}
 
   /** Whether this stage answers `name` itself for a client with `policy`. */
   private isSpecial(name: string, policy: Policy | undefined): boolean {
     return (
       name === CANARY ||
-      name === this.check?.name ||
+      name === this.options.check?.name ||
+      (this.options.ddr !== undefined && name === DDR_NAME) ||
       (policy?.safeSearch === true && safeSearchTarget(name) !== undefined)
     );
   }
@@ -70,7 +81,9 @@ export class SpecialNamesStage implements Stage {
   handle(ctx: QueryContext, next: Next): Reply {
     const { name } = ctx.q;
     if (name === CANARY) return reply(ctx.query, ctx.q, RCODE.NXDOMAIN);
-    if (this.check && name === this.check.name) return this.check.answer(ctx);
+    const { check, ddr } = this.options;
+    if (check && name === check.name) return check.answer(ctx);
+    if (ddr && name === DDR_NAME) return ddr.answer(ctx.query, ctx.q);
     if (!ctx.policy?.safeSearch) return next(ctx);
     const target = safeSearchTarget(name);
     if (!target) return next(ctx);

@@ -26,6 +26,8 @@ export interface DnsperfOptions {
   outstanding?: number;
   /** Offered load in queries per second; unlimited when absent. */
   maxQps?: number;
+  /** Transport (dnsperf -m); udp when absent. */
+  mode?: 'udp' | 'tcp' | 'dot';
 }
 
 function args(o: DnsperfOptions): string[] {
@@ -41,6 +43,7 @@ function args(o: DnsperfOptions): string[] {
   ];
   a.push('-c', String(o.clients ?? 4), '-q', String(o.outstanding ?? 200), '-t', '2', '-T', '1');
   if (o.maxQps) a.push('-Q', String(o.maxQps));
+  if (o.mode) a.push('-m', o.mode);
   return a;
 }
 
@@ -48,13 +51,18 @@ function run(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn('dnsperf', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
+    let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.resume();
+    child.stderr.on('data', (d: Buffer) => {
+      err = (err + d.toString()).slice(-2000);
+    });
     child.on('error', reject);
     child.on('close', (code) =>
       code === 0
         ? resolve(Buffer.concat(out).toString())
-        : reject(new Error(`dnsperf exited ${code}`)),
+        : reject(
+            new Error(`dnsperf exited ${code}: ${err}${Buffer.concat(out).toString().slice(-500)}`),
+          ),
     );
   });
 }

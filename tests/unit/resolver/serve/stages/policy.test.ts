@@ -53,4 +53,23 @@ describe('policy stage', () => {
     for (const client of ['10.1.2.3', '192.0.2.1']) run(fastCtx(client));
     expect(seen).toEqual(['kids', 'default']);
   });
+
+  it('a device id the config knows picks its policy; an unknown one is dropped', () => {
+    const { seen, stage: last } = recorder();
+    const kidsNet = new AddressSet(['10.1.0.0/16']);
+    const withDevices = new PolicyStage({
+      all: [KIDS, STAFF, DEFAULT],
+      policyFor: (client) => (kidsNet.has(client) ? KIDS : DEFAULT),
+      policyForDevice: (id) => (id === 'dadphone' ? STAFF : undefined),
+    });
+    const run = chain([withDevices, last], onError);
+    const known = { ...ctx('10.1.2.3'), device: 'dadphone' };
+    const unknown = { ...ctx('10.1.2.3'), device: 'stranger' };
+    run(known);
+    run(unknown);
+    run({ ...ctx('192.0.2.1'), device: 'stranger' });
+    expect(seen).toEqual(['staff', 'kids', 'default']);
+    expect(known.device).toBe('dadphone');
+    expect(unknown.device).toBeUndefined(); // neither counted nor remembered
+  });
 });

@@ -70,7 +70,7 @@ describe('special-names stage', () => {
 
   it('answers the check name itself for every client: TXT, A and AAAA, NODATA for other types', () => {
     const check = new CheckAnswer('check.kalkan.invalid', ['192.0.2.53', '2001:db8::53']);
-    const run = chain([new SpecialNamesStage(check), answering(OK)], onError);
+    const run = chain([new SpecialNamesStage({ check }), answering(OK)], onError);
     const answer = (type: dnsPacket.RecordType) =>
       run(ctx('127.0.0.1', 'check.kalkan.invalid', type)) as Uint8Array;
     /** Each answer record's name, type and data (TXT: its first string). */
@@ -87,7 +87,7 @@ describe('special-names stage', () => {
     expect(decode('AAAA').answers).toEqual([['check.kalkan.invalid', 'AAAA', '2001:db8::53']]);
     expect(decode('MX').answers).toEqual([]);
     expect(run(ctx('127.0.0.1', 'other.kalkan.invalid'))).toBe(OK);
-    const fast = fastChain([new SpecialNamesStage(check), answering(OK)]);
+    const fast = fastChain([new SpecialNamesStage({ check }), answering(OK)]);
     expect(fast(fastCtx('127.0.0.1', 'check.kalkan.invalid'))).toBeUndefined();
   });
 });
