@@ -74,10 +74,11 @@ async function main(): Promise<void> {
       kalkan.args[3] as string,
       `tcp: {maxConnections: ${CONNECTIONS + IDLE_CONNECTIONS + 100}, maxConnectionsPerClient: ${CONNECTIONS + IDLE_CONNECTIONS + 100}}\n`,
     );
-    kalkan.args.push(
+    kalkan.args = [
+      ...kalkan.args,
       ...['--dot', `127.0.0.1:${kDot}`, '--doh', `127.0.0.1:${kDoh}`],
       ...['--tls-cert', pair.cert, '--tls-key', pair.key],
-    );
+    ];
     // Unbound: the bench's filtering config plus its DoT and DoH ports.
     const uPort = await freePort();
     const uDot = await freePort();
