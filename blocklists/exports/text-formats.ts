@@ -6,18 +6,23 @@
  */
 import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
-/** Header lines, then one line per item, pushed one by one (lists have millions of lines). */
-function lines<T>(header: string[], ...groups: [readonly T[], (item: T) => string][]): string {
-  const out = header.slice();
-  for (const [items, line] of groups) for (const item of items) out.push(line(item));
-  return `${out.join('\n')}\n`;
+/**
+ * Header lines, then one line per item, yielded one by one: a list of millions of lines is
+ * written as it comes, never held as one string.
+ */
+function* lines<T>(
+  header: string[],
+  ...groups: [readonly T[], (item: T) => string][]
+): Generator<string> {
+  yield* header;
+  for (const [items, line] of groups) for (const item of items) yield line(item);
 }
 
 /**
  * hosts files name exact hosts: each blocked domain is listed, its subdomains are not covered.
  * Allow entries need no line: no listed domain is allowed, and nothing else is blocked.
  */
-export function hostsFile(list: ReadableList): string {
+export function hostsLines(list: ReadableList): Iterable<string> {
   return lines(
     [
       ...banner(list, '#'),
@@ -33,7 +38,7 @@ export function hostsFile(list: ReadableList): string {
  * dnsmasq: `address=/d/` answers NXDOMAIN for d and its subdomains; `server=/d/#` sends d and
  * its subdomains to the usual upstreams. dnsmasq applies the longest matching domain.
  */
-export function dnsmasqFile(list: ReadableList): string {
+export function dnsmasqLines(list: ReadableList): Iterable<string> {
   return lines(
     [...banner(list, '#'), ...shadowedNote(list, '#'), ...droppedUrlsNote(list, '#')],
     [list.blockDomains, (d: string) => `address=/${d}/`],
@@ -45,7 +50,7 @@ export function dnsmasqFile(list: ReadableList): string {
  * Unbound: an always_nxdomain local zone per blocked domain, an always_transparent one per
  * allowed domain; Unbound applies the closest enclosing local zone.
  */
-export function unboundFile(list: ReadableList): string {
+export function unboundLines(list: ReadableList): Iterable<string> {
   return lines(
     [...banner(list, '#'), ...shadowedNote(list, '#'), ...droppedUrlsNote(list, '#'), 'server:'],
     [list.blockDomains, (d: string) => `  local-zone: "${d}." always_nxdomain`],
@@ -57,7 +62,7 @@ export function unboundFile(list: ReadableList): string {
  * AdBlock syntax keeps URL-level entries too: `||host/path`. An `@@` exception beats every
  * blocking rule, at any depth, as allow entries do in the matcher.
  */
-export function adblockFile(list: ReadableList): string {
+export function adblockLines(list: ReadableList): Iterable<string> {
   return lines(
     ['[Adblock Plus 2.0]', ...banner(list, '!'), ...shadowedNote(list, '!')],
     [list.blockDomains, (d: string) => `||${d}^`],

@@ -1,12 +1,12 @@
 /** `kalkan lists …`: the publisher's and the operator's tools for list bundles. */
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BundleBuilder } from '../../blocklists/bundle/build.js';
 import { inspectBundle } from '../../blocklists/bundle/load.js';
 import { BundleSourceSink } from '../../blocklists/bundle/source-sink.js';
 import { canonicalHostname } from '../../blocklists/canonical/hostname.js';
 import { canonicalizeUrl } from '../../blocklists/canonical/url.js';
-import { EXPORT_FORMATS, type ExportFormat, exportList } from '../../blocklists/exports/index.js';
+import { EXPORT_FORMATS, type ExportFormat, exportLines } from '../../blocklists/exports/index.js';
 import { encodePublicKey, encodeSecretKey, generateKeyPair } from '../../blocklists/keys.js';
 import { Matcher } from '../../blocklists/matcher.js';
 import {
@@ -18,6 +18,7 @@ import {
 } from '../../blocklists/sources/parse.js';
 import { ProblemSummary } from '../../blocklists/sources/problem-summary.js';
 import { loadBundleFile, readBytes, readPublicKeys, readSecretKey } from '../lists/files.js';
+import { writeLineFile } from '../lists/line-file.js';
 import { nativeSha256, nativeSha256Bytes } from '../lists/native-sha256.js';
 import { readLines, sniffFormat } from '../lists/source-file.js';
 import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
@@ -313,15 +314,14 @@ async function exportCommand(args: string[]): Promise<number> {
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
   const bundle = await loadBundleFile(file, { trustedKeys, digest: nativeSha256Bytes });
   const zone = values.zone;
-  const exported = exportList(bundle, format as ExportFormat, zone ? { zone } : {});
+  const exported = exportLines(bundle, format as ExportFormat, zone ? { zone } : {});
   // An export is the list in clear: readable by its owner only, whatever the umask.
-  await writeFile(output, exported.text, { mode: 0o600 });
-  await chmod(output, 0o600);
+  const lines = await writeLineFile(output, exported.lines, 0o600);
   for (const warning of exported.warnings) console.error(`warning: ${warning}`);
   console.error(
     `warning: ${output} holds the list in clear; it is readable by its owner only (0600)` +
       ' and should be kept as private as the list',
   );
-  console.log(`wrote ${output} (${format})`);
+  console.log(`wrote ${output} (${format}, ${lines} lines)`);
   return 0;
 }
