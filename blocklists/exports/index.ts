@@ -85,6 +85,11 @@ function exportWarnings(list: ReadableList, format: ExportFormat): string[] {
   const urls = list.blockUrls.length + list.allowUrls.length;
   if (urls && format !== 'adblock' && format !== 'dnr')
     warnings.push(`${urls} URL-level entries left out: DNS cannot see paths`);
+  const exact = list.blockExact.length + list.allowExact.length;
+  if (exact && (format === 'dnsmasq' || format === 'unbound'))
+    warnings.push(
+      `${exact} exact-name entries left out: ${format} cannot match a name without its subdomains`,
+    );
   if (format === 'hosts' && list.blockDomains.length)
     warnings.push(
       `${list.blockDomains.length} blocked domains are blocked by exact name only: hosts files cannot cover subdomains`,
