@@ -3,7 +3,8 @@
  *
  * For a hostname, each suffix `label.…/` whose label count some list holds is checked: first the
  * cheap prefilter, then (rarely) SHA-256 and a binary search. Allow entries of any list beat
- * block entries. Verdicts are cached in a bounded map.
+ * block entries. An exact-name entry (`host`, no slash) is checked against the full name only.
+ * Verdicts are cached in a bounded map.
  */
 
 import { labelBit, URL_MASK_BIT } from './bundle/layout.js';
@@ -40,6 +41,13 @@ interface ListIndex {
   log2Bits: number;
 }
 
+/** Label count of a canonical host. */
+function labelCount(host: string): number {
+  let labels = 1;
+  for (let i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) labels++;
+  return labels;
+}
+
 const NOT_LISTED: Verdict = { blocked: false };
 const DEFAULT_CACHE_SIZE = 10_000;
 
@@ -47,6 +55,8 @@ export class Matcher {
   private readonly lists: ListIndex[];
   private readonly sha256: Sha256;
   private readonly labelMask: number;
+  /** Some list holds exact-name entries, checked against the full queried host only. */
+  private readonly exactNames: boolean;
   private readonly hostCache: VerdictCache<Verdict>;
   private readonly urlCache: VerdictCache<Verdict>;
   private readonly hashOut = new Uint32Array(2);
@@ -64,6 +74,7 @@ export class Matcher {
       prefilter: b.prefilter,
       log2Bits: b.prefilterLog2Bits,
     }));
+    this.exactNames = bundles.some((b) => b.exactNames);
     this.sha256 = options.sha256 ?? defaultSha256;
     this.labelMask = this.lists.reduce((m, l) => m | l.blockLabelMask | l.allowLabelMask, 0);
     const cacheSize = options.cacheSize ?? DEFAULT_CACHE_SIZE;
@@ -121,6 +132,12 @@ export class Matcher {
 
   private walkHost(host: string, found: Found): void {
     if (!this.labelMask) return;
+    // An exact-name entry is the bare host: it matches the queried name, never a child of it.
+    if (
+      this.exactNames &&
+      this.checkExpression(filterHash(host), labelBit(labelCount(host)), () => host, found)
+    )
+      return;
     forEachDomainSuffix(host, (start, labels, filter) =>
       this.checkExpression(filter, labelBit(labels), () => `${host.slice(start)}/`, found),
     );

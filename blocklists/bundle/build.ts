@@ -11,6 +11,7 @@ import type { ListEntry } from '../sources/parse.js';
 import { EntryHashes } from './entry-hashes.js';
 import {
   type BundleMeta,
+  FLAG_EXACT,
   FLAG_PLAINTEXT,
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -36,9 +37,10 @@ export interface BuildOptions {
   digest?: (content: Uint8Array) => Uint8Array;
 }
 
-/** The expression a bundle hashes for an entry. */
+/** The expression a bundle hashes for an entry: `host/`, `host` (exact) or `host/path`. */
 export function expressionOf(entry: ListEntry): string {
-  return entry.kind === 'domain' ? domainExpression(entry.host) : entry.expression;
+  if (entry.kind === 'url') return entry.expression;
+  return entry.kind === 'domain' ? domainExpression(entry.host) : entry.host;
 }
 
 export function expressionsOf(entries: Iterable<ListEntry>): Expressions {
@@ -48,7 +50,7 @@ export function expressionsOf(entries: Iterable<ListEntry>): Expressions {
   return { block: [...block], allow: [...allow] };
 }
 
-export { isDomainExpression } from './entry-hashes.js';
+export { isDomainExpression, isExactExpression } from './entry-hashes.js';
 
 export async function buildBundle(
   expressions: Expressions,
@@ -129,7 +131,7 @@ export class BundleBuilder {
 
     const header = {
       version: FORMAT_VERSION,
-      flags: plaintext ? FLAG_PLAINTEXT : 0,
+      flags: (plaintext ? FLAG_PLAINTEXT : 0) | (block.hasExact || allow.hasExact ? FLAG_EXACT : 0),
       metadataLength: metadata.length,
       blockCount,
       allowCount,

@@ -12,6 +12,8 @@ export interface HashedEntries {
   pairs: Uint32Array;
   filterHashes: Uint32Array;
   labelMask: number;
+  /** Some entry is an exact-name expression. */
+  hasExact: boolean;
 }
 
 const INITIAL_CAPACITY = 1024;
@@ -22,6 +24,7 @@ export class EntryHashes {
   /** Label count of a domain expression (capped), 0 for a URL expression. */
   private labels = new Uint8Array(INITIAL_CAPACITY);
   private count = 0;
+  private hasExact = false;
   private readonly withdrawn: number[] = [];
   private readonly scratch = new Uint32Array(2);
 
@@ -32,6 +35,7 @@ export class EntryHashes {
     entryHash(this.sha256, expression, this.pairs, this.count * 2);
     this.filters[this.count] = filterHash(expression);
     this.labels[this.count] = labelsOf(expression);
+    if (isExactExpression(expression)) this.hasExact = true;
     this.count++;
   }
 
@@ -73,6 +77,7 @@ export class EntryHashes {
       pairs: pairs.subarray(0, kept * 2),
       filterHashes: filterHashes.subarray(0, kept),
       labelMask: labelMask >>> 0,
+      hasExact: this.hasExact,
     };
   }
 
@@ -97,8 +102,14 @@ export function isDomainExpression(expression: string): boolean {
   return expression.indexOf('/') === expression.length - 1;
 }
 
+/** An exact-name expression is a bare host: it holds no `/` at all. */
+export function isExactExpression(expression: string): boolean {
+  return !expression.includes('/');
+}
+
+/** Label count of a domain or exact expression (capped), 0 for a URL expression. */
 function labelsOf(expression: string): number {
-  if (!isDomainExpression(expression)) return 0;
+  if (!isDomainExpression(expression) && !isExactExpression(expression)) return 0;
   let labels = 1;
   for (let i = expression.indexOf('.'); i >= 0; i = expression.indexOf('.', i + 1)) labels++;
   return Math.min(labels, 255);

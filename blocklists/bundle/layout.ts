@@ -8,6 +8,8 @@ export const HEADER_BYTES = 48;
 export const SIGNATURE_BYTES = 64;
 export const SECTION_ALIGN = 8;
 export const FLAG_PLAINTEXT = 1;
+/** Exact-name entries are present: loaders that predate them refuse the bundle (flags). */
+export const FLAG_EXACT = 2;
 /** Bit 0 of a label mask: the list has URL-level expressions. Bit n: a domain with n labels. */
 export const URL_MASK_BIT = 1;
 export const MAX_MASK_LABELS = 31;

@@ -9,6 +9,7 @@ import { signedMessage } from './build.js';
 import { BundleError } from './errors.js';
 import {
   type BundleMeta,
+  FLAG_EXACT,
   FLAG_PLAINTEXT,
   FORMAT_VERSION,
   HEADER_BYTES,
@@ -29,6 +30,8 @@ export interface LoadedBundle {
   prefilterLog2Bits: number;
   plaintext: Uint8Array | undefined;
   byteLength: number;
+  /** Exact-name entries are present (flag bit 1): the matcher checks the full name as such. */
+  exactNames?: boolean;
 }
 
 export interface TrustOptions {
@@ -90,7 +93,7 @@ export function readHeader(bytes: Uint8Array): Header {
     bytes.subarray(36, HEADER_BYTES).every((b) => b === 0);
   if (
     !reservedClear ||
-    header.flags & ~FLAG_PLAINTEXT ||
+    header.flags & ~(FLAG_PLAINTEXT | FLAG_EXACT) ||
     header.prefilterLog2Bits < 6 ||
     header.prefilterLog2Bits > 31
   ) {
@@ -229,5 +232,6 @@ export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promis
         ? bytes.slice(at.plaintext, at.plaintext + header.plaintextLength)
         : undefined,
     byteLength: bytes.length,
+    exactNames: (header.flags & FLAG_EXACT) !== 0,
   };
 }

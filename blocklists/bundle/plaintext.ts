@@ -71,12 +71,20 @@ function writeUtf8(text: string, out: Uint8Array, at: number): number {
   return text.length;
 }
 
+/** Line by line: the section of a 10,000,000-entry list is longer than one string may be. */
 export function decodePlaintext(bytes: Uint8Array): Expressions {
   const block: string[] = [];
   const allow: string[] = [];
-  for (const line of new TextDecoder().decode(bytes).split('\n')) {
-    if (line.startsWith('+')) block.push(line.slice(1));
-    else if (line.startsWith('-')) allow.push(line.slice(1));
+  const decoder = new TextDecoder();
+  for (let at = 0; at < bytes.length; ) {
+    let end = bytes.indexOf(NEWLINE, at);
+    if (end < 0) end = bytes.length;
+    const mark = bytes[at];
+    if (mark === PLUS || mark === MINUS) {
+      const expression = decoder.decode(bytes.subarray(at + 1, end));
+      (mark === PLUS ? block : allow).push(expression);
+    }
+    at = end + 1;
   }
   return { block, allow };
 }

@@ -2,6 +2,11 @@
  * Chrome declarativeNetRequest rules. Domains are packed into `requestDomains` (which also
  * matches subdomains), a bounded number per rule: Safari expands each domain into a rule of its
  * own, so about a thousand per rule stays portable. Allow entries get a higher priority.
+ *
+ * An exact-name entry cannot use `requestDomains` (nor `||name^`), which take subdomains too:
+ * it gets one `urlFilter` rule per scheme, `|http://name^` and `|https://name^` (`|` anchors the
+ * URL's start and `^` matches `:`, `/`, `?` or its end, so neither `x.name` nor `name.other`
+ * matches). WebSocket requests to the exact name are not covered.
  */
 import type { ReadableList } from './readable.js';
 
@@ -116,6 +121,8 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
   for (const url of list.blockUrls.filter((u) => !URL_FILTER_SPECIAL.test(u))) {
     rules.push(...blockActions({ urlFilter: `||${url}` }));
   }
+  for (const name of list.blockExact)
+    for (const urlFilter of exactNameFilters(name)) rules.push(...blockActions({ urlFilter }));
   for (const group of chunks(list.allowDomains, perRule)) {
     rules.push({
       id: id++,
@@ -132,5 +139,20 @@ export function dnrRules(list: ReadableList, options: DnrOptions = {}): DnrRule[
       condition: { urlFilter: `||${url}`, resourceTypes: all },
     });
   }
+  for (const name of list.allowExact) {
+    for (const urlFilter of exactNameFilters(name)) {
+      rules.push({
+        id: id++,
+        priority: ALLOW_PRIORITY,
+        action: { type: 'allow' },
+        condition: { urlFilter, resourceTypes: all },
+      });
+    }
+  }
   return rules;
+}
+
+/** urlFilter patterns matching http(s) URLs whose host is exactly `name`. */
+export function exactNameFilters(name: string): string[] {
+  return [`|http://${name}^`, `|https://${name}^`];
 }

@@ -3,10 +3,10 @@
  * entries, without the block entries an allow entry overrides (effective.ts). A hashed-only
  * bundle cannot be exported, by design.
  */
-import { isDomainExpression } from '../bundle/build.js';
+import { isDomainExpression, isExactExpression } from '../bundle/build.js';
 import type { LoadedBundle } from '../bundle/load.js';
 import { decodePlaintext } from '../bundle/plaintext.js';
-import { unshadowedBlocks } from './effective.js';
+import { unshadowedBlocks, unshadowedExact } from './effective.js';
 
 export interface ReadableList {
   id: string;
@@ -17,6 +17,9 @@ export interface ReadableList {
   allowDomains: string[];
   /** Block domains left out because an allow entry for them or a parent wins. */
   shadowedBlocks?: number;
+  /** Exact-name entries: the name alone, not its subdomains. None is overridden by an allow entry. */
+  blockExact: string[];
+  allowExact: string[];
   /** URL-level expressions `host/path`; DNS formats cannot express them. */
   blockUrls: string[];
   allowUrls: string[];
@@ -40,15 +43,20 @@ export function readableList(bundle: LoadedBundle): ReadableList {
     block.filter(isDomainExpression).map(host),
     allowDomains,
   );
+  const allowExact = allow.filter(isExactExpression);
+  const exact = unshadowedExact(block.filter(isExactExpression), allowDomains, allowExact);
+  const isUrl = (e: string) => !isDomainExpression(e) && !isExactExpression(e);
   return {
     id: bundle.meta.id,
     category: bundle.meta.category,
     sequence: bundle.meta.sequence,
     blockDomains,
     allowDomains,
-    shadowedBlocks: shadowed,
-    blockUrls: block.filter((e) => !isDomainExpression(e)),
-    allowUrls: allow.filter((e) => !isDomainExpression(e)),
+    blockExact: exact.blockExact,
+    allowExact,
+    shadowedBlocks: shadowed + exact.shadowed,
+    blockUrls: block.filter(isUrl),
+    allowUrls: allow.filter(isUrl),
   };
 }
 
@@ -56,6 +64,16 @@ export function readableList(bundle: LoadedBundle): ReadableList {
 export function droppedUrlsNote(list: ReadableList, comment: string): string[] {
   const dropped = list.blockUrls.length + list.allowUrls.length;
   return dropped ? [`${comment} ${dropped} URL-level entries left out: DNS cannot see paths.`] : [];
+}
+
+/** A comment line for formats that cannot match a name without its subdomains. */
+export function droppedExactNote(list: ReadableList, comment: string): string[] {
+  const dropped = list.blockExact.length + list.allowExact.length;
+  return dropped
+    ? [
+        `${comment} ${dropped} exact-name entries left out: this format cannot match a name without its subdomains.`,
+      ]
+    : [];
 }
 
 /** A comment line for every format when block entries were overridden by allow entries. */

@@ -10,6 +10,10 @@
  * the zone, even only as the parent of a deeper owner (an empty non-terminal). So `rpzPolicy`
  * drops block entries under a blocked name (they add nothing) and gives every name between a
  * blocked name and an allowed one below it records of its own.
+ *
+ * An exact block entry is `name CNAME .` without `*.name`. An exact allow entry exempts a name a
+ * block entry covers: that name is named as a blocked domain whose own record is
+ * `CNAME rpz-passthru.` while `*.name` still blocks its subdomains.
  */
 import { banner, droppedUrlsNote, type ReadableList, shadowedNote } from './readable.js';
 
@@ -31,30 +35,46 @@ export interface RpzZoneOptions {
 export const RPZ_NS = 'localhost';
 
 export function rpzRecords(list: ReadableList): RpzRecord[] {
-  const records: RpzRecord[] = [];
-  for (const d of list.blockDomains)
-    records.push({ name: d, target: '.' }, { name: `*.${d}`, target: '.' });
-  for (const d of list.allowDomains) {
-    records.push({ name: d, target: 'rpz-passthru.' }, { name: `*.${d}`, target: 'rpz-passthru.' });
+  return Array.from(eachRpzRecord(list));
+}
+
+/** The records one by one: the zone file export writes millions of them as they come. */
+export function* eachRpzRecord(list: ReadableList): Generator<RpzRecord> {
+  const exactAllowed = new Set(list.allowExact);
+  for (const d of list.blockDomains) {
+    yield { name: d, target: exactAllowed.has(d) ? 'rpz-passthru.' : '.' };
+    yield { name: `*.${d}`, target: '.' };
   }
-  return records;
+  for (const d of list.blockExact) yield { name: d, target: '.' };
+  for (const d of list.allowDomains) {
+    yield { name: d, target: 'rpz-passthru.' };
+    yield { name: `*.${d}`, target: 'rpz-passthru.' };
+  }
 }
 
 /**
  * The domains the zone names: block entries without a blocked parent, plus the names between a
  * blocked domain and an allowed domain below it (`filled`), which then block like their parent;
- * allow entries as they are.
+ * allow entries as they are. Exact block entries under a blocked domain add nothing and go;
+ * an exact allow entry is kept only where a block entry covers the name, and that name is
+ * named (filled) as a blocked domain too, so that `*.name` keeps blocking its subdomains.
  */
 export function rpzPolicy(list: ReadableList): { list: ReadableList; filled: number } {
+  // One set of the block entries (10,000,000 at publisher scale); the named ones are tested
+  // against it rather than copied into a second set.
   const blocked = new Set(list.blockDomains);
   const allowed = new Set(list.allowDomains);
-  const blockDomains = list.blockDomains.filter((d) => !someParent(d, (p) => blocked.has(p)));
+  const underBlocked = (d: string) => someParent(d, (p) => blocked.has(p));
+  const blockDomains = list.blockDomains.filter((d) => !underBlocked(d));
+  const named = { has: (d: string) => blocked.has(d) && !underBlocked(d) };
   // Walk up from each allowed domain to the nearest named domain: if that blocks, so must
   // every name on the way. (Only allow entries can sit below a block entry now.)
-  const named = new Set(blockDomains);
+  const allowedAt = (d: string) => allowed.has(d) || someParent(d, (p) => allowed.has(p));
+  const coveredByBlock = (d: string) => blocked.has(d) || underBlocked(d);
+  const blockExact = list.blockExact.filter((n) => !coveredByBlock(n));
+  const allowExact = list.allowExact.filter((n) => coveredByBlock(n) && !allowedAt(n));
   const filled = new Set<string>();
-  for (const domain of list.allowDomains) {
-    const between: string[] = [];
+  const fillUpFrom = (domain: string, between: string[]) =>
     someParent(domain, (parent) => {
       if (allowed.has(parent)) return true;
       if (named.has(parent)) {
@@ -64,9 +84,13 @@ export function rpzPolicy(list: ReadableList): { list: ReadableList; filled: num
       between.push(parent);
       return false;
     });
-  }
+  for (const domain of list.allowDomains) fillUpFrom(domain, []);
+  for (const name of allowExact) if (!named.has(name)) fillUpFrom(name, [name]);
   for (const name of filled) blockDomains.push(name);
-  return { list: { ...list, blockDomains }, filled: filled.size };
+  return {
+    list: { ...list, blockDomains, blockExact, allowExact },
+    filled: filled.size,
+  };
 }
 
 /** Visits the parents of `domain`, nearest first, until `visit` returns true. */
@@ -85,9 +109,15 @@ export function fitRpzZone(
   const fits = (d: string) => d.length + zone.length + 5 <= 255;
   const blockDomains = list.blockDomains.filter(fits);
   const allowDomains = list.allowDomains.filter(fits);
+  const blockExact = list.blockExact.filter(fits);
   const tooLong =
-    list.blockDomains.length - blockDomains.length + list.allowDomains.length - allowDomains.length;
-  return { list: tooLong ? { ...list, blockDomains, allowDomains } : list, tooLong };
+    list.blockDomains.length -
+    blockDomains.length +
+    list.allowDomains.length -
+    allowDomains.length +
+    list.blockExact.length -
+    blockExact.length;
+  return { list: tooLong ? { ...list, blockDomains, allowDomains, blockExact } : list, tooLong };
 }
 
 /** SOA fields: serial is the bundle sequence so secondaries see every new list. */
@@ -103,13 +133,17 @@ export function rpzSoa(zone: string, serial: number) {
   };
 }
 
-export function rpzZoneFile(readable: ReadableList, options: RpzZoneOptions): string {
+/** The zone file's lines, yielded one by one, and how many names were too long for it. */
+export function rpzZoneLines(
+  readable: ReadableList,
+  options: RpzZoneOptions,
+): { lines: Iterable<string>; tooLong: number } {
   const zone = options.zone.replace(/\.$/, '').toLowerCase();
   const ttl = options.ttl ?? 300;
   const policy = rpzPolicy(readable);
   const { list, tooLong } = fitRpzZone(policy.list, zone);
   const soa = rpzSoa(zone, list.sequence);
-  const lines = [
+  const header = [
     ...banner(list, ';'),
     ...droppedUrlsNote(list, ';'),
     ...shadowedNote(list, ';'),
@@ -124,7 +158,9 @@ export function rpzZoneFile(readable: ReadableList, options: RpzZoneOptions): st
     `@ SOA ${soa.mname}. ${soa.rname}. ${soa.serial} ${soa.refresh} ${soa.retry} ${soa.expire} ${soa.minimum}`,
     `@ NS ${RPZ_NS}.`,
   ];
-  // Records one by one: a spread of millions of records would overflow the call stack.
-  for (const r of rpzRecords(list)) lines.push(`${r.name} CNAME ${r.target}`);
-  return `${lines.join('\n')}\n`;
+  function* lines(): Generator<string> {
+    yield* header;
+    for (const r of eachRpzRecord(list)) yield `${r.name} CNAME ${r.target}`;
+  }
+  return { lines: lines(), tooLong };
 }

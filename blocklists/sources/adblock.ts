@@ -1,13 +1,15 @@
+import { exactNamesSink } from './exact-names.js';
 import { readHostsLine } from './hosts.js';
 import { type CommentStripper, contentOf } from './lines.js';
 import { addListedDomain, listedDomain } from './listed-domain.js';
 import type { EntrySink, LineParser } from './sink.js';
 
 /**
- * `||domain^` blocks a domain and its subdomains, `@@||domain^` allows them; a final `|` (end of
- * the address) changes nothing for a name, and options follow a `$`.
+ * `||domain^` blocks a domain and its subdomains, `@@||domain^` allows them; `|name^` (one bar)
+ * is the exact name only, as AdGuard Home reads it. A final `|` (end of the address) changes
+ * nothing for a name, and options follow a `$`.
  */
-const DOMAIN_RULE = /^(@@)?\|\|([^/^$|*]+)\^\|?(?:\$(.*))?$/;
+const DOMAIN_RULE = /^(@@)?(\|\|?)([^/^$|*:]+)\^\|?(?:\$(.*))?$/;
 /** A hosts-file line, which AdGuard Home reads in filter lists too. */
 const HOSTS_LINE = /^(\d{1,3}(\.\d{1,3}){3}|[0-9a-f]*:[0-9a-f:.]*)\s+\S/i;
 /** Option names quoted in reasons; anything else is "unknown" (it could be a name from the list). */
@@ -28,8 +30,10 @@ export function adblockParser(sink: EntrySink): LineParser {
       const line = contentOf(number, raw, adblockComment);
       if (line === undefined) return;
       const rule = DOMAIN_RULE.exec(line.text);
-      if (rule) readDomainRule(sink, number, rule[2] ?? '', rule[1] !== undefined, rule[3]);
-      else if (HOSTS_LINE.test(line.text)) readHostsLine(sink, number, line.text);
+      if (rule) {
+        const ruleSink = rule[2] === '|' ? exactNamesSink(sink) : sink;
+        readDomainRule(ruleSink, number, rule[3] ?? '', rule[1] !== undefined, rule[4]);
+      } else if (HOSTS_LINE.test(line.text)) readHostsLine(sink, number, line.text);
       else sink.problem(number, unsupportedReason(line.text));
     },
     end() {},
@@ -70,12 +74,9 @@ function readDomainRule(
 
 function unsupportedReason(rule: string): string {
   if (/#[@?$%]?#/.test(rule)) return 'cosmetic filter not supported: only domain rules';
-  if (/^(@@)?\|[^|/:^$]+\^\|?(\$.*)?$/.test(rule)) {
-    return 'exact-address rule (|name^) not supported: a Kalkan entry covers subdomains';
-  }
   if (/^(@@)?\|\|/.test(rule)) {
     return 'path or partial-name rule not supported: only ||domain^ and @@||domain^';
   }
   if (/^(@@)?\/.*\/(\$.*)?$/.test(rule)) return 'regular-expression rule not supported';
-  return 'not a domain rule: only ||domain^ and @@||domain^ are supported';
+  return 'not a domain rule: only ||domain^, |name^ and their @@ exceptions are supported';
 }

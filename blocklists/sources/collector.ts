@@ -2,7 +2,7 @@ import type { ListEntry, ParsedSource, SourceProblem } from './entries.js';
 import type { EntrySink } from './sink.js';
 
 const keyOf = (entry: ListEntry) =>
-  `${entry.allow ? 'allow' : 'block'} ${entry.kind === 'domain' ? entry.host : entry.expression}`;
+  `${entry.allow ? 'allow' : 'block'} ${entry.kind === 'url' ? entry.expression : `${entry.kind} ${entry.host}`}`;
 
 /**
  * Gathers one file's entries in memory, without duplicates and in order of first appearance, and

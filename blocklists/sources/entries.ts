@@ -1,8 +1,12 @@
 /** What parsing a source yields: entries and problems (the types every parser and sink share). */
 
-/** A domain entry covers the host and all its subdomains; a URL entry one Safe Browsing expression. */
+/**
+ * A domain entry covers the host and all its subdomains; an exact entry the host alone (a hosts
+ * file read with --exact-hosts); a URL entry one Safe Browsing expression.
+ */
 export type ListEntry =
   | { kind: 'domain'; host: string; allow: boolean }
+  | { kind: 'exact'; host: string; allow: boolean }
   | { kind: 'url'; expression: string; allow: boolean };
 
 export interface SourceProblem {

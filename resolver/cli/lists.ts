@@ -1,14 +1,15 @@
 /** `kalkan lists …`: the publisher's and the operator's tools for list bundles. */
-import { chmod, mkdir, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { BundleBuilder } from '../../blocklists/bundle/build.js';
 import { inspectBundle } from '../../blocklists/bundle/load.js';
 import { BundleSourceSink } from '../../blocklists/bundle/source-sink.js';
 import { canonicalHostname } from '../../blocklists/canonical/hostname.js';
 import { canonicalizeUrl } from '../../blocklists/canonical/url.js';
-import { EXPORT_FORMATS, type ExportFormat, exportList } from '../../blocklists/exports/index.js';
+import { EXPORT_FORMATS, type ExportFormat, exportLines } from '../../blocklists/exports/index.js';
 import { encodePublicKey, encodeSecretKey, generateKeyPair } from '../../blocklists/keys.js';
 import { Matcher } from '../../blocklists/matcher.js';
+import { exactNamesSink } from '../../blocklists/sources/exact-names.js';
 import {
   formatProblem,
   lineParser,
@@ -18,13 +19,14 @@ import {
 } from '../../blocklists/sources/parse.js';
 import { ProblemSummary } from '../../blocklists/sources/problem-summary.js';
 import { loadBundleFile, readBytes, readPublicKeys, readSecretKey } from '../lists/files.js';
+import { writeLineFile } from '../lists/line-file.js';
 import { nativeSha256, nativeSha256Bytes } from '../lists/native-sha256.js';
 import { readLines, sniffFormat } from '../lists/source-file.js';
 import { integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
   kalkan lists keygen --out DIR [--force]
-  kalkan lists build SRC... --id ID --category CAT --sequence N --key KEY [--name NAME]
+  kalkan lists build [SRC...] [--exact-hosts HOSTS_FILE]... --id ID --category CAT --sequence N --key KEY [--name NAME]
                      [--licence TEXT] [--created ISO] [--expires-days N]
                      [--format ${SOURCE_FORMATS.join('|')}] [--plaintext]
                      [--strict | --allow-bad-lines] [--allow-empty] -o OUT.klb
@@ -37,7 +39,9 @@ keygen refuses to replace an existing key; --force moves it aside to a dated bac
 build reads each SRC line by line (any size), in the format its name and first line of content
 tell, or --format for all. It fails when the sources give no entry (--allow-empty to publish an
 empty list) or when a source has more bad lines than entries (--allow-bad-lines); --strict fails
-on any bad line. Bad lines are listed as FILE:LINE: reason and summarized by reason.`;
+on any bad line. Bad lines are listed as FILE:LINE: reason and summarized by reason.
+A SRC name covers its subdomains; --exact-hosts reads a hosts file whose names are meant
+exactly (a lookup of www.NAME is not blocked by NAME).`;
 
 const subcommands: Record<string, (args: string[]) => Promise<number>> = {
   keygen,
@@ -110,11 +114,16 @@ async function build(args: string[]): Promise<number> {
       strict: { type: 'boolean' },
       'allow-bad-lines': { type: 'boolean' },
       'allow-empty': { type: 'boolean' },
+      'exact-hosts': { type: 'string', multiple: true },
       output: { type: 'string', short: 'o' },
     },
     USAGE,
   );
-  if (positionals.length === 0) throw new UsageError(`no source files given\n${USAGE}`);
+  const sources = [
+    ...positionals.map((file) => ({ file, exact: false })),
+    ...(values['exact-hosts'] ?? []).map((file) => ({ file, exact: true })),
+  ];
+  if (sources.length === 0) throw new UsageError(`no source files given\n${USAGE}`);
   const forcedFormat = values.format === undefined ? undefined : formatOption(values.format);
   const id = required(values.id, '--id ID', USAGE);
   const category = required(values.category, '--category CAT', USAGE);
@@ -150,13 +159,13 @@ async function build(args: string[]): Promise<number> {
   const notes = new ProblemSummary();
   const failures: string[] = [];
   let entries = 0;
-  for (const file of positionals) {
-    const format = forcedFormat ?? (await sniffFormat(file));
+  for (const { file, exact } of sources) {
+    const format = exact ? 'hosts' : (forcedFormat ?? (await sniffFormat(file)));
     const sink = new BundleSourceSink(file, builder, (problem, kind) => {
       console.error(`${formatProblem(problem)}${kind === 'note' ? ' (note)' : ''}`);
       (kind === 'note' ? notes : problems).add(problem);
     });
-    const parser = lineParser(format, sink);
+    const parser = lineParser(format, exact ? exactNamesSink(sink) : sink);
     await readLines(file, (number, raw) => {
       parser.line(number, raw);
       return undefined;
@@ -313,15 +322,14 @@ async function exportCommand(args: string[]): Promise<number> {
   const trustedKeys = await readPublicKeys(required(values.trust, '--trust PUB', USAGE));
   const bundle = await loadBundleFile(file, { trustedKeys, digest: nativeSha256Bytes });
   const zone = values.zone;
-  const exported = exportList(bundle, format as ExportFormat, zone ? { zone } : {});
+  const exported = exportLines(bundle, format as ExportFormat, zone ? { zone } : {});
   // An export is the list in clear: readable by its owner only, whatever the umask.
-  await writeFile(output, exported.text, { mode: 0o600 });
-  await chmod(output, 0o600);
+  const lines = await writeLineFile(output, exported.lines, 0o600);
   for (const warning of exported.warnings) console.error(`warning: ${warning}`);
   console.error(
     `warning: ${output} holds the list in clear; it is readable by its owner only (0600)` +
       ' and should be kept as private as the list',
   );
-  console.log(`wrote ${output} (${format})`);
+  console.log(`wrote ${output} (${format}, ${lines} lines)`);
   return 0;
 }

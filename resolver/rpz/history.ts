@@ -53,7 +53,43 @@ export function diffSorted(
   return { removed, added };
 }
 
+/** Records only in `before` and only in `after`, compared whole (lists with exact names). */
+function diffRecords(
+  before: ReadableList,
+  after: ReadableList,
+): { removed: RpzRecord[]; added: RpzRecord[] } {
+  const keyOf = (r: RpzRecord) => `${r.name} ${r.target}`;
+  const keys = (list: ReadableList) => rpzRecords(list).map(keyOf).sort();
+  const a = keys(before);
+  const b = keys(after);
+  const removed: RpzRecord[] = [];
+  const added: RpzRecord[] = [];
+  const recordOf = (k: string): RpzRecord => {
+    const space = k.indexOf(' ');
+    return { name: k.slice(0, space), target: k.slice(space + 1) as RpzRecord['target'] };
+  };
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const x = a[i];
+    const y = b[j];
+    if (x !== undefined && x === y) {
+      i++;
+      j++;
+    } else if (y === undefined || (x !== undefined && x < y))
+      removed.push(recordOf(a[i++] as string));
+    else added.push(recordOf(b[j++] as string));
+  }
+  return { removed, added };
+}
+
 export function diffZones(before: RpzZone, after: RpzZone): ZoneDiff {
+  // An exact allow entry changes the record of the blocked name it sits on, so a list with
+  // exact names is compared record by record rather than name by name.
+  const exact = (list: ReadableList) => list.blockExact.length + list.allowExact.length > 0;
+  if (exact(before.list) || exact(after.list)) {
+    return { from: before.serial, to: after.serial, ...diffRecords(before.list, after.list) };
+  }
   const block = diffSorted(before.list.blockDomains, after.list.blockDomains);
   const allow = diffSorted(before.list.allowDomains, after.list.allowDomains);
   const part = (list: ReadableList, blockDomains: string[], allowDomains: string[]) =>

@@ -69,7 +69,7 @@ export function buildRpzZone(bundle: LoadedBundle, origin: string, ttl = DEFAULT
       records ??= rpzRecords(kept);
       return records;
     },
-    recordCount: 2 * (kept.blockDomains.length + kept.allowDomains.length),
+    recordCount: 2 * (kept.blockDomains.length + kept.allowDomains.length) + kept.blockExact.length,
     tooLong,
   };
 }

@@ -71,6 +71,8 @@ async function installTime(worker: Worker, domains: string[]): Promise<number> {
       sequence: 1,
       blockDomains: domains,
       allowDomains: [],
+      blockExact: [],
+      allowExact: [],
       blockUrls: [],
       allowUrls: [],
     },

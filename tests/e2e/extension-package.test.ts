@@ -34,7 +34,7 @@ function packageContents(): { path: string; text: string }[] {
 function hostsOf(sourceFile: string): string[] {
   const text = readFileSync(join(ROOT, sourceFile), 'utf8');
   return parseSource(text, sourceFile).entries.map((e) =>
-    e.kind === 'domain' ? e.host : e.expression,
+    e.kind === 'url' ? e.expression : e.host,
   );
 }
 

@@ -10,8 +10,14 @@ import { runKalkan } from './kalkan-process.js';
 export interface CliPublisher {
   dir: string;
   publicKey: string;
-  /** Builds `block`/`allow` as list version `sequence` into `out` (.klb). */
-  build(out: string, sequence: number, block: string[], allow?: string[]): Promise<void>;
+  /** Builds `block`/`allow` (and exact names, `|name^`) as list version `sequence` into `out`. */
+  build(
+    out: string,
+    sequence: number,
+    block: string[],
+    allow?: string[],
+    exact?: { block?: string[]; allow?: string[] },
+  ): Promise<void>;
   /** `kalkan lists export` of a list, in `format`; returns the file written and the warnings. */
   export(
     list: string,
@@ -36,9 +42,14 @@ export async function cliPublisher(dir: string): Promise<CliPublisher> {
   return {
     dir,
     publicKey,
-    async build(out, sequence, block, allow = []) {
+    async build(out, sequence, block, allow = [], exact = {}) {
       const source = join(dir, `source-${sequence}.txt`);
-      const lines = [...block.map((d) => `||${d}^`), ...allow.map((d) => `@@||${d}^`)];
+      const lines = [
+        ...block.map((d) => `||${d}^`),
+        ...allow.map((d) => `@@||${d}^`),
+        ...(exact.block ?? []).map((d) => `|${d}^`),
+        ...(exact.allow ?? []).map((d) => `@@|${d}^`),
+      ];
       await writeFile(source, `${lines.join('\n')}\n`);
       await kalkan([
         'lists',

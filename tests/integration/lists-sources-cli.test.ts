@@ -298,6 +298,48 @@ describe('kalkan lists lookup and export', () => {
   });
 });
 
+describe('kalkan lists build --exact-hosts', () => {
+  it('blocks each name of that hosts file exactly, while other sources still cover subdomains', async () => {
+    await writeFile(path('exact.hosts'), '# exact names\n0.0.0.0 only.exact.test www.both.test\n');
+    await writeFile(path('cover.txt'), 'covered.test\n');
+    const run = await build(
+      ['cover.txt'],
+      '--exact-hosts',
+      path('exact.hosts'),
+      '--plaintext',
+      '-o',
+      path('exact.klb'),
+    );
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(/3 block and 0 allow entries/);
+    expect(await lookup('only.exact.test', 'exact.klb')).toBe('blocked abuse test');
+    expect(await lookup('ONLY.exact.test.', 'exact.klb')).toBe('blocked abuse test');
+    expect(await lookup('www.only.exact.test', 'exact.klb')).toBe('allowed');
+    expect(await lookup('exact.test', 'exact.klb')).toBe('allowed');
+    expect(await lookup('www.both.test', 'exact.klb')).toBe('blocked abuse test');
+    expect(await lookup('both.test', 'exact.klb')).toBe('allowed');
+    expect(await lookup('www.covered.test', 'exact.klb')).toBe('blocked abuse test');
+    const exported = await kalkan([
+      'lists',
+      'export',
+      path('exact.klb'),
+      '--trust',
+      path('keys/publisher.pub'),
+      '--format',
+      'rpz',
+      '--zone',
+      'exact.rpz.test',
+      '-o',
+      path('exact.rpz'),
+    ]);
+    expect(exported.code).toBe(0);
+    const rpz = await readFile(path('exact.rpz'), 'utf8');
+    expect(rpz).toMatch(/^only\.exact\.test CNAME \.$/m);
+    expect(rpz).not.toMatch(/^\*\.only\.exact\.test /m);
+    expect(rpz).toMatch(/^\*\.covered\.test CNAME \.$/m);
+  });
+});
+
 describe('--help', () => {
   const COMMANDS = [
     [],

@@ -98,6 +98,18 @@ describe('bundle', () => {
     expect(wrong.code).toBe('bad-signature');
   });
 
+  it('flags exact-name entries in the header (bit 1) and nothing else changes without them', async () => {
+    const flags = (bytes: Uint8Array) =>
+      new DataView(bytes.buffer).getUint16(HeaderField.flags, true);
+    expect(flags(await bundleBytes({ block: ['exact.test', 'sub.test/'], allow: [] }))).toBe(2);
+    expect(flags(await bundleBytes({ block: ['sub.test/'], allow: [] }))).toBe(0);
+    const key = await testKey();
+    const loaded = await loadBundle(await bundleBytes({ block: [], allow: ['exact.test'] }), {
+      trustedKeys: [key.publicKey],
+    });
+    expect(loaded.exactNames).toBe(true);
+  });
+
   it('keeps no plaintext unless asked', async () => {
     const hashed = await bundleBytes(expressions);
     const text = Buffer.from(hashed).toString('latin1');

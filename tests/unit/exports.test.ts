@@ -7,7 +7,7 @@ import { type ListEntry, parseSource, type SourceFormat } from '../../blocklists
 import { loadedFromSource } from '../helpers/bundles.js';
 
 const key = (e: ListEntry) =>
-  `${e.allow ? 'allow' : 'block'} ${e.kind === 'domain' ? e.host : e.expression}`;
+  `${e.allow ? 'allow' : 'block'} ${e.kind === 'url' ? e.expression : `${e.kind} ${e.host}`}`;
 const entrySet = (entries: ListEntry[]) => new Set(entries.map(key));
 
 /** Each source format, built into a plaintext bundle, exported and read back gives the same entries. */
@@ -181,6 +181,61 @@ describe('exports', () => {
     const text = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' }).text;
     expect(text).toMatch(/^\*\.c\.top\.test CNAME \.$/m);
     expect(text).not.toMatch(/^x\.c\.top\.test /m);
+  });
+
+  it('states exact-name entries in each format, or counts what it cannot express', async () => {
+    const bundle = await loadedFromSource(
+      '[Adblock Plus 2.0]\n||p.test^\n@@|n.p.test^\n|e.test^\n||d.test^\n@@|d.test^\n' +
+        '|x.open.test^\n@@||open.test^\n',
+      'l.txt',
+      { plaintext: true },
+    );
+    const list = readableList(bundle);
+    expect(list.blockExact).toEqual(['e.test']);
+    expect(list.allowExact.sort()).toEqual(['d.test', 'n.p.test']);
+    expect(list.shadowedBlocks).toBe(1);
+    const rpz = exportList(bundle, 'rpz', { zone: 'kalkan.rpz.test' }).text;
+    const records = rpz.split('\n').filter((l) => / CNAME /.test(l));
+    expect(records.sort()).toEqual(
+      [
+        '*.d.test CNAME .',
+        '*.n.p.test CNAME .',
+        '*.open.test CNAME rpz-passthru.',
+        '*.p.test CNAME .',
+        'd.test CNAME rpz-passthru.',
+        'e.test CNAME .',
+        'n.p.test CNAME rpz-passthru.',
+        'open.test CNAME rpz-passthru.',
+        'p.test CNAME .',
+      ].sort(),
+    );
+    const hosts = exportList(bundle, 'hosts').text;
+    expect(hosts.split('\n').filter((l) => l.startsWith('0.0.0.0'))).toEqual([
+      '0.0.0.0 p.test',
+      '0.0.0.0 e.test',
+    ]);
+    const adblock = exportList(bundle, 'adblock').text;
+    expect(adblock).toMatch(/^\|e\.test\^$/m);
+    expect(adblock).toMatch(/^@@\|n\.p\.test\^$/m);
+    const back = parseSource(adblock, 'back.txt', 'adblock');
+    expect(back.problems).toEqual([]);
+    expect(back.entries).toContainEqual({ kind: 'exact', host: 'e.test', allow: false });
+    for (const format of ['dnsmasq', 'unbound'] as const) {
+      const exported = exportList(bundle, format);
+      expect(exported.warnings).toContain(
+        `3 exact-name entries left out: ${format} cannot match a name without its subdomains`,
+      );
+      expect(exported.text).not.toMatch(/\be\.test/);
+    }
+    const rules = dnrRules(list);
+    const filters = (type: string) =>
+      rules
+        .filter((r) => r.action.type === type && r.condition.urlFilter)
+        .map((r) => r.condition.urlFilter);
+    expect(filters('block')).toEqual(['|http://e.test^', '|https://e.test^']);
+    expect(filters('allow')).toEqual(
+      expect.arrayContaining(['|http://n.p.test^', '|https://d.test^']),
+    );
   });
 
   it('refuses to export a hashed-only list, saying why', async () => {

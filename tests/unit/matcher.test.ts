@@ -128,3 +128,51 @@ describe('matcher', () => {
       expect(matcher.match(name).blocked).toBe(false);
   });
 });
+
+describe('exact-name entries', () => {
+  const matcherOf = async (source: string) =>
+    new Matcher([await loadedFromSource(source, 'l.txt')], { cacheSize: 0 });
+  const verdicts = (matcher: Matcher, names: string[]) =>
+    names.map((name) => `${name} ${matcher.match(name).blocked ? 'blocked' : 'allowed'}`);
+
+  it('block the name itself, never its subdomains or parents', async () => {
+    const matcher = await matcherOf('[Adblock Plus 2.0]\n|exact.test^\n');
+    expect(verdicts(matcher, ['exact.test', 'EXACT.test.', 'www.exact.test', 'test'])).toEqual([
+      'exact.test blocked',
+      'EXACT.test. blocked',
+      'www.exact.test allowed',
+      'test allowed',
+    ]);
+    expect(matcher.matchUrl('https://exact.test/page').blocked).toBe(true);
+    expect(matcher.matchUrl('https://a.exact.test/page').blocked).toBe(false);
+  });
+
+  it('lose to an allow entry for a parent; an exact allow exempts one name under a block', async () => {
+    const matcher = await matcherOf(
+      '[Adblock Plus 2.0]\n|n.open.test^\n@@||open.test^\n||p.test^\n@@|n.p.test^\n||d.test^\n@@|d.test^\n',
+    );
+    expect(
+      verdicts(matcher, ['n.open.test', 'n.p.test', 'x.n.p.test', 'p.test', 'd.test', 'w.d.test']),
+    ).toEqual([
+      'n.open.test allowed',
+      'n.p.test allowed',
+      'x.n.p.test blocked',
+      'p.test blocked',
+      'd.test allowed',
+      'w.d.test blocked',
+    ]);
+  });
+
+  it('work across lists: an allow entry in one list beats an exact block in another', async () => {
+    const exact = await loadedFromSource('[Adblock Plus 2.0]\n|n.shared.test^\n', 'a.txt');
+    const allow = await loadedFromSource('[Adblock Plus 2.0]\n@@||shared.test^\n', 'b.txt', {
+      meta: { id: 'other' },
+    });
+    expect(exact.exactNames).toBe(true);
+    expect(allow.exactNames).toBe(false);
+    expect(new Matcher([exact], { cacheSize: 0 }).match('n.shared.test').blocked).toBe(true);
+    expect(new Matcher([exact, allow], { cacheSize: 0 }).match('n.shared.test').blocked).toBe(
+      false,
+    );
+  });
+});

@@ -20,6 +20,8 @@ const ALLOWED: Record<string, string> = {
     'one or two rules per group',
   'blocklists/exports/dnr.ts: rules.push(...blockActions({ urlFilter: `||${url}` }))':
     'one or two rules per URL',
+  'blocklists/exports/dnr.ts: rules.push(...blockActions({ urlFilter }))':
+    'one or two rules per exact name and scheme',
   'tests/integration/resolver-robustness.test.ts: fc.constantFrom(...seeds)': 'a few seed packets',
   'tests/integration/udp-batch.test.ts: Math.max(...batches)': 'one count per test burst',
   'tests/unit/reporting-delivery.test.ts: Math.min(...samples)': 'a fixed sample count',

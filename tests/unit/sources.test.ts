@@ -240,9 +240,9 @@ describe('AdBlock-style lists', () => {
       '2: path or partial-name rule not supported: only ||domain^ and @@||domain^',
       '3: cosmetic filter not supported: only domain rules',
       '4: cosmetic filter not supported: only domain rules',
-      '5: not a domain rule: only ||domain^ and @@||domain^ are supported',
+      '5: not a domain rule: only ||domain^, |name^ and their @@ exceptions are supported',
       '6: path or partial-name rule not supported: only ||domain^ and @@||domain^',
-      '7: not a domain rule: only ||domain^ and @@||domain^ are supported',
+      '7: not a domain rule: only ||domain^, |name^ and their @@ exceptions are supported',
       '8: "localhost" is a local name, not a site',
       '9: IP address, not a hostname',
       '10: cosmetic filter not supported: only domain rules',
@@ -302,7 +302,10 @@ describe('AdBlock-style lists', () => {
         '||ok.example^', // 9
       ].join('\n'),
     );
-    expect(parsed.entries).toEqual([block('ok.example')]);
+    expect(parsed.entries).toEqual([
+      { kind: 'exact', host: 'g.example', allow: false },
+      block('ok.example'),
+    ]);
     expect(problemLines(parsed)).toEqual([
       '1: $client option not supported: the rule is skipped',
       '2: $ctag option not supported: the rule is skipped',
@@ -310,7 +313,6 @@ describe('AdBlock-style lists', () => {
       '4: $denyallow option not supported: the rule is skipped',
       '5: $dnsrewrite option not supported: the rule is skipped',
       '6: an unknown option not supported: the rule is skipped',
-      '7: exact-address rule (|name^) not supported: a Kalkan entry covers subdomains',
       '8: regular-expression rule not supported',
     ]);
   });

@@ -37,6 +37,17 @@ const show = (a: packet.Answer) =>
       : `${a.name} ${a.type} ${String(a.data) || '.'}`;
 
 describe('diffs between list versions', () => {
+  it('diffs a zone with exact names record by record: an exact allow turns one record', async () => {
+    const before = await zone(1, '[Adblock Plus 2.0]\n||p.test^\n|e.test^\n');
+    const after = await zone(2, '[Adblock Plus 2.0]\n||p.test^\n@@|p.test^\n|f.test^\n');
+    const diff = diffZones(before, after);
+    const text = (records: { name: string; target: string }[]) =>
+      records.map((r) => `${r.name} ${r.target}`).sort();
+    expect(text(diff.removed)).toEqual(['e.test .', 'p.test .']);
+    expect(text(diff.added)).toEqual(['f.test .', 'p.test rpz-passthru.']);
+    expect(after.recordCount).toBe(3);
+  });
+
   it('finds removed and added names with a linear merge', () => {
     expect(diffSorted(['a.test', 'b.test', 'd.test'], ['b.test', 'c.test', 'e.test'])).toEqual({
       removed: ['a.test', 'd.test'],
