@@ -133,3 +133,20 @@ export async function signIn(
   await page.fill('input[name=code]', code);
   await page.click('button[type=submit]');
 }
+
+/** Files a report with `kalkan reports submit`, as a reporter's device with the CLI does. */
+export function submitReport(fixture: IntakeFixture, url: string, category: string) {
+  return runKalkan([
+    'reports',
+    'submit',
+    url,
+    '--category',
+    category,
+    '--intake',
+    fixture.url,
+    '--unit-key',
+    fixture.pubPath,
+    '--data',
+    join(fixture.dir, 'client'),
+  ]);
+}

@@ -21,6 +21,7 @@ import {
   intakeFixture,
   SUPERVISOR,
   signIn,
+  submitReport,
 } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import { startTraceServers, type TraceServers } from '../helpers/trace-servers.js';
@@ -35,22 +36,6 @@ let browser: Browser;
 let page: Page;
 let trace: TraceServers;
 let supervisorSecret: string;
-
-function submit(url: string, category: string) {
-  return runKalkan([
-    'reports',
-    'submit',
-    url,
-    '--category',
-    category,
-    '--intake',
-    intake.url,
-    '--unit-key',
-    intake.pubPath,
-    '--data',
-    join(intake.dir, 'client'),
-  ]);
-}
 
 const intakeArgs = () => ['--data', intake.dataDir, '--key', intake.keyPath];
 
@@ -76,7 +61,7 @@ beforeAll(async () => {
     [DOMESTIC_URL, 'grooming'],
     [HELD_URL, 'other'],
   ] as const) {
-    const result = await submit(url, category);
+    const result = await submitReport(intake, url, category);
     expect(result.code, result.stderr).toBe(0);
   }
   browser = await launchChromium();
