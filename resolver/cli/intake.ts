@@ -15,6 +15,7 @@ import { confirmedEntries, promoteEntries, readSharedHosts } from '../intake/pro
 import { DEFAULT_REPORT_QUOTAS } from '../intake/quotas.js';
 import { MAX_STORED_BYTES } from '../intake/receive.js';
 import {
+  currentRetention,
   parseRetention,
   purgeSummary,
   type Retention,
@@ -43,7 +44,7 @@ const USAGE = `Usage:
   kalkan intake export --data DIR --key DIR/unit.key --format xarf|csv [-o FILE]
   kalkan intake stats --data DIR --key DIR/unit.key --by month|category|classification|source|country|state
                       [--by ...] --format csv|json [-o FILE]
-  kalkan intake purge --data DIR --keep STATE=DAYS [--keep ...]
+  kalkan intake purge --data DIR [--keep STATE=DAYS]...
   kalkan intake rdap-bootstrap --out DIR [--from URL]   (refreshes ipv4.json and ipv6.json)
   kalkan intake promote --data DIR --key DIR/unit.key -o LIST.txt|LIST.csv [--shared-hosts FILE]...
 
@@ -62,9 +63,10 @@ const USAGE = `Usage:
   bootstrap file(s) --rdap-bootstrap. Hosts in --unit-country (default KG) get a notice to
   their abuse contact, others a referral (--hotlines, default resolver/intake/data/hotlines.json).
   stats counts reports (aggregates only); json adds the time to removal (median, p90).
-  purge (and serve, daily, with --keep) deletes reports older than their state's DAYS
+  purge (and serve, daily) deletes reports older than their state's DAYS
   (states: new, rejected, duplicate, assessed, notice_sent, referred, removed), except those
-  under a legal hold, and logs it.
+  under a legal hold, and logs it. Days a supervisor saved in the triage win over --keep,
+  which gives the value for states with none saved.
   user add prints the account's TOTP enrolment (otpauth:// URI): every account needs the code.`;
 
 /** Who the audit log names for command-line actions: the operating-system account. */
@@ -385,12 +387,15 @@ async function purge(args: string[]): Promise<number> {
     { data: { type: 'string' }, keep: { type: 'string', multiple: true } },
     USAGE,
   );
-  const retention = retentionOption(values.keep);
-  if (Object.keys(retention).length === 0) {
-    throw new UsageError(`missing --keep STATE=DAYS\n${USAGE}`);
-  }
+  const flags = retentionOption(values.keep);
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
   try {
+    const retention = currentRetention(store, flags);
+    if (Object.keys(retention).length === 0) {
+      throw new UsageError(
+        `no retention rules: give --keep STATE=DAYS or save them in the triage\n${USAGE}`,
+      );
+    }
     console.log(purgeSummary(store.cases.purge(retention, CLI_ACTOR, new Date())));
     return 0;
   } finally {

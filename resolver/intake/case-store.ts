@@ -1,6 +1,6 @@
 /**
  * The database side of the hotline workflow for confirmed URLs: traces, notices and referrals,
- * removal, legal holds, the rows statistics count, retention purges and the RDAP cache. Shares
+ * removal, legal holds, the rows statistics count, retention rules and purges and the RDAP cache. Shares
  * the intake's SQLite connection (its schema is in store.ts).
  */
 import type Database from 'better-sqlite3';
@@ -249,6 +249,34 @@ DELETE FROM url_groups WHERE reports = 0;`);
     })();
     return purged;
   }
+
+  /**
+   * Retention rules a supervisor set in the triage, per state: days, or null for "kept" (no
+   * purge). They take precedence over `--keep` (see retention.ts `effectiveRetention`).
+   */
+  readonly retentionRules = {
+    get: (): Partial<Record<WorkflowState, number | null>> => {
+      const rows = this.db.prepare('SELECT state, days FROM retention_rules').all() as {
+        state: WorkflowState;
+        days: number | null;
+      }[];
+      return Object.fromEntries(rows.map((r) => [r.state, r.days]));
+    },
+    /** Sets the states named (the rest stay as they are), with one audit entry. */
+    set: (rules: Partial<Record<WorkflowState, number | null>>, user: string, now: Date) => {
+      const at = now.toISOString();
+      this.db.transaction(() => {
+        const upsert = this.db.prepare(
+          'INSERT INTO retention_rules (state, days, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (state) DO UPDATE SET days = excluded.days, set_by = excluded.set_by, set_at = excluded.set_at',
+        );
+        for (const [state, days] of Object.entries(rules)) upsert.run(state, days, user, at);
+        const detail = Object.entries(rules)
+          .map(([state, days]) => `${state} ${days === null ? 'kept' : `${days} day(s)`}`)
+          .join(', ');
+        this.audit(at, user, 'retention set', detail);
+      })();
+    },
+  };
 
   /** RDAP answers (registry data about an address, nothing about a reported URL). */
   readonly rdapCache = {

@@ -1,8 +1,9 @@
 /**
- * Evidence retention (UN report para 94): how many days reports are kept in each workflow state
- * (`--keep STATE=DAYS`; a state not named is kept), applied by `kalkan intake purge`, once a
- * day by `kalkan intake serve`, and by a supervisor's "Purge now". URLs under a legal hold are
- * never purged. Each purge is one audit entry.
+ * Evidence retention (UN report para 94): how many days reports are kept in each workflow state,
+ * applied by `kalkan intake purge`, once a day by `kalkan intake serve`, and by a supervisor's
+ * "Purge now". A supervisor's rule saved in the triage (stored in the database) wins for its
+ * state; `--keep STATE=DAYS` gives the value for states with no saved rule; a state with neither
+ * is kept. URLs under a legal hold are never purged. Each purge and each change is audited.
  */
 import { WORKFLOW_STATES, type WorkflowState } from './states.js';
 import type { IntakeStore } from './store.js';
@@ -28,6 +29,41 @@ export function parseRetention(rules: readonly string[]): Retention {
   return retention;
 }
 
+/** Rules saved by a supervisor (null: kept) over the `--keep` flags. */
+export function effectiveRetention(
+  flags: Retention,
+  saved: Partial<Record<WorkflowState, number | null>>,
+): Retention {
+  const retention: Retention = { ...flags };
+  for (const [state, days] of Object.entries(saved) as [WorkflowState, number | null][]) {
+    if (days === null) delete retention[state];
+    else retention[state] = days;
+  }
+  return retention;
+}
+
+/** The supervisor's form (`days.STATE`, empty for kept) as rules for every state. */
+export function retentionFromForm(
+  form: Record<string, string | undefined>,
+): Record<WorkflowState, number | null> {
+  const rules = {} as Record<WorkflowState, number | null>;
+  for (const state of WORKFLOW_STATES) {
+    const text = (form[`days.${state}`] ?? '').trim();
+    if (text === '') {
+      rules[state] = null;
+      continue;
+    }
+    const days = Number(text);
+    if (!/^\d+$/.test(text) || !Number.isSafeInteger(days)) {
+      throw new Error(
+        `Days for ${state}: "${text}" is not a whole number (leave it empty to keep)`,
+      );
+    }
+    rules[state] = days;
+  }
+  return rules;
+}
+
 export function describeRetention(retention: Retention): string {
   const rules = Object.entries(retention).map(([state, days]) => `${state} ${days} day(s)`);
   return rules.length > 0 ? rules.join(', ') : 'none set: nothing is purged';
@@ -41,10 +77,19 @@ export function purgeSummary(purged: Record<string, number>): string {
   return `purged ${total} report(s)${total ? `: ${detail}` : ''}`;
 }
 
-/** Purges once now and then once a day while the server runs; returns a stop function. */
-export function scheduleRetention(store: IntakeStore, retention: Retention): () => void {
-  if (Object.keys(retention).length === 0) return () => undefined;
+/** The rules in force now: the saved ones over the flags. */
+export function currentRetention(store: IntakeStore, flags: Retention): Retention {
+  return effectiveRetention(flags, store.cases.retentionRules.get());
+}
+
+/**
+ * Purges once now and then once a day while the server runs, by the rules in force at each run
+ * (nothing while there are none); returns a stop function.
+ */
+export function scheduleRetention(store: IntakeStore, flags: Retention): () => void {
   const run = () => {
+    const retention = currentRetention(store, flags);
+    if (Object.keys(retention).length === 0) return;
     const purged = store.cases.purge(retention, 'retention', new Date());
     console.log(`intake: retention ${purgeSummary(purged)}`);
   };

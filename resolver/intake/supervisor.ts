@@ -1,7 +1,7 @@
 /** A supervisor's pages: accounts (list, add with a new second factor, remove) and retention. */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { createAccount, parseRole } from './accounts.js';
-import { describeRetention, purgeSummary, type Retention } from './retention.js';
+import { currentRetention, purgeSummary, type Retention, retentionFromForm } from './retention.js';
 import { type Analyst, requireSupervisor, sendLogin, signedIn } from './signin.js';
 import type { IntakeStore } from './store.js';
 import { type AccountsView, accountsPage } from './triage-page.js';
@@ -10,6 +10,7 @@ type Form = Record<string, string | undefined>;
 
 export async function supervisorRoutes(
   app: FastifyInstance,
+  /** `retention`: the `--keep` flags, under the rules a supervisor saves here. */
   deps: { store: IntakeStore; retention: Retention },
 ): Promise<void> {
   const render = (
@@ -26,7 +27,7 @@ export async function supervisorRoutes(
           analyst,
           csrf: reply.generateCsrf(),
           users: deps.store.users(),
-          retention: describeRetention(deps.retention),
+          retention: currentRetention(deps.store, deps.retention),
           ...extra,
         }),
       );
@@ -60,8 +61,25 @@ export async function supervisorRoutes(
   app.post('/triage/purge', { preHandler: app.csrfProtection }, async (request, reply) => {
     const analyst = signedIn(request, deps.store);
     if (!requireSupervisor(analyst)) return sendLogin(reply, 403, 'Only a supervisor purges.');
-    const purged = deps.store.cases.purge(deps.retention, analyst.user, new Date());
+    const retention = currentRetention(deps.store, deps.retention);
+    const purged = deps.store.cases.purge(retention, analyst.user, new Date());
     return render(reply, analyst, 200, { message: purgeSummary(purged) });
+  });
+
+  app.post('/triage/retention', { preHandler: app.csrfProtection }, async (request, reply) => {
+    const analyst = signedIn(request, deps.store);
+    if (!requireSupervisor(analyst))
+      return sendLogin(reply, 403, 'Only a supervisor sets retention.');
+    try {
+      deps.store.cases.retentionRules.set(
+        retentionFromForm(request.body as Form),
+        analyst.user,
+        new Date(),
+      );
+    } catch (error) {
+      return render(reply, analyst, 400, { message: (error as Error).message });
+    }
+    return render(reply, analyst, 200, { message: 'Retention saved.' });
   });
 
   app.post('/triage/users/remove', { preHandler: app.csrfProtection }, async (request, reply) => {

@@ -6,6 +6,8 @@ import { CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CSAM_CLASSIFICATIONS } from '../../reporting/xarf.js';
 import type { Analyst } from './analyst.js';
 import type { HostGroup, TriagePageData, TriageQuery, UrlGroup } from './groups.js';
+import { describeRetention, type Retention } from './retention.js';
+import { WORKFLOW_STATES } from './states.js';
 import type { AuditEntry, Role } from './store.js';
 
 export function escapeHtml(text: string): string {
@@ -130,8 +132,8 @@ export interface AccountsView {
   analyst: Analyst;
   csrf: string;
   users: { name: string; role: Role; createdAt: string }[];
-  /** The retention rules in words. */
-  retention: string;
+  /** The retention rules in force (days per state; a state not named is kept). */
+  retention: Retention;
   message?: string;
   /** A new account's enrolment URI, shown once. */
   enrolment?: { name: string; uri: string; secret: string };
@@ -161,7 +163,11 @@ ${view.message ? `<p class="warn" role="alert">${escapeHtml(view.message)}</p>` 
 <label>Role <select name="role"><option value="analyst">analyst</option><option value="supervisor">supervisor</option></select></label></p>
 <p><label>Password (at least 12 characters; tell it to the person in person) <input name="password" type="password" autocomplete="new-password" required minlength="12"></label></p>
 <p><button type="submit">Add</button></p></form>
-<h2>Retention</h2><p id="retention">Kept per state: ${escapeHtml(view.retention)} (set with <code>--keep STATE=DAYS</code>; purged daily; legal holds are never purged).</p>
+<h2>Retention</h2><p id="retention">Kept per state: ${escapeHtml(describeRetention(view.retention))} (purged daily; legal holds are never purged).</p>
+<form method="post" action="/triage/retention" id="retention-form">${csrfField(view.csrf)}
+<p>Days kept after arrival, per state; empty keeps them. Saved here, a state's days win over the server's <code>--keep STATE=DAYS</code>.</p>
+<p>${WORKFLOW_STATES.map((state) => `<label>${state} <input name="days.${state}" inputmode="numeric" pattern="[0-9]*" size="5" value="${view.retention[state] ?? ''}"></label>`).join(' ')}</p>
+<p><button type="submit">Save retention</button></p></form>
 <form method="post" action="/triage/purge">${csrfField(view.csrf)}<button>Purge now</button></form>`,
   );
 }

@@ -15,6 +15,7 @@ import {
   exportCsv,
   type IntakeFixture,
   intakeFixture,
+  signIn,
   storedCount,
 } from '../helpers/intake.js';
 import {
@@ -213,11 +214,7 @@ describe('reports from the extension', () => {
 
   it('an analyst sees the reports in the triage page', async () => {
     const page = await ctx.newPage();
-    await page.goto(`${intake.url}/triage`);
-    await page.fill('input[name=user]', ANALYST.user);
-    await page.fill('input[name=password]', ANALYST.password);
-    await page.fill('input[name=code]', analystCode(intake));
-    await page.click('button[type=submit]');
+    await signIn(page, intake, ANALYST, analystCode(intake));
     for (const url of [POPUP_URL, BLOCKED_URL, DOWN_URL])
       await page.locator(`tr.report-group[data-url="${url}"]`).waitFor({ timeout: 5_000 });
     await page.close();

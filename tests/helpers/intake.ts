@@ -2,11 +2,14 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { totpCode } from '../../resolver/intake/totp.js';
 import { type LongRunning, type RunResult, runKalkan, startKalkan } from './kalkan-process.js';
 import { freePort } from './ports.js';
 
 export const ANALYST = { user: 'alice', password: 'correct horse battery staple' };
+/** A supervisor, for tests that add one with `addAccount(..., 'supervisor')`. */
+export const SUPERVISOR = { user: 'sam', password: 'supervisor passphrase 1' };
 
 export interface IntakeFixture {
   dir: string;
@@ -114,5 +117,36 @@ export function exportCsv(fixture: IntakeFixture): Promise<RunResult> {
     fixture.keyPath,
     '--format',
     'csv',
+  ]);
+}
+
+/** Signs in to the triage page in `page` with a password and a TOTP code. */
+export async function signIn(
+  page: Page,
+  fixture: IntakeFixture,
+  account: { user: string; password: string },
+  code: string,
+): Promise<void> {
+  await page.goto(`${fixture.url}/triage`);
+  await page.fill('input[name=user]', account.user);
+  await page.fill('input[name=password]', account.password);
+  await page.fill('input[name=code]', code);
+  await page.click('button[type=submit]');
+}
+
+/** Files a report with `kalkan reports submit`, as a reporter's device with the CLI does. */
+export function submitReport(fixture: IntakeFixture, url: string, category: string) {
+  return runKalkan([
+    'reports',
+    'submit',
+    url,
+    '--category',
+    category,
+    '--intake',
+    fixture.url,
+    '--unit-key',
+    fixture.pubPath,
+    '--data',
+    join(fixture.dir, 'client'),
   ]);
 }

@@ -13,9 +13,14 @@ import { newReport } from '../../reporting/schema.js';
 import { sealReport } from '../../reporting/seal.js';
 import { totpCode } from '../../resolver/intake/totp.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { addAccount, type IntakeFixture, intakeFixture } from '../helpers/intake.js';
+import {
+  addAccount,
+  type IntakeFixture,
+  intakeFixture,
+  SUPERVISOR,
+  signIn,
+} from '../helpers/intake.js';
 
-const SUPERVISOR = { user: 'sam', password: 'supervisor passphrase 1' };
 const NEW_ANALYST = { user: 'bob', password: 'analyst passphrase 22' };
 const URL_REPORTED = 'https://abuse-demo.test/accounts';
 
@@ -54,23 +59,15 @@ afterAll(async () => {
   await intake?.server?.stop();
 });
 
-async function signIn(page: Page, user: string, password: string, code: string) {
-  await page.goto(`${intake.url}/triage`);
-  await page.fill('input[name=user]', user);
-  await page.fill('input[name=password]', password);
-  await page.fill('input[name=code]', code);
-  await page.click('button[type=submit]');
-}
-
 const row = (page: Page) => page.locator(`tr.report-group[data-url="${URL_REPORTED}"]`);
 
 describe('roles and TOTP in a real browser', () => {
   it('refuses the right password with a wrong code, then lets the supervisor in', async () => {
     supervisorPage = await (await browser.newContext()).newPage();
     const wrong = String((Number(totpCode(supervisorSecret)) + 1) % 1_000_000).padStart(6, '0');
-    await signIn(supervisorPage, SUPERVISOR.user, SUPERVISOR.password, wrong);
+    await signIn(supervisorPage, intake, SUPERVISOR, wrong);
     await supervisorPage.waitForSelector('[role=alert]:has-text("Wrong user, password or code")');
-    await signIn(supervisorPage, SUPERVISOR.user, SUPERVISOR.password, totpCode(supervisorSecret));
+    await signIn(supervisorPage, intake, SUPERVISOR, totpCode(supervisorSecret));
     await supervisorPage.waitForSelector('h1:has-text("Reports (1)")');
     expect(await supervisorPage.textContent('header')).toContain('(supervisor)');
   });
@@ -92,11 +89,11 @@ describe('roles and TOTP in a real browser', () => {
   it('the analyst signs in with a code once; the same code again is refused', async () => {
     analystPage = await (await browser.newContext()).newPage();
     const code = totpCode(analystSecret);
-    await signIn(analystPage, NEW_ANALYST.user, NEW_ANALYST.password, code);
+    await signIn(analystPage, intake, NEW_ANALYST, code);
     await analystPage.waitForSelector('h1:has-text("Reports (1)")');
     expect(await analystPage.locator('a:has-text("Accounts")').count()).toBe(0);
     const replay = await (await browser.newContext()).newPage();
-    await signIn(replay, NEW_ANALYST.user, NEW_ANALYST.password, code);
+    await signIn(replay, intake, NEW_ANALYST, code);
     await replay.waitForSelector('[role=alert]:has-text("Wrong user, password or code")');
     const accounts = await analystPage.goto(`${intake.url}/triage/users`);
     expect(accounts?.status()).toBe(403);

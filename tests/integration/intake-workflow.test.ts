@@ -7,11 +7,8 @@
  * to removal; `kalkan intake stats` gives the CSV/JSON; retention purges what is due except a
  * URL under a legal hold. Nothing ever asks the reported hosts for a page.
  */
-import { createSocket, type Socket } from 'node:dgram';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import dnsPacket from 'dns-packet';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../resolver/intake/totp.js';
@@ -22,120 +19,23 @@ import {
   analystCode,
   type IntakeFixture,
   intakeFixture,
+  SUPERVISOR,
+  signIn,
+  submitReport,
 } from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
-import { writeMmdb } from '../helpers/mmdb-writer.js';
+import { startTraceServers, type TraceServers } from '../helpers/trace-servers.js';
 import { xarfErrors } from '../helpers/xarf-validator.js';
 
 const HOSTED_URL = 'https://abuse-demo.test/hosted/page';
 const DOMESTIC_URL = 'https://kg-demo.test/x';
 const HELD_URL = 'https://held-demo.test/evidence';
-const SUPERVISOR = { user: 'sam', password: 'supervisor passphrase 1' };
 
 let intake: IntakeFixture;
 let browser: Browser;
 let page: Page;
-let dns: Socket;
-let rdap: Server;
+let trace: TraceServers;
 let supervisorSecret: string;
-const dnsQuestions: string[] = [];
-const rdapPaths: string[] = [];
-
-/** A DNS server for the test names: a CNAME chain to a test-range address, and NXDOMAIN. */
-function startDns(): Promise<number> {
-  const records: Record<string, dnsPacket.Answer[]> = {
-    'abuse-demo.test CNAME': [
-      { type: 'CNAME', name: 'abuse-demo.test', data: 'cdn.hosting.example' },
-    ],
-    'cdn.hosting.example A': [{ type: 'A', name: 'cdn.hosting.example', data: '192.0.2.10' }],
-    'kg-demo.test A': [{ type: 'A', name: 'kg-demo.test', data: '198.51.100.7' }],
-  };
-  dns = createSocket('udp4');
-  dns.on('message', (message, peer) => {
-    const query = dnsPacket.decode(message);
-    const question = query.questions?.[0];
-    if (!question) return;
-    dnsQuestions.push(`${question.name} ${question.type}`);
-    const known = Object.keys(records).some((k) => k.startsWith(`${question.name} `));
-    const answers = records[`${question.name} ${question.type}`] ?? [];
-    const reply = dnsPacket.encode({
-      type: 'response',
-      id: query.id ?? 0,
-      // NOERROR with no data for a known name; NXDOMAIN (3) otherwise.
-      flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE | (known ? 0 : 3),
-      questions: [question],
-      answers: answers.map((a) => ({ ...a, ttl: 60 })),
-    });
-    dns.send(reply, peer.port, peer.address);
-  });
-  return new Promise((resolve) => dns.bind(0, '127.0.0.1', () => resolve(dns.address().port)));
-}
-
-/** An RDAP server for the test ranges: a network with a nested abuse entity. */
-function startRdap(): Promise<number> {
-  rdap = createServer((request, response) => {
-    rdapPaths.push(request.url ?? '');
-    if (request.url?.startsWith('/bootstrap/')) {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(
-        JSON.stringify({
-          version: '1.0',
-          services: [[['192.0.2.0/24'], ['https://rdap.example/']]],
-        }),
-      );
-      return;
-    }
-    const ip = decodeURIComponent((request.url ?? '').replace(/^\/ip\//, ''));
-    response.writeHead(200, { 'content-type': 'application/rdap+json' });
-    response.end(
-      JSON.stringify({
-        objectClassName: 'ip network',
-        handle: 'TEST-NET-1',
-        name: `net of ${ip}`,
-        entities: [
-          {
-            roles: ['registrant'],
-            entities: [
-              {
-                roles: ['abuse'],
-                vcardArray: [
-                  'vcard',
-                  [
-                    ['version', {}, 'text', '4.0'],
-                    ['fn', {}, 'text', 'Test Hosting Abuse Desk'],
-                    ['email', {}, 'text', 'abuse@hosting.example'],
-                  ],
-                ],
-              },
-            ],
-          },
-        ],
-      }),
-    );
-  });
-  return new Promise((resolve) =>
-    rdap.listen(0, '127.0.0.1', () => {
-      const address = rdap.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    }),
-  );
-}
-
-function submit(url: string, category: string) {
-  return runKalkan([
-    'reports',
-    'submit',
-    url,
-    '--category',
-    category,
-    '--intake',
-    intake.url,
-    '--unit-key',
-    intake.pubPath,
-    '--data',
-    join(intake.dir, 'client'),
-  ]);
-}
 
 const intakeArgs = () => ['--data', intake.dataDir, '--key', intake.keyPath];
 
@@ -147,54 +47,21 @@ beforeAll(async () => {
     SUPERVISOR.password,
     'supervisor',
   );
-  const [dnsPort, rdapPort] = await Promise.all([startDns(), startRdap()]);
-  const mmdb = join(intake.dir, 'test-ranges.mmdb');
-  await writeFile(
-    mmdb,
-    writeMmdb([
-      {
-        cidr: '192.0.2.0/24',
-        data: {
-          country_code: 'NL',
-          autonomous_system_number: 64500,
-          autonomous_system_organization: 'Test Hosting B.V.',
-        },
-      },
-      {
-        cidr: '198.51.100.0/24',
-        data: {
-          country_code: 'KG',
-          autonomous_system_number: 64501,
-          autonomous_system_organization: 'Test Net KG',
-        },
-      },
-    ]),
-  );
-  const bootstrap = join(intake.dir, 'ipv4.json');
-  await writeFile(
-    bootstrap,
-    JSON.stringify({
-      version: '1.0',
-      services: [[['192.0.2.0/24', '198.51.100.0/24'], [`http://127.0.0.1:${rdapPort}/`]]],
-    }),
-  );
-  await intake.start([
-    '--ip-db',
-    mmdb,
-    '--rdap-bootstrap',
-    bootstrap,
-    '--dns-server',
-    `127.0.0.1:${dnsPort}`,
-    '--unit-country',
-    'KG',
-  ]);
+  trace = await startTraceServers(intake.dir, {
+    'abuse-demo.test CNAME': [
+      { type: 'CNAME', name: 'abuse-demo.test', data: 'cdn.hosting.example' },
+    ],
+    'cdn.hosting.example A': [{ type: 'A', name: 'cdn.hosting.example', data: '192.0.2.10' }],
+    'kg-demo.test A': [{ type: 'A', name: 'kg-demo.test', data: '198.51.100.7' }],
+  });
+  await intake.start([...trace.intakeArgs, '--unit-country', 'KG']);
   for (const [url, category] of [
     [HOSTED_URL, 'csam_suspected'],
     [HOSTED_URL, 'csem'],
     [DOMESTIC_URL, 'grooming'],
     [HELD_URL, 'other'],
   ] as const) {
-    const result = await submit(url, category);
+    const result = await submitReport(intake, url, category);
     expect(result.code, result.stderr).toBe(0);
   }
   browser = await launchChromium();
@@ -204,19 +71,14 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await intake?.server?.stop();
-  dns?.close();
-  rdap?.close();
+  trace?.close();
 });
 
 const row = (url: string) => page.locator(`tr.report-group[data-url="${url}"]`);
 
 describe('report → triage → trace → notice → removed → statistics', () => {
   it('an analyst confirms a URL and traces its hosting without fetching it', async () => {
-    await page.goto(`${intake.url}/triage`);
-    await page.fill('input[name=user]', ANALYST.user);
-    await page.fill('input[name=password]', ANALYST.password);
-    await page.fill('input[name=code]', analystCode(intake));
-    await page.click('button[type=submit]');
+    await signIn(page, intake, ANALYST, analystCode(intake));
     await page.waitForSelector('h1:has-text("Reports (4)")');
     await row(HOSTED_URL).locator('select[name=classification]').selectOption('A1');
     await row(HOSTED_URL).locator('button[value=confirmed]').click();
@@ -238,13 +100,13 @@ describe('report → triage → trace → notice → removed → statistics', ()
     expect(await page.textContent('body')).toContain('CNAME cdn.hosting.example');
     // Hosted abroad: a referral to the country's hotline is suggested.
     expect(await page.inputValue('input[name=recipient]')).toContain('Offlimits');
-    expect(rdapPaths).toContain('/ip/192.0.2.10');
+    expect(trace.rdapPaths).toContain('/ip/192.0.2.10');
     // Traced again: the registry's answer comes from the cache.
     await page.click('button:has-text("Trace now")');
     await page.locator('#trace tr.address').first().waitFor();
-    expect(rdapPaths.filter((p) => p === '/ip/192.0.2.10')).toHaveLength(1);
-    expect(rdapPaths.every((p) => p.startsWith('/ip/'))).toBe(true);
-    expect(dnsQuestions).toContain('abuse-demo.test CNAME');
+    expect(trace.rdapPaths.filter((p) => p === '/ip/192.0.2.10')).toHaveLength(1);
+    expect(trace.rdapPaths.every((p) => p.startsWith('/ip/'))).toBe(true);
+    expect(trace.dnsQuestions).toContain('abuse-demo.test CNAME');
   });
 
   it('records a notice to the abuse contact; its XARF validates and its text names the URL', async () => {
@@ -348,11 +210,7 @@ describe('report → triage → trace → notice → removed → statistics', ()
 
   it('purges what retention says is due, except a URL under a legal hold', async () => {
     const supervisor = await (await browser.newContext()).newPage();
-    await supervisor.goto(`${intake.url}/triage`);
-    await supervisor.fill('input[name=user]', SUPERVISOR.user);
-    await supervisor.fill('input[name=password]', SUPERVISOR.password);
-    await supervisor.fill('input[name=code]', totpCode(supervisorSecret));
-    await supervisor.click('button[type=submit]');
+    await signIn(supervisor, intake, SUPERVISOR, totpCode(supervisorSecret));
     await supervisor.locator(`tr.report-group[data-url="${HELD_URL}"] a.case`).click();
     await supervisor.click('button:has-text("Set legal hold")');
     await supervisor.waitForSelector('#legal-hold');
@@ -380,7 +238,6 @@ describe('report → triage → trace → notice → removed → statistics', ()
   });
 
   it('kalkan intake rdap-bootstrap refreshes the local bootstrap files', async () => {
-    const port = (rdap.address() as { port: number }).port;
     const out = join(intake.dir, 'rdap');
     const result = await runKalkan([
       'intake',
@@ -388,7 +245,7 @@ describe('report → triage → trace → notice → removed → statistics', ()
       '--out',
       out,
       '--from',
-      `http://127.0.0.1:${port}/bootstrap/`,
+      `http://127.0.0.1:${trace.rdapPort}/bootstrap/`,
     ]);
     expect(result.code, result.stderr).toBe(0);
     for (const name of ['ipv4.json', 'ipv6.json']) {
