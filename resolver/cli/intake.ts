@@ -3,7 +3,6 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { generateUnitKeyPair } from '../../reporting/keygen.js';
 import { encodeUnitPublicKey, encodeUnitSecretKey } from '../../reporting/keys.js';
 import { ACCOUNT_NAME, createAccount, parseRole } from '../intake/accounts.js';
@@ -30,6 +29,7 @@ import {
   UNIT_FILES,
   writeUnitParty,
 } from '../intake/unit-files.js';
+import { passwordFromStdin } from './password-input.js';
 import { checkHelp, integer, parse, required, runSubcommand, UsageError } from './usage.js';
 
 const USAGE = `Usage:
@@ -238,7 +238,7 @@ async function user(args: string[]): Promise<number> {
   }
   const store = new IntakeStore(required(values.data, '--data DIR', USAGE));
   try {
-    const password = await firstLineOfStdin();
+    const password = await passwordFromStdin();
     const enrolment = await createAccount(store, name, password, role, CLI_ACTOR);
     console.log(`${role} "${name}" can now sign in with the password and a code from an authenticator app.
 Enrol the app now (this is shown once; keep it secret):
@@ -248,16 +248,6 @@ Enrol the app now (this is shown once; keep it secret):
   } finally {
     store.close();
   }
-}
-
-async function firstLineOfStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (input is shown; pipe it to hide): ');
-  const lines = createInterface({ input: process.stdin });
-  for await (const line of lines) {
-    lines.close();
-    return line;
-  }
-  throw new Error('no password on stdin');
 }
 
 async function openAll(values: { data?: string; key?: string }) {

@@ -4,10 +4,10 @@
  * account is kept in the data directory of that config (DATA/console/staff.json).
  */
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { STAFF_NAME, StaffAccounts, staffFile } from '../console/accounts.js';
 import { readConfigFile } from '../serve/config.js';
 import { defaultConfig } from '../serve/default-config.js';
+import { passwordFromStdin } from './password-input.js';
 import { parse, UsageError } from './usage.js';
 
 const USAGE = `Usage: kalkan serve user add NAME [--config FILE] [--password-file FILE]
@@ -27,7 +27,7 @@ export async function serveUserCommand(args: string[]): Promise<number> {
     throw new UsageError(`give one NAME (letters, digits, . _ -)\n${USAGE}`);
   const config = values.config ? await readConfigFile(values.config) : defaultConfig();
   const file = values['password-file'];
-  const password = file ? firstLine(await readFile(file, 'utf8')) : await firstLineOfStdin();
+  const password = file ? firstLine(await readFile(file, 'utf8')) : await passwordFromStdin();
   const path = staffFile(config.dataDir as string);
   try {
     await new StaffAccounts(path).add(name, password);
@@ -40,13 +40,3 @@ export async function serveUserCommand(args: string[]): Promise<number> {
 }
 
 const firstLine = (text: string) => text.split(/\r?\n/)[0] ?? '';
-
-async function firstLineOfStdin(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password (input is shown; pipe it to hide): ');
-  const lines = createInterface({ input: process.stdin });
-  for await (const line of lines) {
-    lines.close();
-    return line;
-  }
-  throw new UsageError('no password on stdin');
-}
