@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import * as packet from 'dns-packet';
 import { freePort } from './ports.js';
 import { stopChild } from './resolver.js';
-import { type Running, spawnLogged, waitForDns } from './rpz-secondaries.js';
+import { namedOptions, type Running, spawnLogged, waitForDns } from './rpz-secondaries.js';
 
 const run = promisify(execFile);
 
@@ -201,25 +201,7 @@ export async function startNamedWithZoneFile(options: {
   const conf = join(options.dir, 'named.conf');
   await writeFile(
     conf,
-    `options {
-  directory "${options.dir}";
-  pid-file "${join(options.dir, 'named.pid')}";
-  session-keyfile "${join(options.dir, 'session.key')}";
-  managed-keys-directory "${options.dir}";
-  listen-on port ${port} { 127.0.0.1; };
-  listen-on-v6 { none; };
-  recursion yes;
-  allow-query { 127.0.0.0/8; };
-  allow-recursion { 127.0.0.0/8; };
-  dnssec-validation no;
-  notify no;
-  max-cache-ttl 1;
-  max-ncache-ttl 1;
-  response-policy { zone "${options.zone}"; } qname-wait-recurse no min-update-interval 0;
-  forward only;
-  forwarders { 127.0.0.1 port ${options.upstreamPort}; };
-};
-${key}
+    `${namedOptions({ ...options, port })}${key}
 controls { inet 127.0.0.1 port ${rndcPort} allow { 127.0.0.1; } keys { "rndc-key"; }; };
 zone "${options.zone}" { type primary; file "${options.zoneFile}"; };
 `,

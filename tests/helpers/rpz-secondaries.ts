@@ -157,18 +157,22 @@ export async function unboundZoneSerial(dir: string, zone: string): Promise<numb
   }
 }
 
-export async function startNamed(options: SecondaryOptions): Promise<Running> {
-  const port = options.port ?? (await freePort());
-  const conf = join(options.dir, 'named.conf');
-  const key = options.tsig;
-  await writeFile(
-    conf,
-    `options {
-  directory "${options.dir}";
-  pid-file "${join(options.dir, 'named.pid')}";
-  session-keyfile "${join(options.dir, 'session.key')}";
-  managed-keys-directory "${options.dir}";
-  listen-on port ${port} { 127.0.0.1; };
+/**
+ * BIND's `options` block for the tests: a forwarding resolver on 127.0.0.1:`port` applying the
+ * response-policy zone `zone`, caching for at most a second.
+ */
+export function namedOptions(o: {
+  dir: string;
+  port: number;
+  zone: string;
+  upstreamPort: number;
+}): string {
+  return `options {
+  directory "${o.dir}";
+  pid-file "${join(o.dir, 'named.pid')}";
+  session-keyfile "${join(o.dir, 'session.key')}";
+  managed-keys-directory "${o.dir}";
+  listen-on port ${o.port} { 127.0.0.1; };
   listen-on-v6 { none; };
   recursion yes;
   allow-query { 127.0.0.0/8; };
@@ -177,11 +181,20 @@ export async function startNamed(options: SecondaryOptions): Promise<Running> {
   notify no;
   max-cache-ttl 1;
   max-ncache-ttl 1;
-  response-policy { zone "${options.zone}"; } qname-wait-recurse no min-update-interval 0;
+  response-policy { zone "${o.zone}"; } qname-wait-recurse no min-update-interval 0;
   forward only;
-  forwarders { 127.0.0.1 port ${options.upstreamPort}; };
+  forwarders { 127.0.0.1 port ${o.upstreamPort}; };
 };
-controls { };
+`;
+}
+
+export async function startNamed(options: SecondaryOptions): Promise<Running> {
+  const port = options.port ?? (await freePort());
+  const conf = join(options.dir, 'named.conf');
+  const key = options.tsig;
+  await writeFile(
+    conf,
+    `${namedOptions({ ...options, port })}controls { };
 ${key ? `key "${key.name}" { algorithm hmac-sha256; secret "${key.secret}"; };` : ''}
 zone "${options.zone}" {
   type secondary;
