@@ -109,10 +109,14 @@ export class ListManager {
    * is not ready (missing()), so the server never answers unfiltered in the meantime.
    */
   async start(): Promise<void> {
+    // Only a subscription that started from its copy needs a fetch now; one fetched is current.
+    let startedFromCopy = false;
     const loads = Promise.all(
       this.sources.map(async (s) => {
-        if (isUrl(s.location) && (await this.useLastGood(s, 'starting from the last good copy')))
+        if (isUrl(s.location) && (await this.useLastGood(s, 'starting from the last good copy'))) {
+          startedFromCopy = true;
           return;
+        }
         await this.loadSource(s);
       }),
     );
@@ -129,7 +133,7 @@ export class ListManager {
     this.swap();
     const afterStart = timedOut ? loads.then(() => this.swap()) : Promise.resolve();
     void afterStart.then(() => {
-      if (this.sources.some((s) => isUrl(s.location))) void this.refresh('start');
+      if (startedFromCopy) void this.refresh('start');
     });
     this.checkHealth('start');
   }
