@@ -4,12 +4,14 @@
  * started from its CLI, Kalkan's list built from the same text by `kalkan lists build` (timed
  * as part of its start-up). Mixes of repeated names (what the tables and caches are for) and
  * wide mixes of 1,000,000 distinct names (what they cannot hold). `-- --quick` for a short run,
- * `-- --only=unbound,echo` for a subset. Writes tests/bench/results/latest.json and latest.md.
+ * `-- --only=unbound,echo` for a subset, `-- --baseline=DIR` to add a row `kalkan-before` served
+ * by another (built) checkout's CLI. Writes tests/bench/results/latest.json and latest.md.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
@@ -24,6 +26,16 @@ const ONLY = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
   .split(',');
+/**
+ * `--baseline=DIR`: an older checkout, built there (`npm ci && npm run build`). Its CLI serves
+ * the same bundle (built by this checkout's `kalkan lists build`) with the same config, as the
+ * row `kalkan-before`, so one run gives before and after side by side.
+ */
+const BASELINE = process.argv.find((a) => a.startsWith('--baseline='))?.slice('--baseline='.length);
+const BASELINE_CLI = BASELINE && resolve(BASELINE, 'build/resolver/bundle/kalkan.js');
+if (BASELINE_CLI && !existsSync(BASELINE_CLI)) {
+  throw new Error(`--baseline=${BASELINE}: ${BASELINE_CLI} is missing; run "npm run build" there`);
+}
 const ENTRIES = QUICK ? 100_000 : 1_000_000;
 /**
  * Distinct names in each wide mix, quick or not: far more than the fast path's name table
@@ -256,6 +268,15 @@ async function main() {
       listBuildMs: kalkan.buildMs,
       tableHitRate: true,
     });
+    if (BASELINE_CLI) {
+      // No list-build time: the old CLI serves the bundle this checkout built (NaN leaves it out).
+      await run(
+        'kalkan-before',
+        (port) => kalkanServer(kalkan, port, upstreamPort, 1, BASELINE_CLI),
+        WORKLOADS,
+        { listBuildMs: Number.NaN, tableHitRate: true },
+      );
+    }
     await run(
       'kalkan-2-workers',
       (port) => kalkanServer(kalkan, port, upstreamPort, 2),
@@ -283,76 +304,75 @@ async function main() {
     const p99 = (s: string, w: Workload) =>
       valid(s, w) ? (servers[s]?.latency[w]?.p99Ms ?? Number.NaN) : Number.NaN;
     /**
-     * `old_*`: the ratios as issue 7 published them (repeated names, memory right after the first
-     * answer, start-up from a prebuilt bundle), beside the ones a sceptic would take.
+     * Kalkan server `k` against the peers. `old_*`: the ratios as issue 7 published them
+     * (repeated names, memory right after the first answer, start-up from a prebuilt bundle),
+     * beside the ones a sceptic would take.
      */
-    const ratios: Record<string, number> = {
-      old_blocked_qps_vs_unbound: ratio(qps('kalkan', 'blocked'), qps('unbound', 'blocked')),
-      old_blocked_qps_vs_dnsmasq: ratio(qps('kalkan', 'blocked'), qps('dnsmasq', 'blocked')),
-      blocked_wide_qps_vs_unbound: ratio(
-        qps('kalkan', 'blocked_wide'),
-        qps('unbound', 'blocked_wide'),
-      ),
-      blocked_wide_qps_vs_dnsmasq: ratio(
-        qps('kalkan', 'blocked_wide'),
-        qps('dnsmasq', 'blocked_wide'),
-      ),
-      cached_qps_vs_unbound: ratio(qps('kalkan', 'cached'), qps('unbound', 'cached')),
-      cached_qps_vs_dnsmasq: ratio(qps('kalkan', 'cached'), qps('dnsmasq', 'cached')),
-      wide_mix_qps_vs_unbound: ratio(qps('kalkan', 'wide_mix'), qps('unbound', 'wide_mix')),
-      wide_mix_qps_vs_dnsmasq: ratio(qps('kalkan', 'wide_mix'), qps('dnsmasq', 'wide_mix')),
-      blocked_qps_vs_dgram_echo: ratio(qps('kalkan', 'blocked'), qps('dgram-echo', 'blocked')),
-      blocked_cpu_per_query_vs_unbound: ratio(cpu('kalkan', 'blocked'), cpu('unbound', 'blocked')),
+    const versusPeers = (k: string): Record<string, number> => ({
+      old_blocked_qps_vs_unbound: ratio(qps(k, 'blocked'), qps('unbound', 'blocked')),
+      old_blocked_qps_vs_dnsmasq: ratio(qps(k, 'blocked'), qps('dnsmasq', 'blocked')),
+      blocked_wide_qps_vs_unbound: ratio(qps(k, 'blocked_wide'), qps('unbound', 'blocked_wide')),
+      blocked_wide_qps_vs_dnsmasq: ratio(qps(k, 'blocked_wide'), qps('dnsmasq', 'blocked_wide')),
+      cached_qps_vs_unbound: ratio(qps(k, 'cached'), qps('unbound', 'cached')),
+      cached_qps_vs_dnsmasq: ratio(qps(k, 'cached'), qps('dnsmasq', 'cached')),
+      wide_mix_qps_vs_unbound: ratio(qps(k, 'wide_mix'), qps('unbound', 'wide_mix')),
+      wide_mix_qps_vs_dnsmasq: ratio(qps(k, 'wide_mix'), qps('dnsmasq', 'wide_mix')),
+      blocked_qps_vs_dgram_echo: ratio(qps(k, 'blocked'), qps('dgram-echo', 'blocked')),
+      blocked_cpu_per_query_vs_unbound: ratio(cpu(k, 'blocked'), cpu('unbound', 'blocked')),
       blocked_wide_cpu_per_query_vs_unbound: ratio(
-        cpu('kalkan', 'blocked_wide'),
+        cpu(k, 'blocked_wide'),
         cpu('unbound', 'blocked_wide'),
       ),
-      blocked_cpu_per_query_vs_dnsmasq: ratio(cpu('kalkan', 'blocked'), cpu('dnsmasq', 'blocked')),
-      old_p99_blocked_vs_unbound: ratio(p99('kalkan', 'blocked'), p99('unbound', 'blocked')),
-      p99_blocked_wide_vs_unbound: ratio(
-        p99('kalkan', 'blocked_wide'),
-        p99('unbound', 'blocked_wide'),
-      ),
-      p99_wide_mix_vs_unbound: ratio(p99('kalkan', 'wide_mix'), p99('unbound', 'wide_mix')),
-      old_rss_loaded_vs_unbound: ratio(
-        fig('kalkan', 'rss_loaded_mb'),
-        fig('unbound', 'rss_loaded_mb'),
-      ),
-      old_rss_loaded_vs_dnsmasq: ratio(
-        fig('kalkan', 'rss_loaded_mb'),
-        fig('dnsmasq', 'rss_loaded_mb'),
-      ),
-      rss_after_load_vs_unbound: ratio(
-        fig('kalkan', 'rss_after_mb'),
-        fig('unbound', 'rss_after_mb'),
-      ),
-      rss_after_load_vs_dnsmasq: ratio(
-        fig('kalkan', 'rss_after_mb'),
-        fig('dnsmasq', 'rss_after_mb'),
-      ),
-      rss_peak_vs_unbound: ratio(fig('kalkan', 'rss_peak_mb'), fig('unbound', 'rss_peak_mb')),
-      rss_peak_vs_dnsmasq: ratio(fig('kalkan', 'rss_peak_mb'), fig('dnsmasq', 'rss_peak_mb')),
-      old_startup_prebuilt_vs_dnsmasq: ratio(
-        fig('kalkan', 'startup_ms'),
-        fig('dnsmasq', 'startup_ms'),
-      ),
-      old_startup_prebuilt_vs_unbound: ratio(
-        fig('kalkan', 'startup_ms'),
-        fig('unbound', 'startup_ms'),
-      ),
+      blocked_cpu_per_query_vs_dnsmasq: ratio(cpu(k, 'blocked'), cpu('dnsmasq', 'blocked')),
+      old_p99_blocked_vs_unbound: ratio(p99(k, 'blocked'), p99('unbound', 'blocked')),
+      p99_blocked_wide_vs_unbound: ratio(p99(k, 'blocked_wide'), p99('unbound', 'blocked_wide')),
+      p99_wide_mix_vs_unbound: ratio(p99(k, 'wide_mix'), p99('unbound', 'wide_mix')),
+      old_rss_loaded_vs_unbound: ratio(fig(k, 'rss_loaded_mb'), fig('unbound', 'rss_loaded_mb')),
+      old_rss_loaded_vs_dnsmasq: ratio(fig(k, 'rss_loaded_mb'), fig('dnsmasq', 'rss_loaded_mb')),
+      rss_after_load_vs_unbound: ratio(fig(k, 'rss_after_mb'), fig('unbound', 'rss_after_mb')),
+      rss_after_load_vs_dnsmasq: ratio(fig(k, 'rss_after_mb'), fig('dnsmasq', 'rss_after_mb')),
+      rss_peak_vs_unbound: ratio(fig(k, 'rss_peak_mb'), fig('unbound', 'rss_peak_mb')),
+      rss_peak_vs_dnsmasq: ratio(fig(k, 'rss_peak_mb'), fig('dnsmasq', 'rss_peak_mb')),
+      old_startup_prebuilt_vs_dnsmasq: ratio(fig(k, 'startup_ms'), fig('dnsmasq', 'startup_ms')),
+      old_startup_prebuilt_vs_unbound: ratio(fig(k, 'startup_ms'), fig('unbound', 'startup_ms')),
       startup_from_text_vs_dnsmasq: ratio(
-        fig('kalkan', 'startup_from_text_ms'),
+        fig(k, 'startup_from_text_ms'),
         fig('dnsmasq', 'startup_from_text_ms'),
       ),
       startup_from_text_vs_unbound: ratio(
-        fig('kalkan', 'startup_from_text_ms'),
+        fig(k, 'startup_from_text_ms'),
         fig('unbound', 'startup_from_text_ms'),
       ),
+    });
+    const ratios: Record<string, number> = {
+      ...versusPeers('kalkan'),
       two_workers_blocked_wide_qps_vs_one: ratio(
         qps('kalkan-2-workers', 'blocked_wide'),
         qps('kalkan', 'blocked_wide'),
       ),
       reload_lost_queries: reloadLost,
+    };
+    const afterVsBefore = (figure: (s: string) => number) =>
+      ratio(figure('kalkan'), figure('kalkan-before'));
+    const baseline = BASELINE_CLI && {
+      ratios_before: versusPeers('kalkan-before'),
+      after_vs_before: {
+        blocked_qps: afterVsBefore((s) => qps(s, 'blocked')),
+        blocked_wide_qps: afterVsBefore((s) => qps(s, 'blocked_wide')),
+        cached_qps: afterVsBefore((s) => qps(s, 'cached')),
+        wide_mix_qps: afterVsBefore((s) => qps(s, 'wide_mix')),
+        blocked_cpu_per_query: afterVsBefore((s) => cpu(s, 'blocked')),
+        blocked_wide_cpu_per_query: afterVsBefore((s) => cpu(s, 'blocked_wide')),
+        cached_cpu_per_query: afterVsBefore((s) => cpu(s, 'cached')),
+        wide_mix_cpu_per_query: afterVsBefore((s) => cpu(s, 'wide_mix')),
+        p99_blocked: afterVsBefore((s) => p99(s, 'blocked')),
+        p99_blocked_wide: afterVsBefore((s) => p99(s, 'blocked_wide')),
+        p99_cached: afterVsBefore((s) => p99(s, 'cached')),
+        p99_wide_mix: afterVsBefore((s) => p99(s, 'wide_mix')),
+        rss_loaded: afterVsBefore((s) => fig(s, 'rss_loaded_mb')),
+        rss_after_load: afterVsBefore((s) => fig(s, 'rss_after_mb')),
+        rss_peak: afterVsBefore((s) => fig(s, 'rss_peak_mb')),
+      },
     };
     const result = {
       date: new Date().toISOString(),
@@ -367,6 +387,9 @@ async function main() {
         unbound: version('unbound', ['-V']),
         dnsmasq: version('dnsmasq', ['--version']),
         dnsperf: version('dnsperf', ['-h']).replace(/.*Version/s, 'dnsperf'),
+        ...(BASELINE && {
+          kalkan_before: version('git', ['-C', BASELINE, 'log', '-1', '--format=%h %s']),
+        }),
       },
       list_entries: ENTRIES,
       wide_distinct_names: WIDE_NAMES,
@@ -374,10 +397,17 @@ async function main() {
       latency_offered_qps: LATENCY_QPS,
       servers,
       ratios,
+      ...baseline,
     };
     await mkdir(RESULTS, { recursive: true });
     await writeFile(join(RESULTS, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-    const table = markdown(servers, ratios);
+    const table = markdown(servers, {
+      ratio: ratios,
+      ...(baseline && {
+        'ratio, kalkan-before in place of kalkan': baseline.ratios_before,
+        'after / before (kalkan / kalkan-before)': baseline.after_vs_before,
+      }),
+    });
     await writeFile(join(RESULTS, 'latest.md'), table);
     console.log(`\n${table}`);
   } finally {
@@ -386,7 +416,11 @@ async function main() {
   }
 }
 
-function markdown(servers: Record<string, ServerFigures>, ratios: Record<string, number>): string {
+/** The servers' figures, then one two-column table per group of ratios. */
+function markdown(
+  servers: Record<string, ServerFigures>,
+  ratioGroups: Record<string, Record<string, number>>,
+): string {
   const cell = (v: number | undefined, digits = 0) =>
     v === undefined || Number.isNaN(v) ? '–' : v.toFixed(digits);
   const pair = (a: number | undefined, b: number | undefined, digits = 0) =>
@@ -411,10 +445,12 @@ function markdown(servers: Record<string, ServerFigures>, ratios: Record<string,
     '| server | blocked QPS repeated / wide | cached QPS / wide-mix QPS | mix QPS | CPU µs/query blocked repeated / wide | blocked p99 ms repeated / wide | cached / wide-mix p99 ms | name-table hit rate blocked repeated / wide | lost | wrong answers (left out of ratios) | RSS MB loaded / after load / peak | start ms: prebuilt / from text |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
-    '',
-    '| ratio | value |',
-    '|---|---|',
-    ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} |`),
+    ...Object.entries(ratioGroups).flatMap(([group, ratios]) => [
+      '',
+      `| ${group} | value |`,
+      '|---|---|',
+      ...Object.entries(ratios).map(([k, v]) => `| ${k} | ${v} |`),
+    ]),
     '',
   ].join('\n');
 }

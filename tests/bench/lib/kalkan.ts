@@ -130,11 +130,13 @@ export async function prepareKalkan(dir: string, blocked: string[]): Promise<Kal
   return setup;
 }
 
+/** `cli`: the built CLI to start; another checkout's for the `--baseline` row. */
 export async function kalkanServer(
   setup: KalkanSetup,
   port: number,
   upstreamPort: number,
   workers: number,
+  cli = KALKAN,
 ): Promise<Launch & { statusPort: number }> {
   const config = join(setup.dir, `kalkan-${port}.yaml`);
   await writeFile(config, benchConfig(workers, join(setup.dir, `data-${port}`)));
@@ -144,7 +146,7 @@ export async function kalkanServer(
     command: process.execPath,
     args: [
       ...INSTALLED_V8_FLAGS,
-      KALKAN,
+      cli,
       'serve',
       '--config',
       config,
