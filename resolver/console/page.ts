@@ -8,6 +8,7 @@ import { type ActivityView, activitySection } from './activity.js';
 import { escapeHtml } from './html.js';
 import type { LocalRule } from './local-rules.js';
 import type { DeviceEntry } from './policy-edits.js';
+import { inLanguage } from './reasons.js';
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}.error{color:#a00}.ok{color:#060}';
@@ -93,7 +94,7 @@ export function consolePage(v: ConsoleView): string {
     escapeHtml(t(key, values));
   const f = csrfField(v.csrf);
   const notice = v.notice
-    ? `<div id="notice" role="status" class="${v.notice.ok ? 'ok' : 'error'}">${v.notice.lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}${v.notice.review ? reviewForm(v, f, v.notice.review.name) : ''}</div>`
+    ? `<div id="notice" role="status" class="${v.notice.ok ? 'ok' : 'error'}">${v.notice.lines.map((l) => `<p>${escapeHtml(inLanguage(l, v.t))}</p>`).join('')}${v.notice.review ? reviewForm(v, f, v.notice.review.name) : ''}</div>`
     : '';
   const rows = v.rules
     .map(

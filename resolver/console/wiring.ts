@@ -142,7 +142,8 @@ function activityOf(server: ConsoleHost): ActivityView {
       created: s.bundle ? new Date(s.bundle.meta.created) : undefined,
       loadedAt: s.loadedAt,
       expires: s.bundle ? new Date(s.bundle.meta.expires) : undefined,
-      lastRefusal: s.lastError,
+      lastRefusal:
+        s.lastError === undefined ? undefined : { code: s.lastErrorCode, message: s.lastError },
     })),
     upstreams: server.forwarder.health.map((u) => ({
       label: u.label,
