@@ -63,6 +63,10 @@ export const en = {
   'signIn.password': 'Password',
   'signIn.submit': 'Sign in',
   'signIn.wrong': 'Wrong name or password.',
+  'signIn.tooManyFromAddress':
+    'Too many sign-in attempts from this address; try again in {minutes} min.',
+  'signIn.tooManyForAccount':
+    'Too many sign-in attempts for this account from the network; it is locked for {minutes} min. If that was not staff, someone is guessing its password.',
   'console.statusPage': 'Status page',
   // Console
   'console.title': 'Kalkan console',

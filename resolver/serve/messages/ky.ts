@@ -60,6 +60,10 @@ export const ky: Messages = {
   'signIn.password': 'Сырсөз',
   'signIn.submit': 'Кирүү',
   'signIn.wrong': 'Аты же сырсөзү туура эмес.',
+  'signIn.tooManyFromAddress':
+    'Бул даректен кирүү аракети өтө көп; {minutes} мүнөттөн кийин кайра аракет кылыңыз.',
+  'signIn.tooManyForAccount':
+    'Бул каттоо эсебине тармактан кирүү аракети өтө көп; ал {minutes} мүнөткө бөгөттөлдү. Эгер бул кызматкерлер болбосо, кимдир бирөө анын сырсөзүн тандап жатат.',
   'console.statusPage': 'Абал барагы',
   'console.title': 'Kalkan консолу',
   'console.signedInAs': 'Сиз кирдиңиз:',

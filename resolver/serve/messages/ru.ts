@@ -60,6 +60,10 @@ export const ru: Messages = {
   'signIn.password': 'Пароль',
   'signIn.submit': 'Войти',
   'signIn.wrong': 'Неверное имя или пароль.',
+  'signIn.tooManyFromAddress':
+    'Слишком много попыток входа с этого адреса; попробуйте снова через {minutes} мин.',
+  'signIn.tooManyForAccount':
+    'Слишком много попыток входа в эту учётную запись из сети; она заблокирована на {minutes} мин. Если это были не сотрудники, кто-то подбирает её пароль.',
   'console.statusPage': 'Страница состояния',
   'console.title': 'Консоль Kalkan',
   'console.signedInAs': 'Вы вошли как',
