@@ -10,11 +10,20 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRIAGE_CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CATALOGUES } from '../../resolver/serve/language.js';
 import { en } from '../../resolver/serve/messages/en.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { STAFF, signIn } from '../helpers/console.js';
-import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
+import {
+  ANALYST,
+  analystCode,
+  exportCsv,
+  type IntakeFixture,
+  intakeFixture,
+  signIn as signInTriage,
+  storedCount,
+} from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import {
   BLOCKED_BY_KALKAN,
@@ -140,6 +149,18 @@ describe('the console in Chromium, signed in', () => {
     const csv = await exportCsv(intake);
     expect(csv.stdout).toContain('http://www.abuse-demo.test/');
     expect(csv.stdout).toContain('a school site shares this name');
+    // At the unit, a review request of its own, not "something else that harms children".
+    const line = csv.stdout.split('\n').find((l) => l.includes('http://www.abuse-demo.test/'));
+    expect(line).toContain(',review_request,');
+    const triage = await browser.newPage();
+    try {
+      await signInTriage(triage, intake, ANALYST, analystCode(intake));
+      const row = triage.locator('tr.report-group', { hasText: 'http://www.abuse-demo.test/' });
+      const categories = await row.locator('abbr').allInnerTexts();
+      expect(categories).toEqual([TRIAGE_CATEGORY_DEFINITIONS.review_request.label.en]);
+    } finally {
+      await triage.close();
+    }
   });
 
   it('refuses an invalid change with the key and the reason, and keeps the file', async () => {
