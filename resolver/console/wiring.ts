@@ -8,6 +8,7 @@ import { parseQuery } from '../dns/query.js';
 import type { ListManager } from '../lists/manager.js';
 import type { ClientPolicies } from '../policies/client-policies.js';
 import type { ReportService } from '../reports/service.js';
+import { shareConfigChange } from '../serve/cluster.js';
 import type { Config } from '../serve/config.js';
 import type { Policy } from '../serve/context.js';
 import type { Stats } from '../serve/stats.js';
@@ -49,7 +50,12 @@ export async function consoleFor(
     config: () => server.config,
     policiesNow: () => policiesNow(server),
     activity: () => activityOf(server),
-    reload: () => server.reloadConfig('console'),
+    // The other workers (workers: N) read the file too, through the cluster's primary.
+    reload: async () => {
+      const problems = await server.reloadConfig('console');
+      shareConfigChange();
+      return problems;
+    },
     listVerdict: (host) => server.lists.matcherFor(undefined).match(host),
     mayAllow: (category) => server.localRules.mayAllow(category),
     explain: (host, client) => explain(server, host, client),
