@@ -4,9 +4,9 @@
  * per day and category are all the resolver keeps (no client, no name).
  */
 import type { Translate } from '../serve/language.js';
+import { listRefusalText } from '../serve/reasons.js';
 import { barChart } from './charts.js';
 import { escapeHtml } from './html.js';
-import { listRefusalText } from './reasons.js';
 
 /** An upstream's state, worded by the catalogue. */
 export type UpstreamState =

@@ -4,11 +4,11 @@
  */
 import { DAYS, type ScheduleWindow } from '../policies/schedule.js';
 import { type Language, languageSwitch, type Translate } from '../serve/language.js';
+import { inLanguage } from '../serve/reasons.js';
 import { type ActivityView, activitySection } from './activity.js';
 import { escapeHtml } from './html.js';
 import type { LocalRule } from './local-rules.js';
 import type { DeviceEntry } from './policy-edits.js';
-import { inLanguage } from './reasons.js';
 
 const STYLE =
   'body{font-family:system-ui,sans-serif;margin:2rem;max-width:60rem}table{border-collapse:collapse;margin:.5rem 0 1rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}.error{color:#a00}.ok{color:#060}';

@@ -246,6 +246,7 @@ export class ListManager {
         entries: s.bundle ? (s.bundle.blockHashes.length + s.bundle.allowHashes.length) / 2 : 0,
         origin: s.origin,
         error: s.lastError,
+        errorCode: s.lastErrorCode,
         expires: s.bundle?.meta.expires,
         /** Whole days left (negative once expired). */
         expiresInDays: expires === undefined ? undefined : Math.floor((expires - now) / DAY_MS),

@@ -19,7 +19,7 @@ import { formatHostPort, type HostPort } from '../net/host-port.js';
 import type { Config } from './config.js';
 import { text } from './language.js';
 
-/** The reasons the console translates are the catalogue's English templates (console/reasons.ts). */
+/** The reasons the console translates are the catalogue's English templates (serve/reasons.ts). */
 const english = text('en');
 
 export interface PreflightOptions {

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BundleErrorCode } from '../../blocklists/bundle/errors.js';
 import { ConfigEditor, checkConfigText } from '../../resolver/console/config-file.js';
 import { consolePage } from '../../resolver/console/page.js';
-import { inLanguage, listRefusalText } from '../../resolver/console/reasons.js';
 import { hostOf } from '../../resolver/console/rule-edits.js';
 import { CATALOGUES, chooseLanguage, text } from '../../resolver/serve/language.js';
 import { en } from '../../resolver/serve/messages/en.js';
+import { inLanguage, listRefusalText } from '../../resolver/serve/reasons.js';
 import { Stats } from '../../resolver/serve/stats.js';
 import { renderStatusPage } from '../../resolver/serve/status-page.js';
 import { DEMO_ABUSE, DEMO_ADULT, DEMO_PUB } from '../helpers/resolver.js';
@@ -71,7 +71,20 @@ describe('pages in ru and ky', () => {
   const status = {
     startedAt: new Date('2026-11-30T10:00:00Z'),
     stats,
-    lists: [],
+    lists: [
+      {
+        location: '/var/lib/kalkan/adult.klb',
+        id: 'adult',
+        category: 'adult',
+        sequence: 3,
+        entries: 2,
+        origin: 'last-good',
+        error: 'bundle expired on 2026-11-01',
+        errorCode: 'expired',
+        expires: '2026-12-01T00:00:00Z',
+        expiresInDays: 1,
+      },
+    ] as never,
     sources: [],
     upstreams: [
       { label: '192.0.2.53:53', down: false, consecutiveFailures: 0, answered: 1, failed: 0 },
@@ -88,6 +101,9 @@ describe('pages in ru and ky', () => {
       const html = renderStatusPage(status, { lang, t: text(lang) });
       expect(html).toContain(`<html lang="${lang}">`);
       expect(englishIn(html, lang)).toEqual([]);
+      // A list's refused update by its code, not the loader's English.
+      expect(html).toContain(text(lang)('listError.expired'));
+      expect(html).not.toContain('bundle expired');
     });
 
     it(`the console in ${lang} shows no English catalogue string`, () => {

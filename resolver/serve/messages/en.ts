@@ -157,7 +157,7 @@ export const en = {
   'activity.loaded': 'Loaded',
   'activity.lastRefusal': 'Last refused update',
   'activity.upstreams': 'Upstreams',
-  // Why a console change or a name was refused (resolver/console/reasons.ts matches the English)
+  // Why a console change or a name was refused (resolver/serve/reasons.ts matches the English)
   'reason.addressOrSubnet': 'expected an address or ADDRESS/BITS',
   'reason.empty': 'must not be empty',
   'reason.noDays': 'choose at least one day',

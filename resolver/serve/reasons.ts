@@ -5,8 +5,8 @@
  * recognised by its English template and said again in the page's language with the same
  * values. The location before it (`file:line: key:`) is kept as it is: it names config keys.
  */
-import type { Translate } from '../serve/language.js';
-import { en, type MessageKey } from '../serve/messages/en.js';
+import type { Translate } from './language.js';
+import { en, type MessageKey } from './messages/en.js';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
