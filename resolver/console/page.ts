@@ -59,7 +59,8 @@ export interface NameReport {
   category?: string;
   list?: string;
   localRule?: string;
-  upstream: string;
+  /** The upstreams' answer (rcode and records), or why none came (the forwarder's words). */
+  upstream: { answer: string } | { noAnswer: string };
 }
 
 /** A policy as the console lists it: its settings and what is in force now. */
@@ -126,7 +127,12 @@ export function consolePage(v: ConsoleView): string {
           ['console.list', c.list ?? ''],
           ['console.localRule', c.localRule ?? ''],
           ['console.policy', c.policy],
-          ['console.upstreamAnswers', c.upstream],
+          [
+            'console.upstreamAnswers',
+            'answer' in c.upstream
+              ? c.upstream.answer
+              : t('console.upstreamNoAnswer', { reason: c.upstream.noAnswer }),
+          ],
         ] as const
       )
         .map(([k, val]) => `<tr><th>${e(k)}</th><td>${escapeHtml(val)}</td></tr>`)

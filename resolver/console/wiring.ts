@@ -95,7 +95,7 @@ async function explain(
 }
 
 /** What the upstreams answer for A, asked directly (not through the lists or the cache). */
-async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string> {
+async function upstreamAnswer(server: ConsoleHost, host: string): Promise<NameReport['upstream']> {
   const query = dnsPacket.encode({
     type: 'query',
     id: Math.floor(Math.random() * 65_536),
@@ -103,7 +103,7 @@ async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string
     questions: [{ type: 'A', name: host }],
   });
   const parsed = parseQuery(query);
-  if (!parsed.ok) return 'could not ask';
+  if (!parsed.ok) return { noAnswer: `rcode ${parsed.rcode}` };
   try {
     const answer = dnsPacket.decode(
       Buffer.from(await server.forwarder.resolve(query, parsed.question)),
@@ -111,9 +111,10 @@ async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string
     const records = (answer.answers ?? []).map(
       (a) => `${a.type} ${String((a as { data?: unknown }).data)}`,
     );
-    return `${(answer as { rcode?: string }).rcode ?? 'NOERROR'}${records.length ? `: ${records.join(', ')}` : ''}`;
+    const rcode = (answer as { rcode?: string }).rcode ?? 'NOERROR';
+    return { answer: `${rcode}${records.length ? `: ${records.join(', ')}` : ''}` };
   } catch (error) {
-    return `no answer: ${(error as Error).message}`;
+    return { noAnswer: (error as Error).message };
   }
 }
 

@@ -146,7 +146,7 @@ function pageFixture(lang: 'ru' | 'ky'): Parameters<typeof consolePage>[0] {
       host: 'x.test',
       policy: 'default',
       verdict: 'allowedLocally',
-      upstream: 'NOERROR',
+      upstream: { noAnswer: 'timeout' },
     },
     devices: [{ name: 'PC', address: '192.0.2.20', policy: 'children' }],
     policies: [

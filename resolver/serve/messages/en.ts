@@ -99,6 +99,7 @@ export const en = {
   'console.localRule': 'Local rule',
   'console.policy': 'Policy',
   'console.upstreamAnswers': 'Upstream answers',
+  'console.upstreamNoAnswer': 'no answer ({reason})',
   'console.verdictBlocked': 'blocked',
   'console.verdictAllowedLocally': 'allowed (local rule)',
   'console.verdictOpen': 'not blocked',

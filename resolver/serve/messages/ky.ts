@@ -95,6 +95,7 @@ export const ky: Messages = {
   'console.localRule': 'Жергиликтүү эреже',
   'console.policy': 'Саясат',
   'console.upstreamAnswers': 'Жогорку сервердин жообу',
+  'console.upstreamNoAnswer': 'жооп жок ({reason})',
   'console.verdictBlocked': 'бөгөттөлгөн',
   'console.verdictAllowedLocally': 'уруксат берилген (жергиликтүү эреже)',
   'console.verdictOpen': 'бөгөттөлгөн эмес',

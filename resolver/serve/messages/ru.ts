@@ -95,6 +95,7 @@ export const ru: Messages = {
   'console.localRule': 'Местное правило',
   'console.policy': 'Политика',
   'console.upstreamAnswers': 'Ответ вышестоящего сервера',
+  'console.upstreamNoAnswer': 'ответа нет ({reason})',
   'console.verdictBlocked': 'заблокировано',
   'console.verdictAllowedLocally': 'разрешено (местное правило)',
   'console.verdictOpen': 'не заблокировано',
