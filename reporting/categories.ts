@@ -4,7 +4,7 @@
  * page, the exports) shows these words, so the same click reaches the unit as the same category
  * whatever the reporter's language; tests compare each form with this table.
  */
-import type { Category, WhereFound } from './schema.js';
+import type { Category, ReportKind, WhereFound } from './schema.js';
 
 export const REPORT_LANGUAGES = ['en', 'ru', 'ky'] as const;
 export type ReportLanguage = (typeof REPORT_LANGUAGES)[number];
@@ -62,6 +62,34 @@ export const CATEGORY_DEFINITIONS: Record<Category, CategoryDefinition> = {
     meaning: 'other harm to children the reporter could not place in a category above',
   },
 };
+
+/**
+ * What the unit sorts a report under: its category, or, for a café's request to look again at a
+ * block (kind `review_request`, sent with category `other`), a review request of its own: it
+ * reports no harm, and must not be counted or triaged as "something else that harms children".
+ * Reporters never choose it: the forms show CATEGORY_DEFINITIONS only.
+ */
+export type TriageCategory = Category | 'review_request';
+
+export const TRIAGE_CATEGORY_DEFINITIONS: Record<TriageCategory, CategoryDefinition> = {
+  ...CATEGORY_DEFINITIONS,
+  review_request: {
+    label: {
+      en: 'Review request: a café asks the unit to look again at a block',
+      ru: 'Просьба пересмотреть блокировку: кафе просит отдел ещё раз проверить',
+      ky: 'Бөгөттү кайра карап чыгуу өтүнүчү: кафе бөлүмдөн кайра текшерүүнү суранат',
+    },
+    meaning:
+      'review request: a café running Kalkan asks the unit to look again at one of its list entries; not a report of harm',
+  },
+};
+
+export function triageCategoryOf(report: {
+  category: Category;
+  kind?: ReportKind;
+}): TriageCategory {
+  return report.kind === 'review_request' ? 'review_request' : report.category;
+}
 
 export const WHERE_FOUND_DEFINITIONS: Record<WhereFound, { label: Wording }> = {
   web_page: { label: { en: 'On a web page', ru: 'На веб-странице', ky: 'Веб-баракчадан' } },

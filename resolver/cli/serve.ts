@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
 import { formatHostPort } from '../net/host-port.js';
-import { isClusterPrimary, runPrimary } from '../serve/cluster.js';
+import { isClusterPrimary, onConfigChangedElsewhere, runPrimary } from '../serve/cluster.js';
 import {
   type Config,
   ConfigError,
@@ -111,6 +111,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (cluster.isWorker) process.send?.({ kalkan: 'ready' });
   else notifyReady(log);
+  onConfigChangedElsewhere(() => void server.reloadConfig('console (another worker)'));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading the config and the lists');
     void server.reloadConfig('SIGHUP').then(() => server.reload('SIGHUP'));

@@ -4,6 +4,7 @@
  * per day and category are all the resolver keeps (no client, no name).
  */
 import type { Translate } from '../serve/language.js';
+import { listRefusalText } from '../serve/reasons.js';
 import { barChart } from './charts.js';
 import { escapeHtml } from './html.js';
 
@@ -31,7 +32,7 @@ export interface ActivityView {
     created: Date | undefined;
     loadedAt: Date | undefined;
     expires: Date | undefined;
-    lastRefusal: string | undefined;
+    lastRefusal: { code: string | undefined; message: string } | undefined;
   }[];
   upstreams: readonly {
     label: string;
@@ -82,7 +83,7 @@ export function activitySection(v: ActivityView, t: Translate): string {
   const lists = v.lists
     .map(
       (l) =>
-        `<tr><td>${escapeHtml(l.id)}</td><td>${escapeHtml(l.category)}</td><td>${l.entries}</td><td>${ageDays(l.created)}</td><td>${escapeHtml(timeIn(l.loadedAt, v.timeZone))}</td><td>${escapeHtml(timeIn(l.expires, v.timeZone))}</td><td>${escapeHtml(l.lastRefusal ?? '')}</td></tr>`,
+        `<tr><td>${escapeHtml(l.id)}</td><td>${escapeHtml(l.category)}</td><td>${l.entries}</td><td>${ageDays(l.created)}</td><td>${escapeHtml(timeIn(l.loadedAt, v.timeZone))}</td><td>${escapeHtml(timeIn(l.expires, v.timeZone))}</td><td>${escapeHtml(l.lastRefusal ? listRefusalText(l.lastRefusal, t) : '')}</td></tr>`,
     )
     .join('');
   const upstreams = v.upstreams

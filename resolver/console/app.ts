@@ -65,7 +65,10 @@ export interface ConsoleDeps {
   /** Sends a review request to the unit; undefined without `reports:`. */
   review: ((name: string, note: string, user: string) => Promise<void>) | undefined;
   now?: () => Date;
+  /** Sign-in attempts per address and minute. */
   signInsPerMinute?: number;
+  /** Sign-in attempts per account and 15 minutes, from all addresses together. */
+  signInsPerAccount?: number;
   checksPerMinute?: number;
 }
 
@@ -196,14 +199,42 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
     async (request, reply) =>
       html(reply, 200, signInPage(words(request), await reply.generateCsrf())),
   );
+  // Two limits before the password is even hashed: per address, and per account from every
+  // address together, so a LAN of many addresses cannot take turns guessing one password.
+  const perAddress = app.createRateLimit({
+    max: deps.signInsPerMinute ?? 10,
+    timeWindow: 60_000,
+    keyGenerator: (request) => `address:${request.ip}`,
+  });
+  const perAccount = app.createRateLimit({
+    max: deps.signInsPerAccount ?? 20,
+    timeWindow: 15 * 60_000,
+    // Only real accounts get counters of their own: made-up names share one, so they can neither
+    // grow memory nor push a real account's counter out.
+    keyGenerator: async (request) => {
+      const user = fields(request).user ?? '';
+      return (await deps.accounts.names()).includes(user) ? `account:${user}` : 'account:?';
+    },
+  });
   app.post(
     `${CONSOLE_PATH}/sign-in`,
-    {
-      preHandler: app.csrfProtection,
-      config: { rateLimit: { max: deps.signInsPerMinute ?? 10, timeWindow: 60_000 } },
-    },
+    { preHandler: app.csrfProtection },
     async (request, reply) => {
       const { user = '', password = '' } = fields(request);
+      for (const [limit, message] of [
+        [perAddress, 'signIn.tooManyFromAddress'],
+        [perAccount, 'signIn.tooManyForAccount'],
+      ] as const) {
+        const counted = await limit(request);
+        if (counted.isAllowed || !counted.isExceeded) continue;
+        const minutes = Math.max(1, Math.ceil(counted.ttlInSeconds / 60));
+        reply.header('retry-after', String(counted.ttlInSeconds));
+        return html(
+          reply,
+          429,
+          signInPage(words(request), await reply.generateCsrf(), t(request)(message, { minutes })),
+        );
+      }
       if (!(await deps.accounts.verify(user, password)))
         return html(
           reply,

@@ -8,6 +8,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Document, parseDocument } from 'yaml';
 import { type Config, ConfigError, parseConfig, resolvePaths } from '../serve/config.js';
+import { text as catalogue } from '../serve/language.js';
 import { preflight } from '../serve/preflight.js';
 
 export type Checked =
@@ -68,9 +69,7 @@ export class ConfigEditor {
         const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         return {
           ok: false,
-          problems: [
-            `${this.path}: cannot write (${code}): the resolver's user needs write access to the config file and its folder`,
-          ],
+          problems: [catalogue('en')('reason.cannotWrite', { path: this.path, code })],
         };
       }
       return checked;

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { Verdict } from '../../blocklists/matcher.js';
 import type { Policy } from '../serve/context.js';
+import { en } from '../serve/messages/en.js';
 
 /** The list id a local block carries in its EDE text and in the check-a-name answer. */
 export const LOCAL_LIST_ID = 'local';
@@ -16,7 +17,7 @@ const hostname = z
   .string()
   .regex(
     /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/,
-    'expected a lower-case host name (a name and its subdomains)',
+    en['reason.hostName'],
   );
 
 export const localRuleSchema = z.strictObject({

@@ -4,6 +4,7 @@
  */
 import { DAYS, type ScheduleWindow } from '../policies/schedule.js';
 import { type Language, languageSwitch, type Translate } from '../serve/language.js';
+import { inLanguage } from '../serve/reasons.js';
 import { type ActivityView, activitySection } from './activity.js';
 import { escapeHtml } from './html.js';
 import type { LocalRule } from './local-rules.js';
@@ -58,7 +59,8 @@ export interface NameReport {
   category?: string;
   list?: string;
   localRule?: string;
-  upstream: string;
+  /** The upstreams' answer (rcode and records), or why none came (the forwarder's words). */
+  upstream: { answer: string } | { noAnswer: string };
 }
 
 /** A policy as the console lists it: its settings and what is in force now. */
@@ -93,7 +95,7 @@ export function consolePage(v: ConsoleView): string {
     escapeHtml(t(key, values));
   const f = csrfField(v.csrf);
   const notice = v.notice
-    ? `<div id="notice" role="status" class="${v.notice.ok ? 'ok' : 'error'}">${v.notice.lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}${v.notice.review ? reviewForm(v, f, v.notice.review.name) : ''}</div>`
+    ? `<div id="notice" role="status" class="${v.notice.ok ? 'ok' : 'error'}">${v.notice.lines.map((l) => `<p>${escapeHtml(inLanguage(l, v.t))}</p>`).join('')}${v.notice.review ? reviewForm(v, f, v.notice.review.name) : ''}</div>`
     : '';
   const rows = v.rules
     .map(
@@ -125,7 +127,12 @@ export function consolePage(v: ConsoleView): string {
           ['console.list', c.list ?? ''],
           ['console.localRule', c.localRule ?? ''],
           ['console.policy', c.policy],
-          ['console.upstreamAnswers', c.upstream],
+          [
+            'console.upstreamAnswers',
+            'answer' in c.upstream
+              ? c.upstream.answer
+              : t('console.upstreamNoAnswer', { reason: c.upstream.noAnswer }),
+          ],
         ] as const
       )
         .map(([k, val]) => `<tr><th>${e(k)}</th><td>${escapeHtml(val)}</td></tr>`)

@@ -2,7 +2,10 @@
 
 import { type Document, isSeq, type YAMLSeq } from 'yaml';
 import { canonicalHostname } from '../../blocklists/canonical/hostname.js';
+import { text as catalogue } from '../serve/language.js';
 import type { LocalRule } from './local-rules.js';
+
+const english = catalogue('en');
 
 /** The host of a name or URL as typed: `https://Www.Example.test/x` → `www.example.test`. */
 export function hostOf(input: string): { ok: true; host: string } | { ok: false; reason: string } {
@@ -12,7 +15,7 @@ export function hostOf(input: string): { ok: true; host: string } | { ok: false;
     try {
       name = new URL(text).hostname;
     } catch {
-      return { ok: false, reason: `"${text}" is not a URL` };
+      return { ok: false, reason: english('reason.notAUrl', { text }) };
     }
   } else name = text.split(/[/?#]/)[0] ?? '';
   const result = canonicalHostname(name);

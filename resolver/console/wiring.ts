@@ -8,6 +8,7 @@ import { parseQuery } from '../dns/query.js';
 import type { ListManager } from '../lists/manager.js';
 import type { ClientPolicies } from '../policies/client-policies.js';
 import type { ReportService } from '../reports/service.js';
+import { shareConfigChange } from '../serve/cluster.js';
 import type { Config } from '../serve/config.js';
 import type { Policy } from '../serve/context.js';
 import type { Stats } from '../serve/stats.js';
@@ -49,7 +50,12 @@ export async function consoleFor(
     config: () => server.config,
     policiesNow: () => policiesNow(server),
     activity: () => activityOf(server),
-    reload: () => server.reloadConfig('console'),
+    // The other workers (workers: N) read the file too, through the cluster's primary.
+    reload: async () => {
+      const problems = await server.reloadConfig('console');
+      shareConfigChange();
+      return problems;
+    },
     listVerdict: (host) => server.lists.matcherFor(undefined).match(host),
     mayAllow: (category) => server.localRules.mayAllow(category),
     explain: (host, client) => explain(server, host, client),
@@ -89,7 +95,7 @@ async function explain(
 }
 
 /** What the upstreams answer for A, asked directly (not through the lists or the cache). */
-async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string> {
+async function upstreamAnswer(server: ConsoleHost, host: string): Promise<NameReport['upstream']> {
   const query = dnsPacket.encode({
     type: 'query',
     id: Math.floor(Math.random() * 65_536),
@@ -97,7 +103,7 @@ async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string
     questions: [{ type: 'A', name: host }],
   });
   const parsed = parseQuery(query);
-  if (!parsed.ok) return 'could not ask';
+  if (!parsed.ok) return { noAnswer: `rcode ${parsed.rcode}` };
   try {
     const answer = dnsPacket.decode(
       Buffer.from(await server.forwarder.resolve(query, parsed.question)),
@@ -105,9 +111,10 @@ async function upstreamAnswer(server: ConsoleHost, host: string): Promise<string
     const records = (answer.answers ?? []).map(
       (a) => `${a.type} ${String((a as { data?: unknown }).data)}`,
     );
-    return `${(answer as { rcode?: string }).rcode ?? 'NOERROR'}${records.length ? `: ${records.join(', ')}` : ''}`;
+    const rcode = (answer as { rcode?: string }).rcode ?? 'NOERROR';
+    return { answer: `${rcode}${records.length ? `: ${records.join(', ')}` : ''}` };
   } catch (error) {
-    return `no answer: ${(error as Error).message}`;
+    return { noAnswer: (error as Error).message };
   }
 }
 
@@ -142,7 +149,8 @@ function activityOf(server: ConsoleHost): ActivityView {
       created: s.bundle ? new Date(s.bundle.meta.created) : undefined,
       loadedAt: s.loadedAt,
       expires: s.bundle ? new Date(s.bundle.meta.expires) : undefined,
-      lastRefusal: s.lastError,
+      lastRefusal:
+        s.lastError === undefined ? undefined : { code: s.lastErrorCode, message: s.lastError },
     })),
     upstreams: server.forwarder.health.map((u) => ({
       label: u.label,

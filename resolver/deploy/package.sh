@@ -75,6 +75,7 @@ ln -sf /opt/kalkan/bin/kalkan /usr/local/bin/kalkan
 if [ -d /run/systemd/system ]; then
   systemctl daemon-reload
   echo "kalkan: edit /etc/kalkan/resolver.yaml, then: systemctl enable --now kalkan-resolver"
+  echo "kalkan: the first start copies it to /var/lib/kalkan/resolver.yaml, the config in force (the console saves there)"
 fi
 POSTINST
   cat >"$deb/DEBIAN/prerm" <<'PRERM'

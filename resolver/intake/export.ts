@@ -2,7 +2,7 @@
  * Exports for the unit's case systems: XARF v4 as JSON Lines (one report per line, as XARF wants
  * one incident per report) or CSV. Rejected and duplicate reports are left out.
  */
-import { CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
+import { TRIAGE_CATEGORY_DEFINITIONS, triageCategoryOf } from '../../reporting/categories.js';
 import type { Report } from '../../reporting/schema.js';
 import { toXarf, type XarfParty } from '../../reporting/xarf.js';
 import type { TriageItem } from './opened.js';
@@ -52,14 +52,14 @@ function row(item: TriageItem, report: Report): string[] {
     report.createdAt,
     report.url,
     new URL(report.url).hostname,
-    report.category,
+    triageCategoryOf(report),
     report.whereFound,
     report.source,
     item.status,
     item.classification ?? '',
     report.note ?? '',
     report.contact ?? '',
-    CATEGORY_DEFINITIONS[report.category].meaning,
+    TRIAGE_CATEGORY_DEFINITIONS[triageCategoryOf(report)].meaning,
   ];
 }
 

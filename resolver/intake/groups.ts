@@ -3,7 +3,7 @@
  * arrival), paged, optionally only one host or URL, gathered under their hosts. Only the rows
  * on the page are opened.
  */
-import type { Category } from '../../reporting/schema.js';
+import { type TriageCategory, triageCategoryOf } from '../../reporting/categories.js';
 import type { CsamClassification } from '../../reporting/xarf.js';
 import type { OpenedReports } from './opened.js';
 import type { TriageState } from './states.js';
@@ -19,7 +19,7 @@ export interface UrlGroup {
   count: number;
   firstSeen: string;
   lastSeen: string;
-  categories: Category[];
+  categories: TriageCategory[];
   notes: string[];
   /** The common state, or `mixed` when reports of this URL differ (e.g. a new one came in). */
   status: TriageState | 'mixed';
@@ -79,7 +79,7 @@ export function triagePageData(
       count: row.reports,
       firstSeen: row.firstSeen,
       lastSeen: row.lastSeen,
-      categories: [...new Set(reports.map((r) => r.category))],
+      categories: [...new Set(reports.map(triageCategoryOf))],
       notes: reports.flatMap((r) => (r.note ? [r.note] : [])),
       status: detail.states.length === 1 && first ? first.status : 'mixed',
       ...(detail.states.length === 1 && first?.classification

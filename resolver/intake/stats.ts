@@ -3,6 +3,7 @@
  * category, the analyst's CSAM classification, source, hosting country and workflow state, and the time confirmed URLs took to be
  * removed (median, 90th percentile). Aggregates only: no URL, note or id leaves this module.
  */
+import { triageCategoryOf } from '../../reporting/categories.js';
 import type { Report } from '../../reporting/schema.js';
 import type { StatsRow } from './case-store.js';
 
@@ -33,7 +34,7 @@ export function statistics(
     const report = open(row.summary);
     const facts: Record<StatsKey, string> = {
       month: row.receivedAt.slice(0, 7),
-      category: report.category,
+      category: triageCategoryOf(report),
       classification: row.classification ?? 'none',
       source: report.source,
       country: row.country ?? 'unknown',

@@ -2,7 +2,7 @@
  * The analysts' pages, as plain server-rendered HTML (no scripts). Reported URLs are shown as
  * text, never as links or images, so nothing in the page makes the browser fetch them.
  */
-import { CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
+import { TRIAGE_CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CSAM_CLASSIFICATIONS } from '../../reporting/xarf.js';
 import type { Analyst } from './analyst.js';
 import type { HostGroup, TriagePageData, TriageQuery, UrlGroup } from './groups.js';
@@ -111,7 +111,7 @@ function urlRow(group: UrlGroup, view: TriageView): string {
   const categories = group.categories
     .map(
       (c) =>
-        `<abbr title="${escapeHtml(CATEGORY_DEFINITIONS[c].meaning)}">${escapeHtml(CATEGORY_DEFINITIONS[c].label.en)}</abbr>`,
+        `<abbr class="category-${c}" title="${escapeHtml(TRIAGE_CATEGORY_DEFINITIONS[c].meaning)}">${escapeHtml(TRIAGE_CATEGORY_DEFINITIONS[c].label.en)}</abbr>`,
     )
     .join(', ');
   const seen = `<input type="hidden" name="group" value="${escapeHtml(group.urlTag)}"><input type="hidden" name="through" value="${group.throughSeq}">`;

@@ -38,6 +38,8 @@ export interface SourceState {
   /** Where the bundle in force came from. */
   origin: 'source' | 'last-good' | undefined;
   lastError: string | undefined;
+  /** The refusal's code (BundleError), for words in the console's language. */
+  lastErrorCode: string | undefined;
 }
 
 export interface ListLogger {
@@ -86,6 +88,7 @@ export class ListManager {
       loadedAt: undefined,
       origin: undefined,
       lastError: undefined,
+      lastErrorCode: undefined,
     }));
     this.store = new LastGoodStore(options.dataDir);
     this.swap();
@@ -247,6 +250,7 @@ export class ListManager {
         entries: s.bundle ? (s.bundle.blockHashes.length + s.bundle.allowHashes.length) / 2 : 0,
         origin: s.origin,
         error: s.lastError,
+        errorCode: s.lastErrorCode,
         expires: s.bundle?.meta.expires,
         /** Whole days left (negative once expired). */
         expiresInDays: expires === undefined ? undefined : Math.floor((expires - now) / DAY_MS),
@@ -279,6 +283,7 @@ export class ListManager {
       } else bytes = await readBytes(s.location);
     } catch (error) {
       s.lastError = (error as Error).message;
+      s.lastErrorCode = undefined;
       this.options.logger.warn({ list: s.location, reason: s.lastError }, 'list source unreadable');
       return s.bundle ? false : this.useLastGood(s, s.lastError);
     }
@@ -299,6 +304,7 @@ export class ListManager {
       s.origin = 'source';
       s.loadedAt = new Date();
       s.lastError = undefined;
+      s.lastErrorCode = undefined;
       const { id, category, sequence } = bundle.meta;
       const kept = this.store
         .write(s.location, bytes, { ...meta, id, category, sequence })
@@ -313,6 +319,7 @@ export class ListManager {
     } catch (error) {
       s.lastError = (error as Error).message;
       const code = (error as { code?: string }).code;
+      s.lastErrorCode = code;
       this.options.logger.error(
         { list: s.location, reason: s.lastError, code },
         code === 'wrong-list'

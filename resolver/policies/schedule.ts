@@ -4,14 +4,15 @@
  * Friday 21:00 to Saturday 07:00. Evaluated from an injected clock, so tests move time.
  */
 import { z } from 'zod';
+import { en } from '../serve/messages/en.js';
 
 export const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Day = (typeof DAYS)[number];
 
-const clockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM (00:00-23:59)');
+const clockTime = z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, en['reason.clockTime']);
 
 export const windowSchema = z.strictObject({
-  days: z.array(z.enum(DAYS)).min(1),
+  days: z.array(z.enum(DAYS)).min(1, en['reason.noDays']),
   from: clockTime,
   to: clockTime,
   /** Categories blocked while the window is on; omitted: the policy's own. */

@@ -3,7 +3,9 @@
  * the same addresses. On Linux, Node's cluster shares one UDP socket among them (the kernel hands
  * each datagram to whichever worker reads first) and the primary hands out TCP connections. The
  * primary forwards SIGHUP, stops the workers on SIGINT/SIGTERM, and restarts one that dies. It
- * tells systemd it is ready once every worker has said so.
+ * tells systemd it is ready once every worker has said so. A config change made in the console
+ * (served by the first worker) reaches the others: that worker tells the primary, which tells
+ * every other worker to re-read the config file.
  */
 import cluster from 'node:cluster';
 import { notifyReady } from './systemd-notify.js';
@@ -15,6 +17,19 @@ export function workerIndex(): number {
 
 export function isClusterPrimary(workers: number): boolean {
   return workers > 1 && cluster.isPrimary;
+}
+
+/** In a worker: the config file was changed here; the primary has the others re-read it. */
+export function shareConfigChange(): void {
+  if (cluster.isWorker) process.send?.({ kalkan: 'config-changed' });
+}
+
+/** In a worker: runs `reload` when another worker changed the config file. */
+export function onConfigChangedElsewhere(reload: () => void): void {
+  if (!cluster.isWorker) return;
+  process.on('message', (message: { kalkan?: string }) => {
+    if (message?.kalkan === 'reload-config') reload();
+  });
 }
 
 /**
@@ -42,6 +57,11 @@ export function runPrimary(workers: number): Promise<number> {
     const fork = (index: number) => {
       const worker = cluster.fork({ KALKAN_WORKER: String(index) });
       worker.on('message', (message: { kalkan?: string }) => {
+        if (message?.kalkan === 'config-changed') {
+          for (const other of Object.values(cluster.workers ?? {}))
+            if (other && other !== worker) other.send({ kalkan: 'reload-config' });
+          return;
+        }
         if (message?.kalkan !== 'ready' || ready.has(index)) return;
         ready.add(index);
         if (ready.size === workers)

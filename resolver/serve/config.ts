@@ -14,6 +14,7 @@ import { parseHostPort, parseUpstream, type UpstreamAddress } from '../net/host-
 import { timeZoneSchema, windowSchema } from '../policies/schedule.js';
 import { reportsConfigSchema } from '../reports/settings.js';
 import { parseTsigKey } from '../rpz/tsig.js';
+import { en } from './messages/en.js';
 import { setupConfigSchema } from './setup/settings.js';
 
 /** A string the schema turns into a typed value once, its parser's error as the message. */
@@ -36,7 +37,7 @@ const cidr = z.string().refine((s) => {
     /^[0-9a-fA-F:.]+$/.test(address) &&
     (bits === undefined || (Number.isInteger(bits) && bits >= 0 && bits <= max))
   );
-}, 'expected an address or ADDRESS/BITS');
+}, en['reason.addressOrSubnet']);
 const seconds = z.number().int().min(0);
 
 /** What a `lists:` entry expects: a bundle with another id or category is refused. */
@@ -48,7 +49,7 @@ const listPin = {
 };
 
 const policy = z.strictObject({
-  name: z.string().min(1),
+  name: z.string().min(1, en['reason.empty']),
   /** Empty: only the devices that name this policy get it. */
   subnets: z.array(cidr).default([]),
   /** Omitted: every category. */
@@ -64,7 +65,7 @@ const policy = z.strictObject({
  */
 const device = z
   .strictObject({
-    name: z.string().min(1).max(100).optional(),
+    name: z.string().min(1, en['reason.empty']).max(100).optional(),
     address: cidr.optional(),
     id: z
       .string()
@@ -73,7 +74,7 @@ const device = z
     policy: z.string().min(1),
   })
   .refine((d) => d.address !== undefined || d.id !== undefined, {
-    message: 'a device needs an address (or subnet) or an id',
+    message: en['reason.needsAddressOrId'],
   });
 
 /** One RPZ primary run by the resolver; the keys map one-to-one onto `RpzPrimaryOptions`. */

@@ -17,6 +17,10 @@ import { LastGoodStore } from '../lists/store.js';
 import { AddressSet } from '../net/address-set.js';
 import { formatHostPort, type HostPort } from '../net/host-port.js';
 import type { Config } from './config.js';
+import { text } from './language.js';
+
+/** The reasons the console translates are the catalogue's English templates (serve/reasons.ts). */
+const english = text('en');
 
 export interface PreflightOptions {
   /** Bind every listener for a moment (serve, not --check: a running server holds them). */
@@ -111,7 +115,7 @@ function checkLocalRules(config: Config): string[] {
   for (const [i, rule] of config.localRules.entries()) {
     if (config.block.blockedCategories.includes(rule.category))
       problems.push(
-        `localRules[${i}].category: "${rule.category}" is the unit's category; only its lists decide it (ask the unit to review instead)`,
+        `localRules[${i}].category: ${english('reason.unitCategory', { category: rule.category })}`,
       );
     const earlier = seen.get(rule.name);
     if (earlier !== undefined)
@@ -137,7 +141,7 @@ function checkDevices(config: Config): string[] {
   for (const [i, d] of config.devices.entries()) {
     if (!names.has(d.policy))
       problems.push(
-        `devices[${i}].policy: "${d.policy}" is not a policy (known: ${[...names].join(', ')})`,
+        `devices[${i}].policy: ${english('reason.notAPolicy', { policy: d.policy, known: [...names].join(', ') })}`,
       );
     if (d.id !== undefined) {
       if (seen.has(d.id)) problems.push(`devices[${i}].id: "${d.id}" is given twice`);
@@ -255,15 +259,11 @@ async function checkCategories(config: Config): Promise<string[]> {
     if (copy.category) known.add(copy.category);
     else unknownSubscriptions++;
   }
-  const hint = unknownSubscriptions
-    ? ' (pin `category:` on each subscription in lists: so it can be checked)'
-    : '';
+  const reason = unknownSubscriptions ? 'reason.notACategoryPin' : 'reason.notACategory';
+  const knownText = [...known].sort().join(', ') || '-';
   return wanted
     .filter(({ c }) => !known.has(c))
-    .map(
-      ({ key, c }) =>
-        `${key}: "${c}" is not a category of any list (known: ${[...known].sort().join(', ') || 'none'})${hint}`,
-    );
+    .map(({ key, c }) => `${key}: ${english(reason, { category: c, known: knownText })}`);
 }
 
 /**

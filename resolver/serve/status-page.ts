@@ -6,6 +6,7 @@ import type { SourceState } from '../lists/manager.js';
 import type { RpzCounters } from '../rpz/handler.js';
 import { escapeHtml } from './html.js';
 import { type Language, languageSwitch, type Translate } from './language.js';
+import { listRefusalText } from './reasons.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
 
@@ -56,7 +57,7 @@ function listsSection(v: StatusView, t: Translate): string {
           ? t('status.source')
           : t('status.notLoaded'),
       expiry(l.expires, l.expiresInDays, t),
-      l.error ?? '',
+      l.error === undefined ? '' : listRefusalText({ code: l.errorCode, message: l.error }, t),
     ]),
   )}</section>`;
 }

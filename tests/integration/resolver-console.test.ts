@@ -10,11 +10,20 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRIAGE_CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CATALOGUES } from '../../resolver/serve/language.js';
 import { en } from '../../resolver/serve/messages/en.js';
 import { launchChromium } from '../helpers/chromium.js';
 import { STAFF, signIn } from '../helpers/console.js';
-import { exportCsv, type IntakeFixture, intakeFixture, storedCount } from '../helpers/intake.js';
+import {
+  ANALYST,
+  analystCode,
+  exportCsv,
+  type IntakeFixture,
+  intakeFixture,
+  signIn as signInTriage,
+  storedCount,
+} from '../helpers/intake.js';
 import { runKalkan } from '../helpers/kalkan-process.js';
 import {
   BLOCKED_BY_KALKAN,
@@ -140,6 +149,18 @@ describe('the console in Chromium, signed in', () => {
     const csv = await exportCsv(intake);
     expect(csv.stdout).toContain('http://www.abuse-demo.test/');
     expect(csv.stdout).toContain('a school site shares this name');
+    // At the unit, a review request of its own, not "something else that harms children".
+    const line = csv.stdout.split('\n').find((l) => l.includes('http://www.abuse-demo.test/'));
+    expect(line).toContain(',review_request,');
+    const triage = await browser.newPage();
+    try {
+      await signInTriage(triage, intake, ANALYST, analystCode(intake));
+      const row = triage.locator('tr.report-group', { hasText: 'http://www.abuse-demo.test/' });
+      const categories = await row.locator('abbr').allInnerTexts();
+      expect(categories).toEqual([TRIAGE_CATEGORY_DEFINITIONS.review_request.label.en]);
+    } finally {
+      await triage.close();
+    }
   });
 
   it('refuses an invalid change with the key and the reason, and keeps the file', async () => {
@@ -314,11 +335,20 @@ function englishOnPage(text: string, lang: 'ru' | 'ky'): string[] {
   );
 }
 
-/** A raw request with any Host and source address (Node's fetch sets neither). */
-function raw(
-  path: string,
-  options: { method?: string; host?: string; from?: string; body?: string; cookie?: string },
-): Promise<number> {
+interface RawOptions {
+  method?: string;
+  host?: string;
+  from?: string;
+  body?: string;
+  cookie?: string;
+}
+
+/** A raw request with any Host and source address (Node's fetch sets neither): its status. */
+async function raw(path: string, options: RawOptions): Promise<number> {
+  return (await rawResponse(path, options)).status;
+}
+
+function rawResponse(path: string, options: RawOptions): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -334,8 +364,12 @@ function raw(
         },
       },
       (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          body += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
       },
     );
     req.on('error', reject);
@@ -418,5 +452,35 @@ describe('the console refuses strangers', () => {
         body: new URLSearchParams({ _csrf: csrf, ...STAFF }).toString(),
       }),
     ).toBe(429);
+  });
+
+  it('throttles sign-in attempts for one account from many addresses together', async () => {
+    const add = await runKalkan(['serve', 'user', 'add', 'bea', '--config', k.configPath], {
+      input: `${STAFF.password}\n`,
+    });
+    expect(add.code, add.stderr).toBe(0);
+    const form = await fetch(`${base}/console/sign-in`);
+    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const attempt = (from: string, user: string, password: string) =>
+      rawResponse('/console/sign-in', {
+        method: 'POST',
+        from,
+        cookie,
+        body: new URLSearchParams({ _csrf: csrf, user, password }).toString(),
+      });
+    // Seven addresses, three guesses each: every address stays under its own limit of ten.
+    const statuses: number[] = [];
+    for (let a = 1; a <= 7; a++)
+      for (let i = 0; i < 3; i++)
+        statuses.push((await attempt(`127.0.1.${a}`, 'bea', `guess ${a}-${i}`)).status);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(401));
+    expect(statuses[20]).toBe(429);
+    // The right password from an address never seen: refused, saying why.
+    const locked = await attempt('127.0.2.1', 'bea', STAFF.password);
+    expect(locked.status).toBe(429);
+    expect(locked.body).toContain(en['signIn.tooManyForAccount'].split('{')[0]);
+    // Another account is not locked by it.
+    expect((await attempt('127.0.2.2', STAFF.user, STAFF.password)).status).toBe(303);
   });
 });

@@ -4,22 +4,44 @@
  * ExecStart line answers a blocked name with Kalkan's EDE and tells systemd READY=1 on
  * $NOTIFY_SOCKET; bin/kalkan refuses a Node that is too old with a clear message; without its
  * SQLite module a `reports:` config exits 1 naming it; `rpz serve --tsig-file` keeps the secret
- * out of the process's command line. Needs `npm run build` first; packaging takes a few seconds.
+ * out of the process's command line. As root (CI), the .deb is installed into the system with
+ * `dpkg -i`, run as the unit runs it (ExecStartPre and ExecStart, a user of its own, /etc, /opt,
+ * /usr and /var read-only but the state folder, in a private mount namespace), a local block is
+ * saved through the console and answered, and `dpkg --purge` removes it all. Needs `npm run
+ * build` first; packaging takes a few seconds.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { encodePublicKey } from '../../blocklists/keys.js';
 import { testKey } from '../helpers/bundles.js';
+import { signIn } from '../helpers/console.js';
 import { freePort } from '../helpers/ports.js';
-import { dig, ROOT, statusOf, stopChild, tempDir, waitFor } from '../helpers/resolver.js';
+import {
+  BLOCKED_BY_KALKAN,
+  dig,
+  ROOT,
+  statusOf,
+  stopChild,
+  tempDir,
+  waitFor,
+} from '../helpers/resolver.js';
 import { writeList } from '../helpers/rpz-lists.js';
 
 const run = promisify(execFile);
 const VERSION = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version as string;
+// Installing into the machine needs root and must not replace an operator's own install.
+const alreadyInstalled = await run('dpkg', ['-s', 'kalkan']).then(
+  () => true,
+  () => false,
+);
+const DEB = join(
+  ROOT,
+  `dist/kalkan_${VERSION}_${process.arch === 'x64' ? 'amd64' : process.arch}.deb`,
+);
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let opt: string; // stands for /opt
@@ -39,11 +61,11 @@ beforeAll(async () => {
   ]);
   const unit = await readFile(join(opt, 'kalkan/deploy/kalkan-resolver.service'), 'utf8');
   const line = /^ExecStart=(.+)$/m.exec(unit)?.[1] ?? '';
-  expect(line).toBe('/opt/kalkan/bin/kalkan serve --config /etc/kalkan/resolver.yaml');
+  expect(line).toBe('/opt/kalkan/bin/kalkan serve --config /var/lib/kalkan/resolver.yaml');
   expect(unit).toMatch(/^Type=notify$/m);
   execStart = line
     .replaceAll('/opt/', `${opt}/`)
-    .replace('/etc/kalkan/resolver.yaml', join(tmp.dir, 'resolver.yaml'))
+    .replace('/var/lib/kalkan/resolver.yaml', join(tmp.dir, 'resolver.yaml'))
     .split(' ');
 }, 120_000);
 
@@ -127,10 +149,7 @@ describe('the release tarball', () => {
   });
 
   it('has a Debian package with the same files, the unit and the config as a conffile', async () => {
-    const deb = join(
-      ROOT,
-      `dist/kalkan_${VERSION}_${process.arch === 'x64' ? 'amd64' : process.arch}.deb`,
-    );
+    const deb = DEB;
     const contents = (await run('dpkg-deb', ['-c', deb])).stdout;
     for (const path of [
       './opt/kalkan/bin/kalkan',
@@ -144,6 +163,22 @@ describe('the release tarball', () => {
     const conffiles = (await run('dpkg-deb', ['--ctrl-tarfile', deb])).stdout;
     expect(conffiles).toContain('conffiles');
   });
+
+  it.skipIf(process.getuid?.() !== 0 || alreadyInstalled)(
+    'installed with dpkg -i and run as the unit runs it, saves a console change and answers it; dpkg --purge removes it',
+    async () => {
+      await run('dpkg', ['-i', DEB]);
+      try {
+        await installedAndSandboxed();
+      } finally {
+        await run('dpkg', ['--purge', 'kalkan']);
+        await rm('/var/lib/kalkan', { recursive: true, force: true });
+      }
+      for (const gone of ['/opt/kalkan', '/etc/kalkan/resolver.yaml', '/usr/local/bin/kalkan'])
+        await expect(stat(gone), gone).rejects.toThrow(/ENOENT/);
+    },
+    120_000,
+  );
 
   it('bin/kalkan says which Node it found when none is new enough', async () => {
     const fakeBin = join(tmp.dir, 'old-node-bin');
@@ -190,6 +225,90 @@ describe('the release tarball', () => {
     );
   });
 });
+
+/** The service's user: systemd's DynamicUser picks a free uid in 61184–65519. */
+const SERVICE_UID = 61_999;
+
+/** The installed package, started as its unit starts it, then changed through the console. */
+async function installedAndSandboxed(): Promise<void> {
+  const unit = await readFile('/lib/systemd/system/kalkan-resolver.service', 'utf8');
+  const setting = (key: string) =>
+    [...unit.matchAll(new RegExp(`^${key}=(.+)$`, 'gm'))].map((m) => m[1] as string);
+  expect(setting('ProtectSystem')).toEqual(['strict']);
+  expect(setting('StateDirectory')).toEqual(['kalkan']);
+  expect(setting('DynamicUser')).toEqual(['yes']);
+  // The operator's part: the config in /etc (loopback ports here), before the first start.
+  const port = await freePort();
+  const statusPort = await freePort();
+  const packaged = stringify({
+    listen: [`127.0.0.1:${port}`],
+    status: `127.0.0.1:${statusPort}`,
+    upstreams: ['127.0.0.1:9'],
+    dataDir: '/var/lib/kalkan',
+    trust: ['/opt/kalkan/blocklists/demo/demo-publisher.pub'],
+    lists: [
+      { file: '/opt/kalkan/build/lists/demo-abuse.klb' },
+      { file: '/opt/kalkan/build/lists/demo-adult.klb' },
+    ],
+  });
+  await writeFile('/etc/kalkan/resolver.yaml', packaged);
+  // systemd's part: the state folder owned by the service's user, then the sandbox: /etc, /opt,
+  // /usr and /var read-only (ProtectSystem=strict) but the state folder, the user's own uid,
+  // UMask=0077, then ExecStartPre and ExecStart as written in the unit.
+  const owner = String(SERVICE_UID);
+  await run('install', ['-d', '-m', '0700', '-o', owner, '-g', owner, '/var/lib/kalkan']);
+  const sandbox = [
+    'set -e',
+    'for d in /etc /opt /usr /var; do mount --bind -o ro "$d" "$d"; done',
+    // A bind mount takes the flags of the mount it comes from: writable again explicitly.
+    'mount --bind /var/lib/kalkan /var/lib/kalkan',
+    'mount -o remount,bind,rw /var/lib/kalkan',
+    `umask ${setting('UMask')[0]}`,
+    `exec setpriv --reuid=${SERVICE_UID} --regid=${SERVICE_UID} --clear-groups sh -c 'for pre in "$@"; do sh -c "$pre" || exit 1; done; exec $KALKAN_EXEC_START' sh "$@"`,
+  ].join('\n');
+  const child = spawn('unshare', ['-m', 'sh', '-c', sandbox, 'sh', ...setting('ExecStartPre')], {
+    cwd: '/',
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin', KALKAN_EXEC_START: setting('ExecStart')[0] },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  child.stdout.on('data', (d) => {
+    output += d;
+  });
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  await waitFor(async () => {
+    if (child.exitCode !== null) throw new Error(output);
+    return output.includes('kalkan serve ready');
+  }, 20_000).catch((error: Error) => {
+    throw new Error(`${error.message}\n${output}`);
+  });
+  const live = '/var/lib/kalkan/resolver.yaml';
+  expect(await readFile(live, 'utf8')).toBe(packaged);
+  expect((await stat(live)).uid).toBe(SERVICE_UID);
+
+  // The operator adds a staff account through the symlink postinst made, as root.
+  const add = spawn('/usr/local/bin/kalkan', ['serve', 'user', 'add', 'anna', '--config', live]);
+  add.stdin.end('correct horse battery staple\n');
+  expect(await new Promise((r) => add.once('exit', r))).toBe(0);
+
+  const session = await signIn(statusPort);
+  const saved = await session.post('/console/rules', {
+    name: 'saved-under-systemd.example',
+    action: 'block',
+    category: 'adult',
+    note: 'packaged unit',
+  });
+  const page = await saved.text();
+  expect(saved.status, /<div id="notice"[^>]*>(.*?)<\/div>/s.exec(page)?.[1]).toBe(200);
+  expect(await dig(port, 'www.saved-under-systemd.example')).toMatch(BLOCKED_BY_KALKAN);
+  expect(await readFile(live, 'utf8')).toContain('saved-under-systemd.example');
+  expect(await readFile('/etc/kalkan/resolver.yaml', 'utf8')).toBe(packaged);
+  await stopChild(child);
+  expect(child.exitCode).toBe(0);
+}
 
 it('rpz serve --tsig-file keeps the TSIG secret out of the command line', async () => {
   const secret = Buffer.from('kalkan-test-tsig-secret-0123456789').toString('base64');

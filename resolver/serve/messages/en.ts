@@ -63,6 +63,10 @@ export const en = {
   'signIn.password': 'Password',
   'signIn.submit': 'Sign in',
   'signIn.wrong': 'Wrong name or password.',
+  'signIn.tooManyFromAddress':
+    'Too many sign-in attempts from this address; try again in {minutes} min.',
+  'signIn.tooManyForAccount':
+    'Too many sign-in attempts for this account from the network; it is locked for {minutes} min. If that was not staff, someone is guessing its password.',
   'console.statusPage': 'Status page',
   // Console
   'console.title': 'Kalkan console',
@@ -95,6 +99,7 @@ export const en = {
   'console.localRule': 'Local rule',
   'console.policy': 'Policy',
   'console.upstreamAnswers': 'Upstream answers',
+  'console.upstreamNoAnswer': 'no answer ({reason})',
   'console.verdictBlocked': 'blocked',
   'console.verdictAllowedLocally': 'allowed (local rule)',
   'console.verdictOpen': 'not blocked',
@@ -153,6 +158,41 @@ export const en = {
   'activity.loaded': 'Loaded',
   'activity.lastRefusal': 'Last refused update',
   'activity.upstreams': 'Upstreams',
+  // Why a console change or a name was refused (resolver/serve/reasons.ts matches the English)
+  'reason.addressOrSubnet': 'expected an address or ADDRESS/BITS',
+  'reason.empty': 'must not be empty',
+  'reason.noDays': 'choose at least one day',
+  'reason.clockTime': 'expected HH:MM (00:00-23:59)',
+  'reason.hostName': 'expected a lower-case host name (a name and its subdomains)',
+  'reason.needsAddressOrId': 'a device needs an address (or subnet) or an id',
+  'reason.notAPolicy': '"{policy}" is not a policy (known: {known})',
+  'reason.notACategory': '"{category}" is not a category of any list (known: {known})',
+  'reason.notACategoryPin':
+    '"{category}" is not a category of any list (known: {known}) (pin `category:` on each subscription in lists: so it can be checked)',
+  'reason.unitCategory':
+    '"{category}" is the unit\'s category; only its lists decide it (ask the unit to review instead)',
+  'reason.cannotWrite':
+    "{path}: cannot write ({code}): the resolver's user needs write access to the config file and its folder",
+  'reason.notAUrl': '"{text}" is not a URL',
+  'reason.emptyName': 'empty name',
+  'reason.ipNotHost': 'IP address, not a hostname',
+  'reason.notHostname': 'not a hostname',
+  'reason.badIdn': 'invalid internationalized name',
+  'reason.localName': '"{name}" is a local name, not a site',
+  'reason.tooLong': 'name longer than 253 characters',
+  'reason.bareTld': 'a bare top-level name is never an entry',
+  'reason.emptyLabel': 'empty label (two dots in a row)',
+  'reason.badLabel': 'invalid label (1 to 63 letters, digits, - or _; no - at either end)',
+  // A list's last refused update, by its code (blocklists/bundle/errors.ts)
+  'listError.truncated': 'the file is too short to be a list',
+  'listError.bad-magic': 'not a Kalkan list',
+  'listError.unsupported-version': 'a list format this version does not read',
+  'listError.corrupt': 'the list is damaged',
+  'listError.unknown-key': 'signed by a key that is not trusted',
+  'listError.bad-signature': 'the signature does not verify',
+  'listError.expired': 'the list has expired',
+  'listError.sequence-rollback': 'older than the list in force',
+  'listError.wrong-list': 'another list than the one subscribed',
 } as const;
 
 export type MessageKey = keyof typeof en;
