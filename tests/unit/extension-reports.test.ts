@@ -71,7 +71,7 @@ async function setup(statuses: number[]) {
     settings.reportDestination = 'http://intake.example/';
     settings.reportUnitKey = unitKey;
   };
-  return { area, alarms, posted, reports, configure, unitKey };
+  return { area, alarms, posted, reports, configure, unitKey, settings };
 }
 
 const draft = {
@@ -157,6 +157,18 @@ describe('extension reports', () => {
     expect(down.posted).toHaveLength(2);
     expect(submitted).toMatchObject({ sealed: true });
     expect(posted).toHaveLength(1);
+  });
+
+  it('delivers a report to the intake whose key sealed it, after the destination moved', async () => {
+    const { posted, reports, configure, settings } = await setup([201]);
+    configure();
+    await reports.submit(draft);
+    // The destination changes (a policy arrives, the parent edits it) before delivery.
+    settings.reportDestination = 'http://other-intake.example/';
+    settings.reportUnitKey = encodeUnitPublicKey((await generateUnitKeyPair()).publicKey);
+    await reports.pump();
+    expect(posted.map((p) => p.url)).toEqual(['http://intake.example/v1/reports']);
+    expect((await reports.overview()).entries.map((e) => e.state)).toEqual(['delivered']);
   });
 
   it('cannot retry without a destination', async () => {
