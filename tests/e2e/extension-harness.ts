@@ -406,7 +406,13 @@ export async function askWorker(
 /** The few `chrome.*` calls the tests make inside extension pages and the worker. */
 export interface ChromeApi {
   runtime: { sendMessage(message: unknown): Promise<unknown> };
-  storage: { local: { get(keys: null): Promise<Record<string, unknown>> } };
+  storage: {
+    local: {
+      get(keys: null): Promise<Record<string, unknown>>;
+      set(items: Record<string, unknown>): Promise<void>;
+    };
+  };
+  alarms: { get(name: string): Promise<{ scheduledTime: number } | undefined> };
   declarativeNetRequest: {
     getSessionRules(): Promise<{ id: number; condition: { requestDomains?: string[] } }[]>;
     updateDynamicRules(options: { removeRuleIds?: number[]; addRules?: unknown[] }): Promise<void>;
