@@ -12,6 +12,7 @@ import { checkNavigation } from './navigation-check.js';
 import {
   registerNavigationGuard,
   releaseHeldNavigations,
+  sendOn,
   sweepOpenTabs,
 } from './navigation-guard.js';
 import { openOnboarding, showPinState } from './onboarding.js';
@@ -24,8 +25,8 @@ import {
   admitTabs,
   forgetGatedTab,
   incognitoGateWanted,
-  reloadIfGated,
   removeTabGate,
+  sendOnIfGated,
 } from './tab-gate.js';
 import { TARGET_BROWSER } from './target.js';
 import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
@@ -75,12 +76,12 @@ if (TARGET_BROWSER === 'chrome') {
   browser.tabs.onCreated.addListener((tab) => {
     if (tab.id === undefined) return;
     const id = tab.id;
-    void (incognito ? hashedLists() : Promise.resolve()).then(() => admitTabs([id]));
+    void (incognito ? hashedLists() : Promise.resolve()).then(() => admitTabs([id], sendOn));
   });
   browser.tabs.onRemoved.addListener((tabId) => void forgetGatedTab(tabId));
-  browser.webNavigation.onErrorOccurred.addListener((d) => void reloadIfGated(d));
+  browser.webNavigation.onErrorOccurred.addListener((d) => void sendOnIfGated(d, sendOn));
   if (!incognito)
-    void incognitoGateWanted().then((wanted) => (wanted ? admitOpenTabs() : removeTabGate()));
+    void incognitoGateWanted().then((wanted) => (wanted ? admitOpenTabs(sendOn) : removeTabGate()));
 }
 
 // Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.
@@ -93,7 +94,7 @@ async function afterListsLoaded(): Promise<void> {
   await releaseHeldNavigations().catch(() => undefined);
   // A fresh incognito instance's first pages were stopped by the incognito gate.
   const gated = TARGET_BROWSER === 'chrome' && incognito;
-  if (gated) await admitOpenTabs().catch(() => undefined);
+  if (gated) await admitOpenTabs(sendOn).catch(() => undefined);
   await sweepOpenTabs().catch(() => undefined);
   if ((await openInstallGate()) || gated) {
     const { matcher } = await hashedLists().catch(() => ({ matcher: undefined }));

@@ -59,38 +59,55 @@ function updateGate(change: (ids: Set<number>) => void, holds: (ids: Set<number>
 
 /** When this instance took each tab on (epoch ms). */
 const admittedAt = new Map<number, number>();
+/** Tabs whose load the gate stopped before this instance took them on: their URL. */
+const stoppedEarly = new Map<number, string>();
+type SendOn = (tabId: number, url: string) => Promise<void>;
 
-/** Takes tabs on: their loads are no longer gated. */
-export async function admitTabs(tabIds: number[]): Promise<void> {
+/** Takes tabs on: their loads are no longer gated; a load stopped before is sent on. */
+export async function admitTabs(tabIds: number[], sendOn: SendOn): Promise<void> {
   await updateGate(
     (ids) => {
       for (const id of tabIds) ids.add(id);
     },
     (ids) => tabIds.every((id) => ids.has(id)),
   );
-  for (const id of tabIds) if (!admittedAt.has(id)) admittedAt.set(id, Date.now());
+  for (const id of tabIds) {
+    if (!admittedAt.has(id)) admittedAt.set(id, Date.now());
+    const url = stoppedEarly.get(id);
+    stoppedEarly.delete(id);
+    if (url) await sendOn(id, url);
+  }
 }
 
 /**
  * A new tab whose first load started before the tab was taken on (a link opened in a new tab)
- * was stopped by the gate: it is reloaded once, now that the gate lets it through.
+ * was stopped by the gate: it is sent on once (checked first), now that the gate lets it pass.
  */
-export async function reloadIfGated(d: {
-  tabId: number;
-  frameId: number;
-  /** Chrome's; the polyfill's types (Firefox's) leave it out. */
-  error?: string;
-  timeStamp: number;
-}): Promise<void> {
+export async function sendOnIfGated(
+  d: {
+    tabId: number;
+    frameId: number;
+    url: string;
+    /** Chrome's; the polyfill's types (Firefox's) leave it out. */
+    error?: string;
+    timeStamp: number;
+  },
+  sendOn: SendOn,
+): Promise<void> {
   if (d.frameId !== 0 || !d.error?.includes('ERR_BLOCKED_BY_CLIENT')) return;
   const since = admittedAt.get(d.tabId);
-  if (since === undefined || d.timeStamp > since) return;
+  if (since === undefined) {
+    stoppedEarly.set(d.tabId, d.url);
+    return;
+  }
+  if (d.timeStamp > since) return;
   admittedAt.set(d.tabId, Number.NEGATIVE_INFINITY);
-  await browser.tabs.reload(d.tabId).catch(() => undefined);
+  await sendOn(d.tabId, d.url);
 }
 
 export function forgetGatedTab(tabId: number): Promise<void> {
   admittedAt.delete(tabId);
+  stoppedEarly.delete(tabId);
   return updateGate(
     (ids) => ids.delete(tabId),
     (ids) => !ids.has(tabId),
@@ -103,9 +120,12 @@ export async function incognitoGateWanted(): Promise<boolean> {
 }
 
 /** Takes on every tab this instance can see (all of its own). */
-export async function admitOpenTabs(): Promise<void> {
+export async function admitOpenTabs(sendOn: SendOn): Promise<void> {
   const tabs = await browser.tabs.query({});
-  await admitTabs(tabs.flatMap((t) => (t.id === undefined ? [] : [t.id])));
+  await admitTabs(
+    tabs.flatMap((t) => (t.id === undefined ? [] : [t.id])),
+    sendOn,
+  );
 }
 
 /** Removes the gate (incognito no longer allowed). */
