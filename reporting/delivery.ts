@@ -128,7 +128,10 @@ export async function deliverDue(
   const policy = options.backoff ?? DEFAULT_BACKOFF;
   const summary: DeliverySummary = { delivered: 0, retried: 0, failed: 0, entries: [] };
   for (const entry of await outbox.due(now(), options.force)) {
-    const result = await postSealedReport(entry.sealed, options);
+    const result = await postSealedReport(entry.sealed, {
+      ...options,
+      intakeUrl: entry.intakeUrl ?? options.intakeUrl,
+    });
     let updated: OutboxEntry;
     if (result.outcome === 'delivered') {
       updated = await outbox.markDelivered(entry.id, result.status, now());

@@ -15,6 +15,11 @@ export interface OutboxEntry {
   sealed: SealedReport;
   category: Category;
   createdAt: string;
+  /**
+   * The intake whose unit key the report was sealed to: it is delivered there, whatever the
+   * destination is by then (absent in entries queued before this was kept: the courier's).
+   */
+  intakeUrl?: string;
   state: OutboxState;
   /** Delivery attempts made so far. */
   attempts: number;
@@ -50,7 +55,7 @@ export class Outbox {
   /** Queues a sealed report; queuing the same id again returns the existing entry unchanged. */
   async enqueue(
     sealed: SealedReport,
-    meta: { category: Category; createdAt: string },
+    meta: { category: Category; createdAt: string; intakeUrl?: string },
     now: number,
   ): Promise<OutboxEntry> {
     const existing = await this.storage.get(sealed.id);
@@ -60,6 +65,7 @@ export class Outbox {
       sealed,
       category: meta.category,
       createdAt: meta.createdAt,
+      ...(meta.intakeUrl === undefined ? {} : { intakeUrl: meta.intakeUrl }),
       state: 'queued',
       attempts: 0,
       nextAttemptAt: now,

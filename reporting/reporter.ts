@@ -25,6 +25,7 @@ export class Reporter extends ReportCourier {
     const now = this.now();
     const report = newReport(draft, { source: this.options.source, now: () => new Date(now) });
     const sealed = await sealReport(report, this.options.unitPublicKey);
-    return this.outbox.enqueue(sealed, report, now);
+    // Delivered to the intake that holds this key, even if the destination changes meanwhile.
+    return this.outbox.enqueue(sealed, { ...report, intakeUrl: this.options.intakeUrl }, now);
   }
 }

@@ -12,6 +12,7 @@ import { checkNavigation } from './navigation-check.js';
 import {
   registerNavigationGuard,
   releaseHeldNavigations,
+  sendOn,
   sweepOpenTabs,
 } from './navigation-guard.js';
 import { openOnboarding, showPinState } from './onboarding.js';
@@ -19,6 +20,14 @@ import { applySettings } from './protection.js';
 import { reports } from './report-service.js';
 import { REPORT_ALARM } from './reports.js';
 import { readSettings } from './settings.js';
+import {
+  admitOpenTabs,
+  admitTabs,
+  forgetGatedTab,
+  incognitoGateWanted,
+  removeTabGate,
+  sendOnIfGated,
+} from './tab-gate.js';
 import { TARGET_BROWSER } from './target.js';
 import { expireUnlocks, UNLOCK_ALARM } from './unlock.js';
 import { runUpdates } from './update-run.js';
@@ -60,6 +69,21 @@ browser.storage.onChanged.addListener((_changes, area) => {
   void showPinState();
 });
 
+// The incognito gate (tab-gate.ts): the regular instance takes its tabs on at once, the
+// incognito instance once its lists are loaded (afterListsLoaded).
+const incognito = browser.extension.inIncognitoContext;
+if (TARGET_BROWSER === 'chrome') {
+  browser.tabs.onCreated.addListener((tab) => {
+    if (tab.id === undefined) return;
+    const id = tab.id;
+    void (incognito ? hashedLists() : Promise.resolve()).then(() => admitTabs([id], sendOn));
+  });
+  browser.tabs.onRemoved.addListener((tabId) => void forgetGatedTab(tabId));
+  browser.webNavigation.onErrorOccurred.addListener((d) => void sendOnIfGated(d, sendOn));
+  if (!incognito)
+    void incognitoGateWanted().then((wanted) => (wanted ? admitOpenTabs(sendOn) : removeTabGate()));
+}
+
 // Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.
 void reports.pump();
 
@@ -68,8 +92,11 @@ startHashedLists(readSettings).then(afterListsLoaded, afterListsLoaded);
 /** Once the matcher answers: open tabs are checked, and the install gate (if on) opens. */
 async function afterListsLoaded(): Promise<void> {
   await releaseHeldNavigations().catch(() => undefined);
+  // A fresh incognito instance's first pages were stopped by the incognito gate.
+  const gated = TARGET_BROWSER === 'chrome' && incognito;
+  if (gated) await admitOpenTabs(sendOn).catch(() => undefined);
   await sweepOpenTabs().catch(() => undefined);
-  if (await openInstallGate()) {
+  if ((await openInstallGate()) || gated) {
     const { matcher } = await hashedLists().catch(() => ({ matcher: undefined }));
     await reloadGatedTabs((url) => matcher !== undefined && checkNavigation(matcher, url).blocked);
   }

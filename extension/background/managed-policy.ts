@@ -69,7 +69,9 @@ export async function readManagedPolicy(timeoutMs = MANAGED_TIMEOUT_MS): Promise
   try {
     const raw = await Promise.race([browser.storage.managed.get(), timeout]);
     if (raw !== 'timeout') {
-      const policy = parseManagedPolicy(raw);
+      const policy = parseManagedPolicy(
+        timeoutMs >= POLICY_DECISION_TIMEOUT_MS ? await arrivedPolicy(raw, timeoutMs) : raw,
+      );
       await browser.storage.local.set({ [CACHE_KEY]: policy });
       return policy;
     }
@@ -78,4 +80,40 @@ export async function readManagedPolicy(timeoutMs = MANAGED_TIMEOUT_MS): Promise
     return {};
   }
   return ((await browser.storage.local.get(CACHE_KEY))[CACHE_KEY] ?? {}) as ManagedPolicy;
+}
+
+/** Set in `storage.session` once this browser session's policy is known to have arrived. */
+const SETTLED_KEY = 'managedPolicySettled';
+const POLICY_POLL_MS = 250;
+
+/**
+ * A force-installed extension's own policy arrives after the extension: Chromium answers `{}`
+ * for its first seconds (2–4 s after the install here) and then fills `storage.managed`. A
+ * decision on such an install (`installType` `admin`) that reads `{}` waits for the policy
+ * (up to `timeoutMs`, once per browser session): a school's PIN, lock or report key is never
+ * missed, and a report is never sealed to the package's key while the school's is on its way.
+ */
+async function arrivedPolicy(
+  raw: Record<string, unknown>,
+  timeoutMs: number,
+): Promise<Record<string, unknown>> {
+  if (Object.keys(raw).length > 0 || (await policySettled())) return markSettled(raw);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, POLICY_POLL_MS));
+    const now = await browser.storage.managed.get();
+    if (Object.keys(now).length > 0) return markSettled(now);
+  }
+  return markSettled(raw);
+}
+
+async function policySettled(): Promise<boolean> {
+  if ((await browser.storage.session.get(SETTLED_KEY))[SETTLED_KEY] === true) return true;
+  // Only a policy install has a policy that can come late; any other answers at once.
+  return (await browser.management.getSelf()).installType !== 'admin';
+}
+
+async function markSettled(raw: Record<string, unknown>): Promise<Record<string, unknown>> {
+  await browser.storage.session.set({ [SETTLED_KEY]: true });
+  return raw;
 }

@@ -13,6 +13,7 @@ import { fromOwnOnboarding, openOnboarding, ownPinAllowed, showPinState } from '
 import { hashPin, pinProblem } from './pin.js';
 import { checkPin } from './pin-guard.js';
 import { applySettings } from './protection.js';
+import { isPublicSuffix } from './public-suffix.js';
 import { reports } from './report-service.js';
 import { destinationOf } from './reports.js';
 import {
@@ -184,9 +185,8 @@ async function unlock(pin: string, minutes: number, sender: Runtime.MessageSende
   if (target.category !== 'adult') return { ok: false, error: 'not-allowed' };
   if (!(await readSettings(true)).unlocksAllowed) return { ok: false, error: 'unlocks-off' };
   const { hostname: host, origin } = new URL(target.url);
-  // A name without a dot is a top-level domain, never one site (public suffixes are also
-  // refused by the block page, which carries the public-suffix list the worker need not load).
-  if (!host.includes('.')) return { ok: false, error: 'not-allowed' };
+  // The block page offers no unlock for a public suffix either; a message is refused here.
+  if (isPublicSuffix(host)) return { ok: false, error: 'not-allowed' };
   // A host any hashed list blocks (abuse) is never unlocked.
   if ((await hashedLists()).matcher.match(host).blocked) return { ok: false, error: 'not-allowed' };
   const check = await checkPin(pin);

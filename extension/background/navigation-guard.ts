@@ -137,13 +137,14 @@ export function registerNavigationGuard(target: 'chrome' | 'firefox'): GuardMode
 export async function releaseHeldNavigations(): Promise<void> {
   const waiting = [...held];
   held.clear();
-  await Promise.all(
-    waiting.map(async ([tabId, url]) => {
-      const verdict = await verdictFor(url);
-      if (verdict.blocked) await act(tabId, verdict);
-      else await browser.tabs.update(tabId, { url }).catch(() => undefined);
-    }),
-  );
+  await Promise.all(waiting.map(([tabId, url]) => sendOn(tabId, url)));
+}
+
+/** A navigation that was stopped before it was checked goes on: to the block page or to `url`. */
+export async function sendOn(tabId: number, url: string): Promise<void> {
+  const verdict = await verdictFor(url);
+  if (verdict.blocked) await act(tabId, verdict);
+  else await browser.tabs.update(tabId, { url }).catch(() => undefined);
 }
 
 /** Checks what every open tab shows or is about to show. */

@@ -10,10 +10,10 @@ import { ReportCourier } from '../../reporting/courier.js';
 import { type KeyValueArea, KeyValueOutboxStorage } from '../../reporting/key-value-storage.js';
 import { decodeUnitPublicKey } from '../../reporting/keys.js';
 import type { OutboxEntry } from '../../reporting/outbox.js';
+import { pruneDrafts, readDrafts } from './report-drafts.js';
 
+/** Due deliveries, and the expiry of drafts no page has sealed (report-drafts.ts). */
 export const REPORT_ALARM = 'kalkan-reports';
-/** Drafts taken while no destination was set: plain text until a page seals them. */
-export const DRAFTS_KEY = 'reportDrafts';
 /** Chrome does not fire an alarm sooner than this after it is set; no point asking for less. */
 const MIN_ALARM_DELAY_MS = 1_000;
 
@@ -85,22 +85,21 @@ export class ReportDelivery {
 
   constructor(private readonly deps: ReportsDeps) {}
 
-  /** Delivers what is due and re-arms the alarm. Never throws. */
+  /** Discards expired drafts, delivers what is due and re-arms the alarm. Never throws. */
   async pump(force = false): Promise<void> {
+    const draftExpiry = await pruneDrafts(this.deps.area, this.now()).catch(() => undefined);
     const courier = await this.current().catch(() => undefined);
-    if (!courier) return;
-    await courier.deliver(force).catch(() => undefined);
-    await this.arm(courier).catch(() => undefined);
+    await courier?.deliver(force).catch(() => undefined);
+    await this.arm(courier, draftExpiry).catch(() => undefined);
   }
 
   async overview(): Promise<ReportsOverview> {
     const courier = await this.current();
     const outbox = new KeyValueOutboxStorage(this.deps.area);
     const entries = (await outbox.list()).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
-    const drafts = (await this.deps.area.get(DRAFTS_KEY))[DRAFTS_KEY];
     return {
       configured: courier !== undefined,
-      waiting: Array.isArray(drafts) ? drafts.length : 0,
+      waiting: (await readDrafts(this.deps.area, this.now())).length,
       entries: entries.map((e) => ({
         id: e.id,
         category: e.category,
@@ -121,8 +120,13 @@ export class ReportDelivery {
     return true;
   }
 
-  private async arm(courier: ReportCourier): Promise<void> {
-    const next = await courier.nextAttemptAt();
+  private async arm(
+    courier: ReportCourier | undefined,
+    draftExpiry: number | undefined,
+  ): Promise<void> {
+    const attempt = await courier?.nextAttemptAt();
+    const due = [attempt, draftExpiry].filter((t) => t !== undefined);
+    const next = due.length ? Math.min(...due) : undefined;
     if (next === undefined) await this.deps.alarms.clear(REPORT_ALARM);
     else
       await this.deps.alarms.create(REPORT_ALARM, {

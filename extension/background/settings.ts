@@ -107,6 +107,19 @@ export async function readSettings(decision = false): Promise<EffectiveSettings>
   return mergeSettings(stored[SETTINGS_KEY] as Partial<Settings> | undefined, policy);
 }
 
+/**
+ * The one decision of where reports go, for sealing (the unit key) and delivery (the intake URL)
+ * alike: the policy's pair, else the parent's saved one (an empty one included), else the
+ * package's built-in one (mergeSettings). It waits for the policy as a PIN decision does: a
+ * report sealed to another unit's key is refused by the intake.
+ */
+export async function readReportDestination(): Promise<
+  Pick<Settings, 'reportDestination' | 'reportUnitKey'>
+> {
+  const { reportDestination, reportUnitKey } = await readSettings(true);
+  return { reportDestination, reportUnitKey };
+}
+
 export async function writeSettings(settings: Settings): Promise<void> {
   const clean: Settings = {
     categories: { adult: settings.categories.adult },

@@ -7,8 +7,8 @@
  * "Ask a parent" (or teacher) to unlock the host for a while with the PIN. Inside a frame of
  * another site it shows nothing (a site must not frame or probe it).
  */
-import { getDomain } from 'tldts';
 import browser from 'webextension-polyfill';
+import { isPublicSuffix } from '../background/public-suffix.js';
 import { UNLOCK_MINUTES } from '../background/unlock.js';
 import { errorText, t } from './i18n.js';
 import { startPage } from './status.js';
@@ -68,8 +68,7 @@ async function main(): Promise<void> {
   const select = byId<HTMLSelectElement>('minutes');
   for (const m of UNLOCK_MINUTES) select.add(new Option(t('minutes', [String(m)]), String(m)));
   // A public suffix (`test`, `co.uk`) is never one site: no unlock is offered for it.
-  byId('unlock').hidden =
-    !s.unlocksAllowed || !host || getDomain(host, { allowPrivateDomains: true }) === null;
+  byId('unlock').hidden = !s.unlocksAllowed || !host || isPublicSuffix(host);
   byId('unlock-go').addEventListener('click', async () => {
     const reply = await ask<{ origin: string }>({
       type: 'unlock',

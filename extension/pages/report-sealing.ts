@@ -3,7 +3,8 @@
  * took it (the report form; the popup and options for drafts), with the shared Reporter, and
  * written to the outbox in `storage.local`; the worker delivers it
  * (extension/background/reports.ts). Without a destination (intake URL + unit key) a report
- * cannot be sealed: it waits as a draft and is sealed the next time a page finds one set.
+ * cannot be sealed: it waits as a draft, sealed the next time a page finds one set, or
+ * discarded a day after it was taken (extension/background/report-drafts.ts).
  */
 import {
   type KeyValueArea,
@@ -13,7 +14,8 @@ import {
   ReportError,
   Reporter,
 } from '../../reporting/index.js';
-import { type DestinationSettings, DRAFTS_KEY, destinationOf } from '../background/reports.js';
+import { type KeptDraft, readDrafts, writeDrafts } from '../background/report-drafts.js';
+import { type DestinationSettings, destinationOf } from '../background/reports.js';
 
 export interface SealingDeps {
   area: KeyValueArea;
@@ -34,7 +36,7 @@ export class ReportSealing {
     newReport(stamped, { source: 'extension', now: () => new Date(now) });
     const reporter = await this.reporter();
     if (reporter) return { id: (await reporter.submit(stamped)).id, sealed: true };
-    await this.deps.area.set({ [DRAFTS_KEY]: [...(await this.drafts()), stamped] });
+    await writeDrafts(this.deps.area, [...(await this.drafts()), { draft: stamped, keptAt: now }]);
     return { sealed: false };
   }
 
@@ -43,7 +45,7 @@ export class ReportSealing {
     const reporter = await this.reporter();
     if (!reporter) return 0;
     let sealed = 0;
-    for (const draft of await this.drafts()) {
+    for (const { draft } of await this.drafts()) {
       // Sealed first, then dropped: a stop in between can only duplicate, never lose, a report.
       await reporter.submit(draft).then(
         () => sealed++,
@@ -51,8 +53,8 @@ export class ReportSealing {
           if (!(e instanceof ReportError)) throw e;
         },
       );
-      const rest = (await this.drafts()).filter((d) => !sameDraft(d, draft));
-      await this.deps.area.set({ [DRAFTS_KEY]: rest });
+      const rest = (await this.drafts()).filter((k) => !sameDraft(k.draft, draft));
+      await writeDrafts(this.deps.area, rest);
     }
     return sealed;
   }
@@ -69,8 +71,8 @@ export class ReportSealing {
     });
   }
 
-  private async drafts(): Promise<ReportDraft[]> {
-    return ((await this.deps.area.get(DRAFTS_KEY))[DRAFTS_KEY] ?? []) as ReportDraft[];
+  private drafts(): Promise<KeptDraft[]> {
+    return readDrafts(this.deps.area, this.now());
   }
 
   private now(): number {

@@ -1,10 +1,13 @@
 /** The pages' one ReportSealing (over `storage.local` and the settings) and the hand-over to the worker. */
 import browser from 'webextension-polyfill';
-import { readSettings } from '../background/settings.js';
+import { readReportDestination } from '../background/settings.js';
 import { ReportSealing } from './report-sealing.js';
 import { ask } from './worker.js';
 
-export const sealing = new ReportSealing({ area: browser.storage.local, settings: readSettings });
+export const sealing = new ReportSealing({
+  area: browser.storage.local,
+  settings: readReportDestination,
+});
 
 /**
  * A report was queued or drafts were sealed: the worker delivers now. The message is on its way

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildBundle, expressionsOf } from '../../blocklists/bundle/build.js';
+import { decodeSecretKey } from '../../blocklists/keys.js';
+import { parseSource } from '../../blocklists/sources/parse.js';
 import { hashPin, pinHashText } from '../../extension/background/pin.js';
 import { FREE_FAILURES } from '../../extension/background/pin-backoff.js';
 import { DEMO_INTAKE_URL, DEMO_UNIT_PUB } from '../../extension/build/generate.js';
@@ -195,6 +198,63 @@ describe('unlock only what was blocked', () => {
     await expect.poll(() => servers.beacons('unlocked'), { timeout: 5_000 }).toBeGreaterThan(0);
     await page.close();
     expect(servers.beacons('other-tab') + servers.beacons('other-host')).toBe(0);
+  });
+});
+
+describe('unlock never a public suffix', () => {
+  it('refuses, in the worker, a forged unlock of a public suffix the tab was really blocked from', async () => {
+    // A parent's subscribed adult list that (wrongly) lists a public suffix: its navigation is
+    // really blocked, so the worker's record of the tab names `co.uk`.
+    const secretKey = decodeSecretKey(
+      readFileSync(join(ROOT, 'blocklists/demo/demo-publisher.key'), 'utf8'),
+      'demo key',
+    );
+    servers.list = await buildBundle(expressionsOf(parseSource('co.uk\n', 'suffix.txt').entries), {
+      meta: {
+        id: 'e2e-suffix',
+        name: 'E2E adult list with a public suffix',
+        category: 'adult',
+        sequence: 1,
+        created: '2026-01-01T00:00:00.000Z',
+        expires: '2036-01-01T00:00:00.000Z',
+        licence: 'test',
+      },
+      secretKey,
+      plaintext: true,
+    });
+    servers.listEtag = '"suffix"';
+    const publicKey = readFileSync(join(ROOT, 'blocklists/demo/demo-publisher.pub'), 'utf8').trim();
+    const { settings } = (await ask({ type: 'status' })) as unknown as { settings: object };
+    const saved = await ask({
+      type: 'save-settings',
+      pin: PIN,
+      settings: {
+        ...settings,
+        subscriptions: [{ url: 'http://lists.kalkan-e2e.test/list.klb', publicKey }],
+      },
+    });
+    expect(saved).toMatchObject({ ok: true });
+    await ask({ type: 'update-now' });
+
+    const page = await visit(ctx, 'http://co.uk/?tag=suffix');
+    await waitForBlockPage(page);
+    expect(await page.locator('#host').textContent()).toBe('co.uk');
+    // The page offers no unlock; a message sent from it anyway, with the right PIN, is refused.
+    expect(await page.locator('#unlock').isVisible()).toBe(false);
+    const reply = await page.evaluate(
+      (pin) =>
+        (globalThis as unknown as { chrome: ChromeApi }).chrome.runtime.sendMessage({
+          type: 'unlock',
+          pin,
+          minutes: 15,
+        }),
+      PIN,
+    );
+    expect(reply).toMatchObject({ ok: false, error: 'not-allowed' });
+    const allows = (await sessionRules()).filter((r) => r.action.type === 'allow');
+    expect(allows.map((r) => r.condition.requestDomains)).not.toContainEqual(['co.uk']);
+    await page.close();
+    expect(servers.beacons('suffix')).toBe(0);
   });
 });
 

@@ -5,10 +5,11 @@
  * every host mapped to those servers.
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import {
   chmodSync,
   copyFileSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -19,7 +20,12 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer as createHttp, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttp,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -245,6 +251,121 @@ export async function launch(
   return { ctx, close, profile };
 }
 
+/** The id Chrome gives a packed extension: from the SHA-256 of its public key (DER). */
+function packedId(keyPem: string): string {
+  const der = createPublicKey(keyPem).export({ type: 'spki', format: 'der' });
+  const hex = createHash('sha256').update(der).digest('hex').slice(0, 32);
+  return [...hex].map((c) => String.fromCharCode(97 + Number.parseInt(c, 16))).join('');
+}
+
+export interface ForceInstalled {
+  ctx: BrowserContext;
+  /** The packed extension's id (the key is made per run). */
+  id: string;
+  close: () => Promise<void>;
+}
+
+/**
+ * A school's install: dist/chrome packed into a .crx with a key made for this run and
+ * force-installed by `ExtensionInstallForcelist` from an update manifest on a loopback server.
+ * `policy(id)` adds machine policy (the extension's own under `3rdparty`, once its id is known).
+ */
+export async function forceInstall(
+  servers: TestServers,
+  policy: (id: string) => Record<string, unknown> = () => ({}),
+): Promise<ForceInstalled> {
+  const dir = mkdtempSync(join(tmpdir(), 'kalkan-force-'));
+  const key = join(dir, 'key.pem');
+  execFileSync('openssl', ['genpkey', '-algorithm', 'RSA', '-out', key], { stdio: 'ignore' });
+  cpSync(CHROME_DIR, join(dir, 'ext'), { recursive: true });
+  execFileSync(CHROMIUM_PATH, [
+    '--headless',
+    '--no-sandbox',
+    `--pack-extension=${join(dir, 'ext')}`,
+    `--pack-extension-key=${key}`,
+  ]);
+  const crx = readFileSync(join(dir, 'ext.crx'));
+  const id = packedId(readFileSync(key, 'utf8'));
+  const version = JSON.parse(readFileSync(join(CHROME_DIR, 'manifest.json'), 'utf8')).version;
+  const port = await freePort();
+  const updates: Server = createHttp((req, res) => {
+    if (req.url?.startsWith('/update.xml')) {
+      res.writeHead(200, { 'Content-Type': 'application/xml' });
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><gupdate xmlns="http://www.google.com/update2/response" protocol="2.0">` +
+          `<app appid="${id}"><updatecheck codebase="http://127.0.0.1:${port}/kalkan.crx" version="${version}"/></app></gupdate>`,
+      );
+    } else {
+      res.writeHead(200, { 'Content-Type': 'application/x-chrome-extension' });
+      res.end(crx);
+    }
+  });
+  await new Promise<void>((r) => updates.listen(port, '127.0.0.1', r));
+  const profile = join(dir, 'profile');
+  mkdirSync(profile);
+  const browser = await launch(servers, CHROME_DIR, {
+    noUnpacked: true,
+    profile,
+    policy: {
+      ExtensionInstallForcelist: [`${id};http://127.0.0.1:${port}/update.xml`],
+      ...policy(id),
+    },
+  });
+  return {
+    ctx: browser.ctx,
+    id,
+    close: async () => {
+      await browser.close();
+      updates.closeAllConnections();
+      updates.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface InternalsEntry {
+  id: string;
+  location: string;
+  event_listeners: { count: number };
+  permissions: { active: { api: string[] } };
+}
+
+/** Chromium's own view of an installed extension (chrome://extensions-internals). */
+export async function internals(
+  ctx: BrowserContext,
+  id: string,
+): Promise<InternalsEntry | undefined> {
+  const page = await ctx.newPage();
+  await page.goto('chrome://extensions-internals');
+  const entries = JSON.parse(
+    (await page.locator('body').textContent()) ?? '[]',
+  ) as InternalsEntry[];
+  await page.close();
+  return entries.find((e) => e.id === id);
+}
+
+/** Waits until Chromium has installed extension `id` and its worker has added listeners. */
+export async function installed(ctx: BrowserContext, id: string): Promise<InternalsEntry> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const entry = await internals(ctx, id);
+    if (entry && entry.event_listeners.count > 0) return entry;
+    if (Date.now() > deadline) throw new Error(`extension ${id} was not installed within 60 s`);
+    await sleep(1_000);
+  }
+}
+
+/** Every tab's URL, extension pages included (Playwright does not follow a policy install's pages). */
+export async function tabUrls(ctx: BrowserContext): Promise<string[]> {
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const cdp = await ctx.newCDPSession(page);
+  const { targetInfos } = (await cdp.send('Target.getTargets')) as {
+    targetInfos: { type: string; url: string }[];
+  };
+  await cdp.detach();
+  return targetInfos.filter((t) => t.type === 'page').map((t) => t.url);
+}
+
 export async function serviceWorker(ctx: BrowserContext): Promise<Worker> {
   return ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker'));
 }
@@ -285,7 +406,13 @@ export async function askWorker(
 /** The few `chrome.*` calls the tests make inside extension pages and the worker. */
 export interface ChromeApi {
   runtime: { sendMessage(message: unknown): Promise<unknown> };
-  storage: { local: { get(keys: null): Promise<Record<string, unknown>> } };
+  storage: {
+    local: {
+      get(keys: null): Promise<Record<string, unknown>>;
+      set(items: Record<string, unknown>): Promise<void>;
+    };
+  };
+  alarms: { get(name: string): Promise<{ scheduledTime: number } | undefined> };
   declarativeNetRequest: {
     getSessionRules(): Promise<{ id: number; condition: { requestDomains?: string[] } }[]>;
     updateDynamicRules(options: { removeRuleIds?: number[]; addRules?: unknown[] }): Promise<void>;

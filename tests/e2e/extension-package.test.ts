@@ -55,8 +55,12 @@ function workerGraph(build: string): { path: string; text: string }[] {
   return [...seen].map(([path, text]) => ({ path, text }));
 }
 
-/** A woken worker was seen to need ~130 KB more, and 100–300 ms, with these in its graph. */
-const WORKER_BUDGET_BYTES = 80_000;
+/**
+ * A woken worker was seen to need ~130 KB more, and 100–300 ms, with the report schema and HPKE
+ * in its graph. The public-suffix list (tldts's minified build, ~140 KB) is in it on purpose:
+ * the worker itself refuses to unlock a public suffix (docs/extension.md, "Unlock").
+ */
+const WORKER_BUDGET_BYTES = 210_000;
 
 beforeAll(() => ensureExtensionBuilt());
 afterAll(() => rmSync(unpacked, { recursive: true, force: true }));

@@ -20,6 +20,7 @@ import {
 } from '../helpers/intake.js';
 import {
   askWorker,
+  type ChromeApi,
   ensureExtensionBuilt,
   extensionId,
   launch,
@@ -34,6 +35,8 @@ const PIN = '1357';
 const POPUP_URL = 'http://page.kalkan-e2e.test/forum/thread?id=7';
 const BLOCKED_URL = 'http://deep.abuse-demo.test/gallery/42?ref=chat';
 const DOWN_URL = 'http://later.kalkan-e2e.test/while-down';
+const DRAFT_URL = 'http://draft.kalkan-e2e.test/never-sealed';
+const DAY_MS = 24 * 3_600_000;
 const servers = new TestServers();
 /** How long a polled check may take: a real browser and intake on two shared cores. */
 const POLL = { timeout: 10_000, interval: 200 };
@@ -52,21 +55,24 @@ beforeAll(async () => {
   // This parent starts with no destination at all: they clear the one built into the package
   // (extension-guard.test.ts shows a report sealed to it at once).
   await setFirstPin(ctx, PIN);
-  const cleared = await askWorker(ctx, id, {
+  expect((await setDestination('', '')).ok).toBe(true);
+});
+
+function setDestination(reportDestination: string, reportUnitKey: string) {
+  return askWorker(ctx, id, {
     type: 'save-settings',
     pin: PIN,
     settings: {
       categories: { adult: true },
       subscriptions: [],
-      reportDestination: '',
-      reportUnitKey: '',
+      reportDestination,
+      reportUnitKey,
       language: 'auto',
       helplineNumber: '111',
       helplineName: '',
     },
   });
-  expect(cleared.ok).toBe(true);
-});
+}
 
 afterAll(async () => {
   await close?.();
@@ -228,5 +234,47 @@ describe('reports from the extension', () => {
       .toBe(3);
     expect(await popup.locator('#reports').isVisible()).toBe(true);
     await popup.close();
+  });
+});
+
+describe('a draft with no destination', () => {
+  /** The extension's whole `storage.local`, as the worker sees it. */
+  const stored = async () =>
+    (await serviceWorker(ctx)).evaluate(() =>
+      (globalThis as unknown as { chrome: ChromeApi }).chrome.storage.local.get(null),
+    );
+  const alarm = async () =>
+    (await serviceWorker(ctx)).evaluate(
+      async () =>
+        (await (globalThis as unknown as { chrome: ChromeApi }).chrome.alarms.get('kalkan-reports'))
+          ?.scheduledTime,
+    );
+
+  it('is discarded a day after it was taken, never kept in plain text for longer', async () => {
+    expect((await setDestination('', '')).ok).toBe(true);
+    const form = await reportFromPopup(DRAFT_URL);
+    expect(await fillAndSend(form, '')).toContain('Saved on this device only');
+    await form.close();
+    const drafts = async () => (await stored()).reportDrafts as { keptAt: number }[];
+    const [kept] = await drafts();
+    expect(kept?.keptAt).toBeTypeOf('number');
+    // Kept while the day lasts (the positive control), with the worker's alarm set for its end.
+    await ask({ type: 'deliver-reports' });
+    expect(await drafts()).toHaveLength(1);
+    expect(await alarm()).toBeLessThanOrEqual((kept?.keptAt ?? 0) + DAY_MS);
+    expect(JSON.stringify(await stored())).toContain(DRAFT_URL);
+    // A day later (the stored time moved back): the worker's pass discards it.
+    await (await serviceWorker(ctx)).evaluate(
+      async (keptAt) => {
+        const local = (globalThis as unknown as { chrome: ChromeApi }).chrome.storage.local;
+        const list = ((await local.get(null)).reportDrafts ?? []) as object[];
+        await local.set({ reportDrafts: list.map((d) => ({ ...d, keptAt })) });
+      },
+      (kept?.keptAt ?? 0) - DAY_MS,
+    );
+    await ask({ type: 'deliver-reports' });
+    expect(await drafts()).toEqual([]);
+    expect(JSON.stringify(await stored())).not.toContain('draft.kalkan-e2e.test');
+    expect(await overview()).toMatchObject({ configured: false, waiting: 0 });
   });
 });

@@ -3,12 +3,8 @@
  * alarm (worker), over one storage area as in the browser.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  DRAFTS_KEY,
-  destinationOf,
-  REPORT_ALARM,
-  ReportDelivery,
-} from '../../extension/background/reports.js';
+import { DRAFT_KEEP_MS, DRAFTS_KEY } from '../../extension/background/report-drafts.js';
+import { destinationOf, REPORT_ALARM, ReportDelivery } from '../../extension/background/reports.js';
 import { ReportSealing } from '../../extension/pages/report-sealing.js';
 import {
   encodeUnitPublicKey,
@@ -35,8 +31,9 @@ function memoryArea(): KeyValueArea & { data: Map<string, unknown> } {
   };
 }
 
-async function setup(statuses: number[]) {
+async function setup(statuses: number[], clock = { now: Date.now() }) {
   const area = memoryArea();
+  const now = () => clock.now;
   const settings = { reportDestination: '', reportUnitKey: '' };
   const alarms = new Map<string, number>();
   const posted: { url: string; key: string | null }[] = [];
@@ -54,8 +51,9 @@ async function setup(statuses: number[]) {
       clear: async (name) => alarms.delete(name),
     },
     fetch,
+    now,
   });
-  const sealing = new ReportSealing({ area, settings: async () => settings });
+  const sealing = new ReportSealing({ area, settings: async () => settings, now });
   // As the pages do: seal (or keep a draft), then the worker delivers; a page opened later seals drafts.
   const reports = {
     submit: (d: typeof draft | ReportDraft) => sealing.submit(d),
@@ -71,7 +69,7 @@ async function setup(statuses: number[]) {
     settings.reportDestination = 'http://intake.example/';
     settings.reportUnitKey = unitKey;
   };
-  return { area, alarms, posted, reports, configure, unitKey };
+  return { area, alarms, posted, reports, configure, unitKey, settings };
 }
 
 const draft = {
@@ -126,6 +124,24 @@ describe('extension reports', () => {
     expect(JSON.stringify([...area.data.values()])).not.toContain('abuse-demo');
   });
 
+  it('discards a draft no page sealed a day after it was taken, by the alarm', async () => {
+    const clock = { now: Date.parse('2026-11-30T10:00:00Z') };
+    const { area, alarms, reports } = await setup([], clock);
+    await reports.submit(draft);
+    await reports.pump();
+    // Still waiting just before the day is up, with the alarm set for its end.
+    expect(alarms.get(REPORT_ALARM)).toBe(clock.now + DRAFT_KEEP_MS);
+    clock.now += DRAFT_KEEP_MS - 1;
+    await reports.pump();
+    expect(area.data.get(DRAFTS_KEY)).toHaveLength(1);
+    clock.now += 1;
+    await reports.pump();
+    expect(area.data.get(DRAFTS_KEY)).toEqual([]);
+    expect(alarms.has(REPORT_ALARM)).toBe(false);
+    expect(JSON.stringify([...area.data.values()])).not.toContain('abuse-demo');
+    expect(await reports.overview()).toMatchObject({ waiting: 0, entries: [] });
+  });
+
   it('refuses a bad field at once, with or without a destination', async () => {
     const { reports, configure } = await setup([]);
     const bad = { ...draft, note: 'x'.repeat(501) };
@@ -157,6 +173,18 @@ describe('extension reports', () => {
     expect(down.posted).toHaveLength(2);
     expect(submitted).toMatchObject({ sealed: true });
     expect(posted).toHaveLength(1);
+  });
+
+  it('delivers a report to the intake whose key sealed it, after the destination moved', async () => {
+    const { posted, reports, configure, settings } = await setup([201]);
+    configure();
+    await reports.submit(draft);
+    // The destination changes (a policy arrives, the parent edits it) before delivery.
+    settings.reportDestination = 'http://other-intake.example/';
+    settings.reportUnitKey = encodeUnitPublicKey((await generateUnitKeyPair()).publicKey);
+    await reports.pump();
+    expect(posted.map((p) => p.url)).toEqual(['http://intake.example/v1/reports']);
+    expect((await reports.overview()).entries.map((e) => e.state)).toEqual(['delivered']);
   });
 
   it('cannot retry without a destination', async () => {
