@@ -125,8 +125,10 @@ export class ReportDelivery {
     draftExpiry: number | undefined,
   ): Promise<void> {
     const attempt = await courier?.nextAttemptAt();
-    const due = [attempt, draftExpiry].filter((t) => t !== undefined);
-    const next = due.length ? Math.min(...due) : undefined;
+    const next =
+      attempt === undefined || draftExpiry === undefined
+        ? (attempt ?? draftExpiry)
+        : Math.min(attempt, draftExpiry);
     if (next === undefined) await this.deps.alarms.clear(REPORT_ALARM);
     else
       await this.deps.alarms.create(REPORT_ALARM, {

@@ -234,7 +234,7 @@ describe('the reasons the console shows', () => {
         join(dir, 'r.yaml'),
       );
       expect(checked.ok, JSON.stringify(change)).toBe(false);
-      if (!checked.ok) lines.push(...checked.problems);
+      if (!checked.ok) for (const problem of checked.problems) lines.push(problem);
     }
     for (const name of notNames) {
       const host = hostOf(name);
@@ -246,7 +246,7 @@ describe('the reasons the console shows', () => {
     await writeFile(config, JSON.stringify(base()));
     const written = await new ConfigEditor(config).edit((doc) => doc.set('timeZone', 'UTC'));
     expect(written.ok).toBe(false);
-    if (!written.ok) lines.push(...written.problems);
+    if (!written.ok) for (const problem of written.problems) lines.push(problem);
     return lines;
   }
 
