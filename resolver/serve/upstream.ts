@@ -101,21 +101,22 @@ export class Forwarder {
   }
 
   private async tryUpstreams(query: Uint8Array, q: Question): Promise<Uint8Array> {
-    const order = this.health
-      .filter((u) => !u.down)
-      .sort(
-        (a, b) =>
-          a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
-      );
-    let lastError: Error = new UpstreamError(
-      `no upstream reachable (${this.health.map((u) => `${u.label}: ${u.lastError}`).join('; ')})`,
-      EDE_NO_REACHABLE_AUTHORITY,
-    );
+    const order =
+      this.health.length === 1
+        ? this.health
+        : this.health
+            .filter((u) => !u.down)
+            .sort(
+              (a, b) =>
+                a.consecutiveFailures - b.consecutiveFailures ||
+                (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
+            );
+    // Made only when an attempt fails: an Error captures a stack, costly on every query.
+    let lastError: Error | undefined;
     let refusal: Uint8Array | undefined;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       // An upstream marked down by an earlier attempt (this query's or another's) is skipped.
-      const live = order.filter((u) => !u.down);
-      const upstream = live[attempt % live.length];
+      const upstream = nthLive(order, attempt);
       if (!upstream) break;
       const started = performance.now();
       let answered = false;
@@ -151,7 +152,13 @@ export class Forwarder {
       }
     }
     if (refusal) return refusal;
-    throw lastError;
+    throw (
+      lastError ??
+      new UpstreamError(
+        `no upstream reachable (${this.health.map((u) => `${u.label}: ${u.lastError}`).join('; ')})`,
+        EDE_NO_REACHABLE_AUTHORITY,
+      )
+    );
   }
 
   private markDown(upstream: UpstreamHealth, reason: string): void {
@@ -273,6 +280,16 @@ export class Forwarder {
     }
     return this.random[this.randomAt++] as number;
   }
+}
+
+/** The upstreams not down, in order, taken round: the one for this attempt (no array made). */
+function nthLive(order: readonly UpstreamHealth[], attempt: number): UpstreamHealth | undefined {
+  let live = 0;
+  for (const u of order) if (!u.down) live++;
+  if (live === 0) return undefined;
+  let skip = attempt % live;
+  for (const u of order) if (!u.down && skip-- === 0) return u;
+  return undefined;
 }
 
 /** Our query upstream: the client's question bytes, RD set, CD kept, our OPT with the client's DO. */
