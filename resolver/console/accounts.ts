@@ -17,6 +17,17 @@ export function staffFile(dataDir: string): string {
   return join(dataDir, 'console', 'staff.json');
 }
 
+/** At start: the one line that tells an operator how to create the first account. */
+export async function warnIfNoStaff(
+  dataDir: string,
+  log: { warn(msg: string): void },
+): Promise<void> {
+  if ((await new StaffAccounts(staffFile(dataDir)).names().catch(() => [])).length === 0)
+    log.warn(
+      'console: no staff account yet; add one with "kalkan serve user add NAME --config FILE"',
+    );
+}
+
 export class StaffAccounts {
   constructor(private readonly path: string) {}
 

@@ -38,13 +38,8 @@ export async function consoleFor(
   reports: ReportService | undefined,
   log: Logger,
 ): Promise<Awaited<ReturnType<typeof createConsole>>> {
-  const accounts = new StaffAccounts(staffFile(server.config.dataDir as string));
-  if ((await accounts.names().catch(() => [])).length === 0)
-    log.warn(
-      'console: no staff account yet; add one with "kalkan serve user add NAME --config FILE"',
-    );
   return createConsole({
-    accounts,
+    accounts: new StaffAccounts(staffFile(server.config.dataDir as string)),
     editor: server.configPath ? new ConfigEditor(server.configPath) : undefined,
     rules: () => server.config.localRules,
     config: () => server.config,

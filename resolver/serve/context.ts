@@ -87,18 +87,31 @@ const NO_ANSWER: Next = () => {
 
 /**
  * Chains stages in order. Each stage runs guarded: a throw or a rejection becomes
- * `onError`'s answer, named after the stage where it happened.
+ * `onError`'s answer, named after the stage where it happened. A stage that hands on the
+ * promise of the stages after it unchanged (most do, for a forwarded query) adds no guard of
+ * its own: that promise is already guarded and never rejects, and a guard per stage was a
+ * promise and two closures per stage for every forwarded query, alive until its answer.
  */
 export function chain(stages: readonly Stage[], onError: OnStageError): Next {
   let next = NO_ANSWER;
   for (let i = stages.length - 1; i >= 0; i--) {
     const stage = stages[i] as Stage;
-    const after = next;
+    const inner = next;
+    // What the stages after this one returned for the query being handled (set synchronously).
+    let handedOn: Reply | undefined;
+    const after: Next = (ctx) => {
+      handedOn = inner(ctx);
+      return handedOn;
+    };
     const failed = (ctx: QueryContext) => (error: unknown) => onError(stage.name, ctx, error);
     next = (ctx) => {
+      handedOn = undefined;
       try {
         const answer = stage.handle(ctx, after);
-        return answer instanceof Uint8Array ? answer : answer.catch(failed(ctx));
+        if (answer instanceof Uint8Array) return answer;
+        const guarded = answer === handedOn;
+        handedOn = undefined;
+        return guarded ? answer : answer.catch(failed(ctx));
       } catch (error) {
         return failed(ctx)(error);
       }

@@ -31,7 +31,10 @@ export function askUdp(
 ): Promise<Buffer> {
   const id = packet.readUInt16BE(0);
   const question = packet.subarray(12, packet.length - 11);
-  const socket = createSocket(isIPv6(address.host) ? 'udp6' : 'udp4');
+  const socket = createSocket({
+    type: isIPv6(address.host) ? 'udp6' : 'udp4',
+    lookup: addressAsIs,
+  });
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (error: Error | undefined, answer?: Buffer) => {
@@ -63,6 +66,19 @@ export function askUdp(
     );
     socket.unref(); // a question in flight does not keep a stopping process alive
   });
+}
+
+/**
+ * The upstreams are IP addresses (config.ts refuses names), so bind and connect need no
+ * dns.lookup: handed back at once, which spares each query's socket two lookups with their
+ * callbacks and ticks, and the queue that connect() keeps while bind() waits for one.
+ */
+function addressAsIs(
+  address: string,
+  _options: unknown,
+  callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  callback(null, address, isIPv6(address) ? 6 : 4);
 }
 
 /** Same question section (names compared without case unless 0x20 is on). */

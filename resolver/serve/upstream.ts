@@ -7,7 +7,9 @@
  * fails the caller gets the last such answer, or an UpstreamError carrying the Extended DNS
  * Error to answer with. An upstream that refuses (ICMP port unreachable on the connected socket)
  * or cannot be reached is marked down at once, skipped, and probed in the background until it
- * answers again.
+ * answers again. Timeouts alone say less: a live upstream is slow for names whose servers are
+ * dead, so a run of them first asks the upstream a question it answers itself; only silence
+ * marks it down.
  */
 import { randomFillSync } from 'node:crypto';
 import { connect } from 'node:net';
@@ -47,17 +49,26 @@ export interface ForwarderOptions {
 
 const MAX_TCP_ANSWER = 65_535;
 const DEFAULT_MAX_OUTSTANDING = 4096;
-/** Timeouts in a row (no answer in between) that mark an upstream down. */
-const TIMEOUTS_FOR_DOWN = 5;
+/** Failures in a row (no good answer in between) after which a timeout asks if the upstream is there. */
+const TIMEOUTS_FOR_CHECK = 5;
 const PROBE_FIRST_MS = 500;
 // Short enough that service is back within seconds of the upstream.
 const PROBE_MAX_MS = 5000;
-/** The probe: ". IN NS", which any resolver answers. */
-const PROBE_QUESTION = Uint8Array.from([0, 0, 2, 0, 1]);
+/**
+ * The probes, sent together; any answer to either (any rcode) says the upstream is there:
+ * ". IN NS", which a working resolver has cached, and "id.server. CH TXT" (RFC 4892), which
+ * Unbound, BIND, Knot and dnsmasq answer themselves, even with no way out to the Internet.
+ */
+const PROBE_QUESTIONS = [
+  Uint8Array.from([0, 0, 2, 0, 1]),
+  Uint8Array.from([2, 105, 100, 6, 115, 101, 114, 118, 101, 114, 0, 0, 16, 0, 3]),
+];
 
 export class Forwarder {
   readonly health: UpstreamHealth[];
   private readonly probes = new Map<UpstreamHealth, NodeJS.Timeout>();
+  /** Upstreams being asked whether they are there after a run of failures. */
+  private readonly checking = new Set<UpstreamHealth>();
   private readonly random = new Uint16Array(4096);
   private randomAt = this.random.length;
   private closed = false;
@@ -90,25 +101,28 @@ export class Forwarder {
   }
 
   private async tryUpstreams(query: Uint8Array, q: Question): Promise<Uint8Array> {
-    const order = this.health
-      .filter((u) => !u.down)
-      .sort(
-        (a, b) =>
-          a.consecutiveFailures - b.consecutiveFailures || (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
-      );
-    let lastError: Error = new UpstreamError(
-      `no upstream reachable (${this.health.map((u) => `${u.label}: ${u.lastError}`).join('; ')})`,
-      EDE_NO_REACHABLE_AUTHORITY,
-    );
+    const order =
+      this.health.length === 1
+        ? this.health
+        : this.health
+            .filter((u) => !u.down)
+            .sort(
+              (a, b) =>
+                a.consecutiveFailures - b.consecutiveFailures ||
+                (a.lastRttMs ?? 0) - (b.lastRttMs ?? 0),
+            );
+    // Made only when an attempt fails: an Error captures a stack, costly on every query.
+    let lastError: Error | undefined;
     let refusal: Uint8Array | undefined;
     for (let attempt = 0; attempt < this.options.attempts; attempt++) {
       // An upstream marked down by an earlier attempt (this query's or another's) is skipped.
-      const live = order.filter((u) => !u.down);
-      const upstream = live[attempt % live.length];
+      const upstream = nthLive(order, attempt);
       if (!upstream) break;
       const started = performance.now();
+      let answered = false;
       try {
         const answer = await this.ask(upstream.address, query, q);
+        answered = true;
         const ms = performance.now() - started;
         upstream.lastRttMs = ms;
         this.options.onLatency?.(upstream.label, ms / 1000);
@@ -131,13 +145,20 @@ export class Forwarder {
           `${upstream.label}: ${failure.message}`,
           network ? EDE_NETWORK_ERROR : EDE_NO_REACHABLE_AUTHORITY,
         );
-        if (network || (!refusal && upstream.consecutiveFailures >= TIMEOUTS_FOR_DOWN))
-          this.markDown(upstream, failure.message);
+        if (network) this.markDown(upstream, failure.message);
+        else if (!answered && upstream.consecutiveFailures >= TIMEOUTS_FOR_CHECK)
+          this.check(upstream);
         if (this.closed) break;
       }
     }
     if (refusal) return refusal;
-    throw lastError;
+    throw (
+      lastError ??
+      new UpstreamError(
+        `no upstream reachable (${this.health.map((u) => `${u.label}: ${u.lastError}`).join('; ')})`,
+        EDE_NO_REACHABLE_AUTHORITY,
+      )
+    );
   }
 
   private markDown(upstream: UpstreamHealth, reason: string): void {
@@ -147,14 +168,45 @@ export class Forwarder {
     this.probe(upstream, PROBE_FIRST_MS);
   }
 
-  /** Asks a down upstream ". NS" now and then (backing off); any answer brings it back. */
+  /**
+   * After a run of failures: is the upstream there at all? An answer to a probe keeps it up
+   * (the failures were those names' own); silence marks it down. One check at a time.
+   */
+  private check(upstream: UpstreamHealth): void {
+    if (upstream.down || this.closed || this.checking.has(upstream)) return;
+    this.checking.add(upstream);
+    const reason = upstream.lastError ?? 'no answer';
+    this.askProbes(upstream).then(
+      () => {
+        this.checking.delete(upstream);
+        upstream.consecutiveFailures = 0;
+      },
+      () => {
+        this.checking.delete(upstream);
+        this.markDown(upstream, reason);
+      },
+    );
+  }
+
+  /** Resolves when the upstream answers either probe question, rejects when it answers neither. */
+  private askProbes(upstream: UpstreamHealth): Promise<unknown> {
+    return Promise.any(
+      PROBE_QUESTIONS.map((question) => {
+        const query = Buffer.alloc(12 + question.length);
+        query.writeUInt16BE(1, 4);
+        query.set(question, 12);
+        const q = { questionEnd: query.length, dnssecOk: false } as Question;
+        return this.ask(upstream.address, query, q);
+      }),
+    ).catch((error: AggregateError) => {
+      throw error.errors[0] as Error;
+    });
+  }
+
+  /** Probes a down upstream now and then (backing off); any answer brings it back. */
   private probe(upstream: UpstreamHealth, delayMs: number): void {
     const timer = setTimeout(() => {
-      const query = Buffer.alloc(12 + PROBE_QUESTION.length);
-      query.writeUInt16BE(1, 4);
-      query.set(PROBE_QUESTION, 12);
-      const q = { questionEnd: query.length, dnssecOk: false } as Question;
-      this.ask(upstream.address, query, q).then(
+      this.askProbes(upstream).then(
         () => {
           this.probes.delete(upstream);
           upstream.down = false;
@@ -228,6 +280,16 @@ export class Forwarder {
     }
     return this.random[this.randomAt++] as number;
   }
+}
+
+/** The upstreams not down, in order, taken round: the one for this attempt (no array made). */
+function nthLive(order: readonly UpstreamHealth[], attempt: number): UpstreamHealth | undefined {
+  let live = 0;
+  for (const u of order) if (!u.down) live++;
+  if (live === 0) return undefined;
+  let skip = attempt % live;
+  for (const u of order) if (!u.down && skip-- === 0) return u;
+  return undefined;
 }
 
 /** Our query upstream: the client's question bytes, RD set, CD kept, our OPT with the client's DO. */

@@ -75,7 +75,7 @@ async function main() {
     console.log(
       `list ${ENTRIES}, ${SECONDS} s per mix, NODE_OPTIONS=${process.env.NODE_OPTIONS ?? ''}, config: ${EXTRA_CONFIG ?? '-'}`,
     );
-    console.log(`loaded: RSS ${mb(kalkan.rssBytes())} MB`);
+    console.log(`loaded: RSS ${mb(kalkan.rssBytes())} MB, peak ${mb(kalkan.peakRssBytes())} MB`);
     // The status server starts after the first answer.
     for (let i = 0; ; i++) {
       try {

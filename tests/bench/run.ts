@@ -4,8 +4,9 @@
  * started from its CLI, Kalkan's list built from the same text by `kalkan lists build` (timed
  * as part of its start-up). Mixes of repeated names (what the tables and caches are for) and
  * wide mixes of 1,000,000 distinct names (what they cannot hold). `-- --quick` for a short run,
- * `-- --only=unbound,echo` for a subset, `-- --baseline=DIR` to add a row `kalkan-before` served
- * by another (built) checkout's CLI. Writes tests/bench/results/latest.json and latest.md.
+ * `-- --only=unbound,echo` for a subset, `-- --entries=N` for another list size (the quick
+ * run's 100,000 otherwise), `-- --baseline=DIR` to add a row `kalkan-before` served by another
+ * (built) checkout's CLI. Writes tests/bench/results/latest.json and latest.md.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -36,7 +37,11 @@ const BASELINE_CLI = BASELINE && resolve(BASELINE, 'build/resolver/bundle/kalkan
 if (BASELINE_CLI && !existsSync(BASELINE_CLI)) {
   throw new Error(`--baseline=${BASELINE}: ${BASELINE_CLI} is missing; run "npm run build" there`);
 }
-const ENTRIES = QUICK ? 100_000 : 1_000_000;
+/** `--entries=N` sets the list size (e.g. a quick run with the full list, for memory). */
+const ENTRIES = Number(
+  process.argv.find((a) => a.startsWith('--entries='))?.slice('--entries='.length) ??
+    (QUICK ? 100_000 : 1_000_000),
+);
 /**
  * Distinct names in each wide mix, quick or not: far more than the fast path's name table
  * (`memory.namesSeen`, 32,768 by default) or any server's answer cache.

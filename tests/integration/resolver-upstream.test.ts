@@ -25,10 +25,15 @@ afterAll(async () => {
   await tmp?.remove();
 });
 
-/** A tiny upstream on `port`: answers every A question with 192.0.2.1, noting who asked. */
+/**
+ * A tiny upstream on `port`: answers every question with an A record 192.0.2.1, noting who
+ * asked; questions for names `silentFor` picks get no answer at all (a domain whose servers
+ * are dead: the upstream itself is up).
+ */
 async function fakeUpstream(
   port: number,
   seen: { port: number; name: string }[] = [],
+  silentFor: (name: string) => boolean = () => false,
 ): Promise<Socket> {
   const socket = createSocket('udp4');
   sockets.push(socket);
@@ -37,6 +42,7 @@ async function fakeUpstream(
     const question = query.questions?.[0];
     if (!question) return;
     seen.push({ port: from.port, name: question.name });
+    if (silentFor(question.name)) return;
     const answer = dnsPacket.encode({
       type: 'response',
       id: query.id,
@@ -105,6 +111,57 @@ it('answers SERVFAIL with EDE at once when the upstream refuses, logs it, and re
   expect(statusOf(back)).toBe('NOERROR');
   expect(back).toContain('192.0.2.1');
   expect((await fetch(`http://127.0.0.1:${k.statusPort}/healthz`)).status).toBe(200);
+});
+
+/** Short attempts, so that timeouts come quickly: 2 x 200 ms per query. */
+const QUICK_TIMEOUTS = { upstreamTimeoutMs: 200, upstreamAttempts: 2 };
+
+it('keeps an upstream that times out on some names but answers others in service', async () => {
+  const upstreamPort = await freePort();
+  const seen: { port: number; name: string }[] = [];
+  await fakeUpstream(upstreamPort, seen, (name) => name.endsWith('.dead.test'));
+  const k = await startKalkan(tmp.dir, {
+    upstreams: [`127.0.0.1:${upstreamPort}`],
+    ...QUICK_TIMEOUTS,
+  });
+  servers.push(k);
+  // 10 names x 2 attempts: 20 timeouts in a row, far more than the 5 that make Kalkan ask
+  // whether the upstream is there at all.
+  const dead = (batch: number) =>
+    Array.from({ length: 10 }, (_, i) => ask(k.port, `n${batch}-${i}.dead.test`));
+  for (const { answer } of await Promise.all(dead(1))) expect(answer.rcode).toBe('SERVFAIL');
+  // It was asked (positive control), and its answer kept it up: a second run of timeouts,
+  // begun after that check settled (its probes time out after 200 ms), leaves live names
+  // answered from the upstream meanwhile.
+  expect(seen.some((s) => s.name.toLowerCase() === 'id.server')).toBe(true);
+  const [live, ...second] = await Promise.all([ask(k.port, 'alive.live.test'), ...dead(2)]);
+  expect(live?.answer.rcode).toBe('NOERROR');
+  expect(live?.answer.answers?.[0]).toMatchObject({ data: '192.0.2.1' });
+  for (const { answer } of second) expect(answer.rcode).toBe('SERVFAIL');
+  expect(statusOf(await dig(k.port, 'after.live.test'))).toBe('NOERROR');
+  expect(await dig(k.port, 'third.dead.test')).toMatch(/EDE: 22 .*timed out after 200 ms/);
+  expect(k.stdout()).not.toContain('upstream down');
+  expect((await fetch(`http://127.0.0.1:${k.statusPort}/healthz`)).status).toBe(200);
+});
+
+it('marks an upstream that answers nothing, not even the probes, down after its timeouts', async () => {
+  const upstreamPort = await freePort();
+  const seen: { port: number; name: string }[] = [];
+  await fakeUpstream(upstreamPort, seen, () => true);
+  const k = await startKalkan(tmp.dir, {
+    upstreams: [`127.0.0.1:${upstreamPort}`],
+    ...QUICK_TIMEOUTS,
+  });
+  servers.push(k);
+  const answers = await Promise.all(
+    Array.from({ length: 3 }, (_, i) => ask(k.port, `q${i}.silent.test`)),
+  );
+  for (const { answer } of answers) expect(answer.rcode).toBe('SERVFAIL');
+  await waitFor(async () => k.stdout().includes('upstream down; retrying it in the background'));
+  expect(k.stdout()).toMatch(/"level":50.*"reason":"timed out after 200 ms"/);
+  expect(seen.some((s) => s.name.toLowerCase() === 'id.server')).toBe(true);
+  expect((await fetch(`http://127.0.0.1:${k.statusPort}/healthz`)).status).toBe(503);
+  expect(await dig(k.port, 'then.silent.test')).toMatch(/EDE: 22 .*no upstream reachable/);
 });
 
 it('sends 1,000 forwarded queries from ports spread over the ephemeral range', async () => {

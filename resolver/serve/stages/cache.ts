@@ -68,10 +68,18 @@ export class CacheStage implements Stage {
       );
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = Promise.resolve(next(ctx)).then((response) => this.store(key, response));
+      // Settled in one step (no second promise to clear it): fewer objects per forwarded query.
+      pending = Promise.resolve(next(ctx)).then(
+        (response) => {
+          this.inFlight.delete(key);
+          return this.store(key, response);
+        },
+        (error: unknown) => {
+          this.inFlight.delete(key);
+          throw error;
+        },
+      );
       this.inFlight.set(key, pending);
-      const clear = () => this.inFlight.delete(key);
-      pending.then(clear, clear);
     }
     return pending.then((e) => answerFrom(e, ctx, this.now()));
   }

@@ -180,7 +180,9 @@ export async function nameTableCounts(
  * The V8 flags the installed `kalkan` command (resolver/deploy/kalkan) starts Node with by
  * default: the resolver is measured as deployed. `KALKAN_V8_FLAGS` replaces them, as there.
  */
-const INSTALLED_V8_FLAGS = (process.env.KALKAN_V8_FLAGS ?? '--max-semi-space-size=4')
+const INSTALLED_V8_FLAGS = (
+  process.env.KALKAN_V8_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=20'
+)
   .split(' ')
   .filter(Boolean);
 

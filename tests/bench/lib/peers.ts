@@ -47,6 +47,10 @@ export async function upstreamUnbound(
   const lines = [
     ...unboundServerBlock(dir, port),
     '  local-zone: "bench.test." static',
+    // Unbound answers test. and invalid. itself (RFC 6761) but not example.: without this, a
+    // listed name under example. that a reload unlists would be sent to the root servers, which
+    // this machine cannot reach, and time out (a lost query the reload did not lose).
+    '  local-zone: "example." static',
     ...allowedNames.map((n, i) => `  local-data: "${n}. 300 IN A 192.0.2.${(i % 250) + 1}"`),
     `  local-zone: "${WIDE_ZONE}." redirect`,
     `  local-data: "${WIDE_ZONE}. 300 IN A 192.0.2.251"`,

@@ -71,4 +71,40 @@ describe('the chain', () => {
       'hands-on: the last stage handed the query on',
     ]);
   });
+
+  it('guards a promise once: stages that hand it on unchanged add nothing, others their own guard', async () => {
+    const errors: string[] = [];
+    const onError = (stage: string, _c: QueryContext, error: unknown) => {
+      errors.push(`${stage}: ${(error as Error).message}`);
+      return SERVFAIL;
+    };
+    const handedOn: unknown[] = [];
+    const notes: Stage = {
+      name: 'notes',
+      handle: (c, next) => {
+        const answer = next(c);
+        handedOn.push(answer);
+        return answer;
+      },
+    };
+    const trail: string[] = [];
+    const later: Stage = { name: 'later', handle: () => Promise.resolve(OK) };
+    const answer = chain([notes, passing('a', trail), later], onError)(ctx('127.0.0.1'));
+    expect(answer).toBe(handedOn[0]); // no promise added on the way out
+    expect(await answer).toBe(OK);
+    // A stage that makes a promise of its own still has its failures named after it.
+    const breaks: Stage = {
+      name: 'breaks',
+      handle: (c, next) =>
+        Promise.resolve(next(c)).then(() => {
+          throw new Error('after the answer');
+        }),
+    };
+    const rejects: Stage = { name: 'rejects', handle: () => Promise.reject(new Error('async')) };
+    expect(await chain([notes, breaks, later], onError)(ctx('127.0.0.1'))).toBe(SERVFAIL);
+    expect(await chain([notes, passing('b', trail), rejects], onError)(ctx('127.0.0.1'))).toBe(
+      SERVFAIL,
+    );
+    expect(errors).toEqual(['breaks: after the answer', 'rejects: async']);
+  });
 });
