@@ -1,6 +1,7 @@
 /**
  * The servers compared with Kalkan, each from its Debian binary and given the same list as
- * text it parses at start-up: Unbound (`local-zone … always_nxdomain`, one thread), dnsmasq
+ * text it parses at start-up: Unbound (`local-zone … always_nxdomain`, one thread; with DoT and
+ * DoH listeners of its own for bench:encrypted), dnsmasq
  * (`address=/name/`), and a node:dgram echo server (a reference for Node's plain UDP I/O; not a
  * ceiling, since Kalkan reads and answers through its batched addon instead). Plus the shared
  * upstream: Unbound with local-data for the repeated allowed names and a redirect zone that
