@@ -18,8 +18,10 @@
  * Prints a table and writes tests/bench/results/encrypted-latest.{json,md}.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
+import { connect as connectTcp } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +99,25 @@ interface ServerFigures {
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * The load tools inherit this process's open-file limit (Node raised its soft limit to the hard
+ * one): the idle phase holds 1,000 connections here and as many in the server; dnsperf needs one
+ * descriptor per connection.
+ */
+function checkFileLimit(): void {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'));
+  const soft = Number(line?.split(/\s{2,}/)[1]);
+  const needed = CONNECTIONS * 2 + 200;
+  if (soft < needed)
+    throw new Error(
+      `open-file limit ${soft} is below the ${needed} this run needs: raise it (ulimit -Hn, or LimitNOFILE for a service)`,
+    );
+}
+
 async function main(): Promise<void> {
+  checkFileLimit();
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'kalkan-bench-enc-'));
   const running: ServerProcess[] = [];
@@ -162,6 +182,9 @@ async function main(): Promise<void> {
         rcode: 3,
       });
       running.push(server);
+      // The plain listener answers first: Kalkan opens its DoT and DoH listeners after it.
+      await acceptsConnections(ports.dot);
+      await acceptsConnections(ports.doh);
       return { server, ports };
     };
 
@@ -283,6 +306,22 @@ async function main(): Promise<void> {
     for (const s of running) await s.stop();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Resolves once `port` accepts a TCP connection (polled every 50 ms, for up to 30 s). */
+async function acceptsConnections(port: number): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await sleep(50);
+  }
+  throw new Error(`nothing listens on port ${port}`);
 }
 
 interface QueryFiles {
