@@ -158,7 +158,7 @@ describe('DNS over TLS and HTTPS with kdig', () => {
     expect(again).toMatch(/Reused, TLSv1\.2/);
   });
 
-  it('DoH refuses what is not a DNS query: wrong path, wrong media type', async () => {
+  it('DoH refuses what is not a DNS query: wrong path, wrong media type, wrong method', async () => {
     const base = `https://${SERVICE_NAME}:${dohPort}`;
     const code = async (args: string[]) =>
       (
@@ -180,6 +180,11 @@ describe('DNS over TLS and HTTPS with kdig', () => {
         `${base}/dns-query`,
       ]),
     ).toBe('415');
+    // The same answers over HTTP/1.1 (answered apart from HTTP/2's streams).
+    for (const version of ['--http2', '--http1.1']) {
+      expect(await code([version, '-X', 'PUT', `${base}/dns-query`]), version).toBe('405');
+      expect(await code([version, `${base}/other`]), version).toBe('404');
+    }
   });
 });
 

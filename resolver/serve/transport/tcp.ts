@@ -46,14 +46,29 @@ export function listenTcp(
     });
   });
   server.maxConnections = options.maxConnections;
-  return listenOn(server, host, port);
+  return listenOn(server, host, port, options.maxConnections);
 }
 
-/** Starts `server` listening; rejects with the bind error. */
-export function listenOn<S extends Server>(server: S, host: string, port: number): Promise<S> {
+/** Node's own listen backlog. */
+const DEFAULT_BACKLOG = 511;
+
+/**
+ * Starts `server` listening; rejects with the bind error. The accept queue holds as many
+ * connections as may be open at once (at least Node's 511; the kernel caps it at
+ * net.core.somaxconn): a burst of new connections, such as every client reconnecting after a
+ * restart, waits there while TLS handshakes are worked through, instead of overflowing the
+ * queue and being dropped (a dropped connection is retried by its client a second or more later).
+ */
+export function listenOn<S extends Server>(
+  server: S,
+  host: string,
+  port: number,
+  maxConnections: number,
+): Promise<S> {
+  const backlog = Math.max(DEFAULT_BACKLOG, maxConnections);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port, ipv6Only: host.includes(':') }, () => {
+    server.listen({ host, port, backlog, ipv6Only: host.includes(':') }, () => {
       server.off('error', reject);
       resolve(server);
     });
@@ -124,7 +139,7 @@ export function listenSecure<S extends Server>(
     // Before the TLS listener's own: a refused socket is destroyed before any handshake.
     secure.prependListener('connection', (socket: Socket) => void admit.now(socket));
     secure.maxConnections = options.maxConnections;
-    return listenOn(secure, host, port);
+    return listenOn(secure, host, port, options.maxConnections);
   }
   const server = createServer({ noDelay: true }, (socket) => {
     void admit.later(socket).then((client) => {
@@ -132,7 +147,7 @@ export function listenSecure<S extends Server>(
     });
   });
   server.maxConnections = options.maxConnections;
-  return listenOn(server, host, port);
+  return listenOn(server, host, port, options.maxConnections);
 }
 
 /** Serves DNS messages on an admitted stream (TCP, or TLS after its handshake). */

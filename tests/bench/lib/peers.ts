@@ -1,12 +1,13 @@
 /**
  * The servers compared with Kalkan, each from its Debian binary and given the same list as
- * text it parses at start-up: Unbound (`local-zone … always_nxdomain`, one thread), dnsmasq
+ * text it parses at start-up: Unbound (`local-zone … always_nxdomain`, one thread; with DoT and
+ * DoH listeners of its own for bench:encrypted), dnsmasq
  * (`address=/name/`), and a node:dgram echo server (a reference for Node's plain UDP I/O; not a
  * ceiling, since Kalkan reads and answers through its batched addon instead). Plus the shared
  * upstream: Unbound with local-data for the repeated allowed names and a redirect zone that
  * answers every other name under it (the wide mixes' unlisted names).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Launch } from './server-process.js';
 
@@ -79,6 +80,38 @@ export async function filteringUnbound(
   ];
   await writeFile(file, `${body.join('\n')}\n`);
   return { command: 'unbound', args: ['-d', '-c', file] };
+}
+
+/**
+ * `filtering` (filteringUnbound's launch) with DoT and DoH listeners of its own (tls-port,
+ * https-port), in a config file of its own: `slots` TCP connections per port (incoming-num-tcp,
+ * which Unbound allocates a buffer for at start) and `idleTimeoutMs` (tcp-idle-timeout). Unbound
+ * shortens that timeout to 1 % while fewer than half the slots are free, so the slots should be
+ * at least twice the connections a run holds.
+ */
+export async function encryptedUnbound(
+  filtering: Launch,
+  ports: { plain: number; dot: number; doh: number },
+  pair: { cert: string; key: string },
+  limits: { slots: number; idleTimeoutMs: number },
+): Promise<Launch> {
+  const source = filtering.args[2] as string;
+  const file = source.replace(/\.conf$/, `-encrypted-${ports.dot}.conf`);
+  const extra = [
+    `  interface: 127.0.0.1@${ports.plain}`,
+    `  interface: 127.0.0.1@${ports.dot}`,
+    `  interface: 127.0.0.1@${ports.doh}`,
+    `  tls-port: ${ports.dot}`,
+    `  https-port: ${ports.doh}`,
+    `  tls-service-key: "${pair.key}"`,
+    `  tls-service-pem: "${pair.cert}"`,
+    '  http-notls-downstream: no',
+    `  incoming-num-tcp: ${limits.slots}`,
+    `  tcp-idle-timeout: ${limits.idleTimeoutMs}`,
+  ];
+  const text = await readFile(source, 'utf8');
+  await writeFile(file, text.replace('  interface: 127.0.0.1\n', `${extra.join('\n')}\n`));
+  return { command: filtering.command, args: ['-d', '-c', file] };
 }
 
 export async function dnsmasq(
