@@ -151,33 +151,27 @@ export class ListManager {
     return this.sources.filter((s) => s.bundle && expiresAt(s.bundle) <= now);
   }
 
-  /** Problems an operator must see, one line each (status page, /healthz, the log). */
-  problems(): { notReady: string[]; warnings: string[] } {
-    return {
-      notReady: this.missing().map(
-        (s) =>
-          `list ${s.expectedId ?? s.location} has no usable copy: ${s.lastError ?? 'not loaded yet'}`,
-      ),
-      warnings: this.expired().map(
-        (s) =>
-          `list ${s.bundle?.meta.id} expired at ${s.bundle?.meta.expires} and is still in force: no newer copy from ${s.location}`,
-      ),
-    };
-  }
-
   /** Logs what is wrong, and keeps trying sources that are missing until they load. */
   private checkHealth(when: string): void {
-    const { notReady, warnings } = this.problems();
-    for (const line of warnings) this.options.logger.warn({ when }, line);
-    for (const line of notReady)
-      this.options.logger.error({ when }, `${line}: the filter is not ready`);
-    if (notReady.length > 0 && !this.retryTimer) {
+    const { logger } = this.options;
+    for (const s of this.expired())
+      logger.warn(
+        { when, list: s.bundle?.meta.id, expires: s.bundle?.meta.expires, from: s.location },
+        'list expired and is still in force: no newer copy',
+      );
+    const missing = this.missing();
+    for (const s of missing)
+      logger.error(
+        { when, list: s.expectedId ?? s.location, error: s.lastError ?? 'not loaded yet' },
+        'list has no usable copy: the filter is not ready',
+      );
+    if (missing.length > 0 && !this.retryTimer) {
       this.retryTimer = setInterval(
         () => void this.refresh('retrying a missing list'),
         this.options.retryMissingMs ?? 10_000,
       );
       this.retryTimer.unref();
-    } else if (notReady.length === 0 && this.retryTimer) {
+    } else if (missing.length === 0 && this.retryTimer) {
       clearInterval(this.retryTimer);
       this.retryTimer = undefined;
       this.options.logger.info({ when }, 'every required list is loaded: filter ready');

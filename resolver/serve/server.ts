@@ -21,6 +21,7 @@ import type { Config } from './config.js';
 import type { Policy } from './context.js';
 import type { Metrics } from './metrics.js';
 import { buildPipeline } from './pipeline.js';
+import { findProblems, type Problems } from './problems.js';
 import type { NamedPrimary } from './rpz-primaries.js';
 import { CheckAnswer, checkAddresses } from './setup/check-answer.js';
 import type { ListLookup } from './stages/blocklist.js';
@@ -275,15 +276,14 @@ export class ResolverServer {
     return name.replace(/^\*\./, '').toLowerCase();
   }
 
-  /** `devices:` with their policies (preflight checked the names). */
   /** What /healthz and the status page report: not ready (no filter) or degraded. */
-  problems(): { notReady: string[]; warnings: string[] } {
-    const { notReady, warnings } = this.lists.problems();
-    if (this.config.whenListsMissing === 'serve')
-      for (const line of notReady.splice(0)) warnings.push(`${line}: serving UNFILTERED`);
-    for (const u of this.forwarder.health)
-      if (u.down) warnings.push(`upstream ${u.label} is down: ${u.lastError ?? ''}`);
-    return { notReady, warnings };
+  problems(): Problems {
+    return findProblems(
+      this.lists.missing(),
+      this.lists.expired(),
+      this.forwarder.health,
+      this.config.whenListsMissing === 'serve',
+    );
   }
 
   /**

@@ -6,6 +6,7 @@ import type { SourceState } from '../lists/manager.js';
 import type { RpzCounters } from '../rpz/handler.js';
 import { escapeHtml } from './html.js';
 import { type Language, languageSwitch, type Translate } from './language.js';
+import { type Problems, problemText } from './problems.js';
 import { listRefusalText } from './reasons.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
@@ -19,7 +20,7 @@ export interface StatusView {
   listen: readonly string[];
   cacheEntries: number;
   /** Why the filter is not ready (no list) or degraded (expired list, upstream down). */
-  problems: { notReady: string[]; warnings: string[] };
+  problems: Problems;
   /** The `rpz:` zones this process serves (issue 6). */
   rpz?: { zone: string; listen: string; serial: number; counters: RpzCounters }[];
   /** The report form's section (issue 5), rendered by ReportForm. */
@@ -74,10 +75,12 @@ function problemsSection(v: StatusView, t: Translate): string {
   if (notReady.length + warnings.length === 0) return '';
   const items = [
     ...notReady.map(
-      (l) => `<li><strong>${escapeHtml(t('status.notReady'))}</strong> ${escapeHtml(l)}</li>`,
+      (p) =>
+        `<li><strong>${escapeHtml(t('status.notReady'))}</strong> ${escapeHtml(problemText(p, t))}</li>`,
     ),
     ...warnings.map(
-      (l) => `<li><strong>${escapeHtml(t('status.warning'))}</strong> ${escapeHtml(l)}</li>`,
+      (p) =>
+        `<li><strong>${escapeHtml(t('status.warning'))}</strong> ${escapeHtml(problemText(p, t))}</li>`,
     ),
   ];
   return `<section id="problems" role="alert"><h2>${escapeHtml(t('status.attention'))}</h2><ul>${items.join('')}</ul></section>`;

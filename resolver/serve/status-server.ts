@@ -9,6 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { isIP } from 'node:net';
 import { LANGUAGE_COOKIE, languageOfRequest, text } from './language.js';
 import type { Metrics } from './metrics.js';
+import { problemText } from './problems.js';
 import { type FormNotice, queuedNotice, REPORT_PATH, type ReportForm } from './report-form.js';
 import type { StatusRoutes } from './setup/routes.js';
 import { renderStatusPage, type StatusView } from './status-page.js';
@@ -93,9 +94,10 @@ export function listenStatus(
       );
     } else if (path === '/healthz') {
       const { notReady, warnings } = view().problems;
+      const english = text('en');
       const lines = [
-        ...notReady.map((l) => `not ready: ${l}`),
-        ...warnings.map((l) => `degraded: ${l}`),
+        ...notReady.map((p) => `not ready: ${problemText(p, english)}`),
+        ...warnings.map((p) => `degraded: ${problemText(p, english)}`),
       ];
       res
         .writeHead(lines.length ? 503 : 200, { 'content-type': 'text/plain' })

@@ -91,7 +91,34 @@ describe('pages in ru and ky', () => {
     ] as never,
     listen: ['127.0.0.1:53'],
     cacheEntries: 0,
-    problems: { notReady: [], warnings: ['upstream 192.0.2.53:53 is down'] },
+    problems: {
+      notReady: [
+        {
+          kind: 'list-missing',
+          source: { location: 'https://lists.example/abuse.klb', expectedId: 'abuse' },
+          servingUnfiltered: false,
+        },
+      ],
+      warnings: [
+        {
+          kind: 'list-missing',
+          source: {
+            location: 'https://lists.example/other.klb',
+            lastError: 'bad signature',
+            lastErrorCode: 'bad-signature',
+          },
+          servingUnfiltered: true,
+        },
+        {
+          kind: 'list-expired',
+          source: {
+            location: '/var/lib/kalkan/adult.klb',
+            bundle: { meta: { id: 'adult', expires: '2026-11-01T00:00:00Z' } },
+          },
+        },
+        { kind: 'upstream-down', upstream: { label: '192.0.2.53:53', lastError: 'ECONNREFUSED' } },
+      ],
+    } as never,
   };
   for (const lang of ['ru', 'ky'] as const) {
     it(`the status page in ${lang} shows no English catalogue string`, () => {
@@ -104,6 +131,11 @@ describe('pages in ru and ky', () => {
       // A list's refused update by its code, not the loader's English.
       expect(html).toContain(text(lang)('listError.expired'));
       expect(html).not.toContain('bundle expired');
+      // The problems too: each said in the page's language, with its values.
+      expect(english).toContain('list abuse has no usable copy: not loaded yet');
+      expect(html).toContain(text(lang)('problem.servingUnfiltered'));
+      expect(html).toContain(text(lang)('listError.bad-signature'));
+      expect(html).toContain('192.0.2.53:53');
     });
 
     it(`the console in ${lang} shows no English catalogue string`, () => {

@@ -193,6 +193,12 @@ export const en = {
   'listError.expired': 'the list has expired',
   'listError.sequence-rollback': 'older than the list in force',
   'listError.wrong-list': 'another list than the one subscribed',
+  'problem.listMissing': 'list {list} has no usable copy: {error}',
+  'problem.notLoadedYet': 'not loaded yet',
+  'problem.servingUnfiltered': 'serving UNFILTERED',
+  'problem.listExpired':
+    'list {list} expired at {expires} and is still in force: no newer copy from {location}',
+  'problem.upstreamDown': 'upstream {upstream} is down: {error}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -188,4 +188,10 @@ export const ky: Messages = {
   'listError.expired': 'тизменин мөөнөтү бүткөн',
   'listError.sequence-rollback': 'күчүндөгү тизмеден эски',
   'listError.wrong-list': 'жазылган тизме эмес, башка тизме',
+  'problem.listMissing': '{list} тизмесинин жарактуу көчүрмөсү жок: {error}',
+  'problem.notLoadedYet': 'азырынча жүктөлгөн жок',
+  'problem.servingUnfiltered': 'DNS ЧЫПКАСЫЗ жооп берип жатат',
+  'problem.listExpired':
+    '{list} тизмесинин мөөнөтү {expires} бүттү, бирок ал дагы эле колдонулат: {location} дарегинен жаңы көчүрмө жок',
+  'problem.upstreamDown': '{upstream} жогорку сервери иштебейт: {error}',
 };

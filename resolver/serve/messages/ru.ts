@@ -188,4 +188,10 @@ export const ru: Messages = {
   'listError.expired': 'срок действия списка истёк',
   'listError.sequence-rollback': 'старше действующего списка',
   'listError.wrong-list': 'не тот список, на который оформлена подписка',
+  'problem.listMissing': 'у списка {list} нет пригодной копии: {error}',
+  'problem.notLoadedYet': 'ещё не загружен',
+  'problem.servingUnfiltered': 'DNS отвечает БЕЗ ФИЛЬТРА',
+  'problem.listExpired':
+    'срок действия списка {list} истёк {expires}, но он всё ещё действует: новой копии из {location} нет',
+  'problem.upstreamDown': 'вышестоящий сервер {upstream} не отвечает: {error}',
 };
