@@ -153,9 +153,10 @@ describe('extension reports', () => {
   });
 
   it('re-arms the alarm while the intake is down, marks a refusal failed, retries on request', async () => {
-    const { alarms, posted, reports, configure } = await setup([]);
+    const clock = { now: Date.now() };
+    const { alarms, posted, reports, configure } = await setup([], clock);
     configure();
-    const before = Date.now();
+    const before = clock.now;
     const submitted = await reports.submit(draft);
     await reports.pump();
     const [queued] = (await reports.overview()).entries;
