@@ -70,18 +70,28 @@ browser.storage.onChanged.addListener((_changes, area) => {
 });
 
 // The incognito gate (tab-gate.ts): the regular instance takes its tabs on at once, the
-// incognito instance once its lists are loaded (afterListsLoaded).
+// incognito instance once its lists are loaded (afterListsLoaded). Without incognito access
+// the gate stays off and no tab is ever held by it (Chrome reloads the extension when that
+// access changes, so it is read once per start).
 const incognito = browser.extension.inIncognitoContext;
+const gateWanted = TARGET_BROWSER === 'chrome' ? incognitoGateWanted() : Promise.resolve(false);
+const whenGated = (act: () => Promise<unknown>) =>
+  void gateWanted.then((wanted) => (wanted ? act() : undefined)).catch(() => undefined);
 if (TARGET_BROWSER === 'chrome') {
   browser.tabs.onCreated.addListener((tab) => {
     if (tab.id === undefined) return;
     const id = tab.id;
-    void (incognito ? hashedLists() : Promise.resolve()).then(() => admitTabs([id], sendOn));
+    whenGated(async () => {
+      if (incognito) await hashedLists();
+      await admitTabs([id], sendOn);
+    });
   });
-  browser.tabs.onRemoved.addListener((tabId) => void forgetGatedTab(tabId));
-  browser.webNavigation.onErrorOccurred.addListener((d) => void sendOnIfGated(d, sendOn));
+  browser.tabs.onRemoved.addListener((tabId) => whenGated(() => forgetGatedTab(tabId)));
+  browser.webNavigation.onErrorOccurred.addListener((d) =>
+    whenGated(() => sendOnIfGated(d, sendOn)),
+  );
   if (!incognito)
-    void incognitoGateWanted().then((wanted) => (wanted ? admitOpenTabs(sendOn) : removeTabGate()));
+    void gateWanted.then((wanted) => (wanted ? admitOpenTabs(sendOn) : removeTabGate()));
 }
 
 // Reports queued before the worker stopped are delivered (or their alarm re-armed) on every start.

@@ -24,6 +24,8 @@ import {
 } from './extension-harness.js';
 
 const PIN = '2468';
+/** extension/background/tab-gate.ts's rule (that module needs the extension's runtime). */
+const TAB_GATE_RULE_ID = 200_000;
 const servers = new TestServers();
 let ctx: BrowserContext;
 let close: () => Promise<void>;
@@ -88,6 +90,18 @@ describe('blocking', () => {
     const page = await visit(ctx, 'http://unrelated.test/?tag=unrelated');
     await page.locator('#loaded').waitFor();
     await expect.poll(() => servers.beacons('unrelated')).toBeGreaterThan(0);
+    await page.close();
+  });
+
+  it('holds no tab behind the incognito gate while incognito is not allowed', async () => {
+    const page = await visit(ctx, 'http://unrelated.test/?tag=gate');
+    await page.locator('#loaded').waitFor();
+    const rules = await worker.evaluate(() =>
+      (
+        globalThis as unknown as { chrome: ChromeApi }
+      ).chrome.declarativeNetRequest.getSessionRules(),
+    );
+    expect(rules.map((r) => r.id)).not.toContain(TAB_GATE_RULE_ID);
     await page.close();
   });
 
