@@ -1,6 +1,16 @@
 /** Signing in to the resolver's staff console over HTTP (fetch), as a browser's forms would. */
 
+import { runKalkan } from './kalkan-process.js';
+
 export const STAFF = { user: 'anna', password: 'correct horse battery staple' };
+
+/** `kalkan serve user add` through the built CLI, the password on stdin, as an operator does. */
+export async function addStaff(configPath: string, staff = STAFF): Promise<void> {
+  const add = await runKalkan(['serve', 'user', 'add', staff.user, '--config', configPath], {
+    input: `${staff.password}\n`,
+  });
+  if (add.code !== 0) throw new Error(`kalkan serve user add ${staff.user}: ${add.stderr}`);
+}
 
 export interface ConsoleSession {
   base: string;
@@ -12,7 +22,7 @@ export interface ConsoleSession {
 
 export const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
-const cookieOf = (response: Response) =>
+export const cookieOf = (response: Response) =>
   (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 
 export async function signIn(statusPort: number, staff = STAFF): Promise<ConsoleSession> {

@@ -9,8 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { STAFF, signIn } from '../helpers/console.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
+import { addStaff, signIn } from '../helpers/console.js';
 import {
   BLOCKED_BY_KALKAN,
   dig,
@@ -32,10 +31,7 @@ beforeAll(async () => {
   tmp = await tempDir('kalkan-console-reload-');
   unbound = await startUnbound(tmp.dir, [], ['test.', 'example.']);
   k = await startKalkan(tmp.dir, { upstreams: [`127.0.0.1:${unbound.port}`] });
-  const add = await runKalkan(['serve', 'user', 'add', STAFF.user, '--config', k.configPath], {
-    input: `${STAFF.password}\n`,
-  });
-  expect(add.code, add.stderr).toBe(0);
+  await addStaff(k.configPath);
 }, 60_000);
 
 afterAll(async () => {

@@ -7,8 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STAFF, signIn } from '../helpers/console.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
+import { addStaff, signIn } from '../helpers/console.js';
 import {
   BLOCKED_BY_KALKAN,
   dig,
@@ -35,10 +34,7 @@ beforeAll(async () => {
     30_000,
     'two workers ready',
   );
-  const add = await runKalkan(['serve', 'user', 'add', STAFF.user, '--config', k.configPath], {
-    input: `${STAFF.password}\n`,
-  });
-  expect(add.code, add.stderr).toBe(0);
+  await addStaff(k.configPath);
 }, 60_000);
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { TRIAGE_CATEGORY_DEFINITIONS } from '../../reporting/categories.js';
 import { CATALOGUES } from '../../resolver/serve/language.js';
 import { en } from '../../resolver/serve/messages/en.js';
 import { launchChromium } from '../helpers/chromium.js';
-import { STAFF, signIn } from '../helpers/console.js';
+import { addStaff, cookieOf, csrfOf, STAFF, signIn } from '../helpers/console.js';
 import {
   ANALYST,
   analystCode,
@@ -24,7 +24,6 @@ import {
   signIn as signInTriage,
   storedCount,
 } from '../helpers/intake.js';
-import { runKalkan } from '../helpers/kalkan-process.js';
 import {
   BLOCKED_BY_KALKAN,
   dig,
@@ -63,10 +62,7 @@ beforeAll(async () => {
   const { appendFile } = await import('node:fs/promises');
   await appendFile(k.configPath, '# kept by the console: the café owner wrote this\n');
   // Added while the resolver runs: accounts are read at each sign-in.
-  const add = await runKalkan(['serve', 'user', 'add', STAFF.user, '--config', k.configPath], {
-    input: `${STAFF.password}\n`,
-  });
-  expect(add.code, add.stderr).toBe(0);
+  await addStaff(k.configPath);
   base = `http://127.0.0.1:${k.statusPort}`;
   browser = await launchChromium();
   page = await browser.newPage();
@@ -455,13 +451,10 @@ describe('the console refuses strangers', () => {
   });
 
   it('throttles sign-in attempts for one account from many addresses together', async () => {
-    const add = await runKalkan(['serve', 'user', 'add', 'bea', '--config', k.configPath], {
-      input: `${STAFF.password}\n`,
-    });
-    expect(add.code, add.stderr).toBe(0);
+    await addStaff(k.configPath, { user: 'bea', password: STAFF.password });
     const form = await fetch(`${base}/console/sign-in`);
-    const cookie = (form.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+    const cookie = cookieOf(form);
+    const csrf = csrfOf(await form.text());
     const attempt = (from: string, user: string, password: string) =>
       rawResponse('/console/sign-in', {
         method: 'POST',
