@@ -54,8 +54,9 @@ export interface TrustOptions {
   /** A SHA-256 of bytes to use instead of WebCrypto's (Node's: 0.1 s less for a 9 MB list). */
   digest?: (content: Uint8Array) => Uint8Array;
   /**
-   * The caller hands the bytes over and never changes them: on a little-endian host the hash
-   * arrays are views on them, not copies (one copy of a big list in memory instead of two).
+   * The caller hands the bytes over and never changes them: the prefilter, and on a
+   * little-endian host the hash arrays, are views on them, not copies (one copy of a big list
+   * in memory instead of two).
    */
   adoptBytes?: boolean;
 }
@@ -154,6 +155,11 @@ function pairsOf(bytes: Uint8Array, offset: number, count: number, adopt?: boole
   return copyPairs(bytes, offset, count);
 }
 
+/** A section's bytes: a view when the caller handed the bytes over, else a copy of its own. */
+function sectionOf(bytes: Uint8Array, offset: number, length: number, adopt?: boolean): Uint8Array {
+  return adopt ? bytes.subarray(offset, offset + length) : bytes.slice(offset, offset + length);
+}
+
 function copyPairs(bytes: Uint8Array, offset: number, count: number): Uint32Array {
   const out = new Uint32Array(count * 2);
   if (HOST_IS_LITTLE_ENDIAN) {
@@ -225,7 +231,7 @@ export async function loadBundle(bytes: Uint8Array, trust: TrustOptions): Promis
     allowHashes: pairsOf(bytes, at.allow, header.allowCount, trust.adoptBytes),
     blockLabelMask: header.blockLabelMask,
     allowLabelMask: header.allowLabelMask,
-    prefilter: bytes.slice(at.prefilter, at.prefilter + 2 ** header.prefilterLog2Bits / 8),
+    prefilter: sectionOf(bytes, at.prefilter, 2 ** header.prefilterLog2Bits / 8, trust.adoptBytes),
     prefilterLog2Bits: header.prefilterLog2Bits,
     plaintext:
       header.flags & FLAG_PLAINTEXT

@@ -29,7 +29,6 @@ import { CacheStage } from './stages/cache.js';
 import { Stats } from './stats.js';
 import { ProxyGate } from './transport/proxy.js';
 import { listenTcp } from './transport/tcp.js';
-import { listenTls } from './transport/tls.js';
 import type { TlsCertificate } from './transport/tls-context.js';
 import type { UdpListener } from './transport/udp.js';
 import { udpTransport } from './transport/udp-io.js';
@@ -184,6 +183,8 @@ export class ResolverServer {
     }
     if (encrypted) {
       const tlsOptions = { ...streams, ...encrypted };
+      // Loaded only when configured: node:tls and node:http2 cost ~2 MB resident each.
+      const { listenTls } = await import('./transport/tls.js');
       for (const { host, port } of config.dot)
         this.tcp.push(await listenTls(host, port, handle, tlsOptions));
       const { listenDoh } = await import('./transport/doh.js');

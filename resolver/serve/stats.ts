@@ -108,8 +108,12 @@ export class Stats {
   }
 }
 
-/** YYYY-MM-DD of `at` in `timeZone`. */
+/**
+ * YYYY-MM-DD of `at` in `timeZone`. UTC (the default) without Intl: its first use loads ICU's
+ * tables, ~6 MB resident for the life of the process.
+ */
 export function dayIn(at: Date, timeZone: string): string {
+  if (timeZone === 'UTC') return at.toISOString().slice(0, 10);
   return new Intl.DateTimeFormat('en-CA', {
     timeZone,
     year: 'numeric',

@@ -91,6 +91,9 @@ describe('bundle', () => {
     expect(copied.blockHashes.buffer).not.toBe(bytes.buffer);
     expect([...adopted.blockHashes]).toEqual([...copied.blockHashes]);
     expect([...adopted.allowHashes]).toEqual([...copied.allowHashes]);
+    expect(adopted.prefilter.buffer).toBe(bytes.buffer);
+    expect(copied.prefilter.buffer).not.toBe(bytes.buffer);
+    expect([...adopted.prefilter]).toEqual([...copied.prefilter]);
     const wrong = await refusal(bytes, {
       trustedKeys: [key.publicKey],
       digest: (c) => digest(c).map((b) => b ^ 1),
