@@ -150,7 +150,7 @@ export const configSchema = z.strictObject({
   cache: z
     .strictObject({
       /** Answers kept (~250 bytes each beside the answer's own bytes). */
-      maxEntries: z.number().int().min(0).default(10_000),
+      maxEntries: z.number().int().min(0).default(5_000),
       minTtl: seconds.default(0),
       maxTtl: seconds.default(86_400),
       maxNegativeTtl: seconds.default(3600),
@@ -162,7 +162,7 @@ export const configSchema = z.strictObject({
        * Names the resolver remembers, each with its verdict and cached answers (the fast path's
        * name table, the one place names seen are kept; ~60 bytes each).
        */
-      namesSeen: z.number().int().min(1024).max(16_777_216).default(32_768),
+      namesSeen: z.number().int().min(1024).max(16_777_216).default(16_384),
     })
     .prefault({}),
   acl: z

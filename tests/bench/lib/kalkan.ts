@@ -181,7 +181,7 @@ export async function nameTableCounts(
  * default: the resolver is measured as deployed. `KALKAN_V8_FLAGS` replaces them, as there.
  */
 const INSTALLED_V8_FLAGS = (
-  process.env.KALKAN_V8_FLAGS ?? '--max-semi-space-size=4 --heap-growing-percent=20'
+  process.env.KALKAN_V8_FLAGS ?? '--optimize-for-size --heap-growing-percent=20'
 )
   .split(' ')
   .filter(Boolean);

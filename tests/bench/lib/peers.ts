@@ -127,7 +127,8 @@ export async function dnsmasq(
     'bind-interfaces',
     'no-resolv',
     'no-hosts',
-    'cache-size=10000',
+    // Kalkan's default cache.maxEntries: both keep as many answers.
+    'cache-size=5000',
     `server=127.0.0.1#${upstreamPort}`,
     'user=root',
     ...blocked.map((d) => `address=/${d}/`),

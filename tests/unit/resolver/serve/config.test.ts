@@ -28,8 +28,8 @@ describe('config', () => {
 
   it('bounds names seen and kept answers by default, and names a bad bound', () => {
     const c = parseConfig('listen: ["127.0.0.1:5353"]\n', 'x.yaml');
-    expect(c.memory.namesSeen).toBe(32_768);
-    expect(c.cache.maxEntries).toBe(10_000);
+    expect(c.memory.namesSeen).toBe(16_384);
+    expect(c.cache.maxEntries).toBe(5_000);
     expect(errorOf('memory:\n  namesSeen: 100\n')).toMatch(
       /^kalkan\.yaml:2: memory\.namesSeen: Too small/,
     );
