@@ -44,7 +44,7 @@ const ENTRIES = Number(
 );
 /**
  * Distinct names in each wide mix, quick or not: far more than the fast path's name table
- * (`memory.namesSeen`, 32,768 by default) or any server's answer cache.
+ * (`memory.namesSeen`, 16,384 by default) or any server's answer cache.
  */
 const WIDE_NAMES = 1_000_000;
 const SECONDS = QUICK ? 3 : 10;
