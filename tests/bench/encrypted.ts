@@ -21,7 +21,6 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect as connectHttp2 } from 'node:http2';
-import { connect as connectTcp } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +32,12 @@ import { h2load } from './lib/h2load.js';
 import { openIdle } from './lib/idle-connections.js';
 import { kalkanServer, prepareKalkan } from './lib/kalkan.js';
 import { encryptedUnbound, filteringUnbound, upstreamUnbound } from './lib/peers.js';
-import { type Launch, type ServerProcess, startServer } from './lib/server-process.js';
+import {
+  acceptsConnections,
+  type Launch,
+  type ServerProcess,
+  startServer,
+} from './lib/server-process.js';
 
 const QUICK = process.argv.includes('--quick');
 const CONNECTIONS = Number(
@@ -309,21 +313,6 @@ async function main(): Promise<void> {
 }
 
 /** Resolves once `port` accepts a TCP connection (polled every 50 ms, for up to 30 s). */
-async function acceptsConnections(port: number): Promise<void> {
-  for (let tries = 0; tries < 600; tries++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connectTcp(port, '127.0.0.1', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await sleep(50);
-  }
-  throw new Error(`nothing listens on port ${port}`);
-}
-
 interface QueryFiles {
   /** dnsperf's input: the listed names in turn / the upstream's allowed names in turn. */
   blocked: string;

@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 
 /** How to start a server: a command and its arguments. */
 export interface Launch {
@@ -131,7 +132,23 @@ function processTree(pid: number | undefined): number[] {
 }
 
 /** utime + stime from /proc/PID/stat, in seconds (USER_HZ is 100 on Linux). */
-function cpuOf(pid: number): number {
+export function cpuOf(pid: number): number {
   const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Resolves once a TCP connection to 127.0.0.1:`port` opens (tries for 30 s). */
+export async function acceptsConnections(port: number): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connectTcp(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`nothing listens on port ${port}`);
 }

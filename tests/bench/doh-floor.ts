@@ -1,0 +1,148 @@
+/**
+ * `npm run bench:doh-floor` (issue 14): how far one thread of Node's HTTP/2 can go at all. The
+ * DoH benchmark's h2load run (1,000 connections, 2 streams each, POSTs of one DNS query) against
+ * a Node HTTP/2 server that does no DNS work, answering every POST with a fixed 40-byte body on
+ * the core API, beside Unbound's DoH, rounds interleaved. If that server is slower than Unbound,
+ * no DoH server on Node's HTTP/2 in one thread can match Unbound, whatever it does per query.
+ * Prints QPS and CPU µs per request of each, and the ratios.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createSecureServer } from 'node:http2';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { generateDomains } from '../helpers/generated-list.js';
+import { freePort } from '../helpers/ports.js';
+import { makeTestCa } from '../helpers/test-ca.js';
+import { h2load } from './lib/h2load.js';
+import { encryptedUnbound, filteringUnbound, upstreamUnbound } from './lib/peers.js';
+import { acceptsConnections, cpuOf, startServer } from './lib/server-process.js';
+
+const ROUNDS = 3;
+const REQUESTS = 40_000;
+const BODY_BYTES = 40;
+
+/** `doh-floor.ts --serve CERT KEY PORT`: the do-nothing HTTP/2 server, in a process of its own. */
+function serveFloor(cert: string, key: string, port: number): void {
+  const body = Buffer.alloc(BODY_BYTES);
+  const server = createSecureServer({ cert: readFileSync(cert), key: readFileSync(key) });
+  server.on('stream', (stream) => {
+    stream.on('error', () => {});
+    stream.on('data', () => {});
+    stream.on('end', () => {
+      stream.respond({
+        ':status': 200,
+        'content-type': 'application/dns-message',
+        'content-length': BODY_BYTES,
+      });
+      stream.end(body);
+    });
+  });
+  server.on('sessionError', () => {});
+  server.listen({ host: '127.0.0.1', port, backlog: 4096 });
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'kalkan-doh-floor-'));
+  const stops: (() => unknown)[] = [];
+  try {
+    const pair = await (await makeTestCa(dir)).issue('server');
+    const blocked = generateDomains(10_000, 14);
+    const upstreamPort = await freePort();
+    const upstream = await startServer(
+      'upstream',
+      await upstreamUnbound(dir, upstreamPort, ['a0.bench.test']),
+      upstreamPort,
+      { name: 'a0.bench.test', rcode: 0 },
+    );
+    stops.push(() => upstream.stop());
+    const ports = { plain: await freePort(), dot: await freePort(), doh: await freePort() };
+    const filtering = await filteringUnbound(dir, ports.plain, upstreamPort, blocked);
+    const unbound = await startServer(
+      'unbound',
+      await encryptedUnbound(filtering, ports, pair, { slots: 2_100, idleTimeoutMs: 30_000 }),
+      ports.plain,
+      { name: blocked[0] as string, rcode: 3 },
+    );
+    stops.push(() => unbound.stop());
+    const floorPort = await freePort();
+    const floor = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        '--serve',
+        pair.cert,
+        pair.key,
+        String(floorPort),
+      ],
+      { stdio: 'inherit' },
+    );
+    stops.push(() => floor.kill());
+    await acceptsConnections(floorPort);
+    await acceptsConnections(ports.doh);
+    // A blocked name's query, as the DoH benchmark's blocked mix sends.
+    const bodyFile = join(dir, 'query.bin');
+    const name = Buffer.concat(
+      (blocked[5] as string)
+        .split('.')
+        .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
+    );
+    await writeFile(
+      bodyFile,
+      Buffer.concat([
+        Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
+        name,
+        Buffer.from([0, 0, 1, 0, 1]),
+      ]),
+    );
+    const servers = [
+      { name: 'node-http2-floor', port: floorPort, pid: floor.pid as number },
+      { name: 'unbound', port: ports.doh, pid: unbound.child.pid as number },
+    ];
+    const results = new Map(
+      servers.map((s) => [s.name, { qps: [] as number[], cpu: [] as number[] }]),
+    );
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const s of round % 2 ? [...servers].reverse() : servers) {
+        const cpuBefore = cpuOf(s.pid);
+        const r = await h2load({
+          url: `https://127.0.0.1:${s.port}/dns-query`,
+          bodyFile,
+          logFile: join(dir, `h2load-${s.name}.log`),
+          clients: 1_000,
+          streams: 2,
+          requests: REQUESTS,
+        });
+        const cpu = ((cpuOf(s.pid) - cpuBefore) / REQUESTS) * 1e6;
+        results.get(s.name)?.qps.push(r.qps);
+        results.get(s.name)?.cpu.push(cpu);
+        console.log(
+          `round ${round + 1} ${s.name}: ${r.qps.toFixed(0)} QPS, ${r.succeeded} answered, ${cpu.toFixed(1)} µs CPU per request`,
+        );
+      }
+    }
+    const median = (v: number[]) =>
+      [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
+    const none = { qps: [NaN], cpu: [NaN] };
+    const floorR = results.get('node-http2-floor') ?? none;
+    const unboundR = results.get('unbound') ?? none;
+    console.log(
+      `medians: Node HTTP/2 doing nothing ${median(floorR.qps).toFixed(0)} QPS / ${median(floorR.cpu).toFixed(1)} µs; Unbound DoH ${median(unboundR.qps).toFixed(0)} QPS / ${median(unboundR.cpu).toFixed(1)} µs; QPS ratio ${(median(floorR.qps) / median(unboundR.qps)).toFixed(2)}, CPU ratio ${(median(floorR.cpu) / median(unboundR.cpu)).toFixed(2)}`,
+    );
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const serveAt = process.argv.indexOf('--serve');
+if (serveAt >= 0) {
+  const [cert, key, port] = process.argv.slice(serveAt + 1);
+  serveFloor(cert as string, key as string, Number(port));
+} else {
+  await main();
+}
