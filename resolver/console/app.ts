@@ -22,6 +22,7 @@ import { chooseLanguage, LANGUAGE_COOKIE, text } from '../serve/language.js';
 import type { StaffAccounts } from './accounts.js';
 import type { ActivityView } from './activity.js';
 import type { Checked, ConfigEditor } from './config-file.js';
+import { KNOWN_DEVICE_COOKIE, KNOWN_DEVICE_MAX_AGE_S, KnownDevices } from './known-device.js';
 import type { LocalRule } from './local-rules.js';
 import {
   consolePage,
@@ -200,7 +201,9 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       html(reply, 200, signInPage(words(request), await reply.generateCsrf())),
   );
   // Two limits before the password is even hashed: per address, and per account from every
-  // address together, so a LAN of many addresses cannot take turns guessing one password.
+  // address together, so a LAN of many addresses cannot take turns guessing one password. A
+  // browser that signed in to the account before skips the second (known-device.ts), so those
+  // guesses cannot lock the account's staff out either.
   const perAddress = app.createRateLimit({
     max: deps.signInsPerMinute ?? 10,
     timeWindow: 60_000,
@@ -216,15 +219,16 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       return (await deps.accounts.names()).includes(user) ? `account:${user}` : 'account:?';
     },
   });
+  const knownDevices = new KnownDevices();
+  const addressLimit = [perAddress, 'signIn.tooManyFromAddress'] as const;
+  const accountLimit = [perAccount, 'signIn.tooManyForAccount'] as const;
   app.post(
     `${CONSOLE_PATH}/sign-in`,
     { preHandler: app.csrfProtection },
     async (request, reply) => {
       const { user = '', password = '' } = fields(request);
-      for (const [limit, message] of [
-        [perAddress, 'signIn.tooManyFromAddress'],
-        [perAccount, 'signIn.tooManyForAccount'],
-      ] as const) {
+      const knownDevice = knownDevices.userOf(request.cookies[KNOWN_DEVICE_COOKIE]) === user;
+      for (const [limit, message] of knownDevice ? [addressLimit] : [addressLimit, accountLimit]) {
         const counted = await limit(request);
         if (counted.isAllowed || !counted.isExceeded) continue;
         const minutes = Math.max(1, Math.ceil(counted.ttlInSeconds / 60));
@@ -244,6 +248,12 @@ export async function createConsole(deps: ConsoleDeps): Promise<Handler> {
       // A new session id on sign-in: an id planted before it is worth nothing after.
       await request.session.regenerate();
       request.session.set('user', user);
+      reply.setCookie(KNOWN_DEVICE_COOKIE, knownDevices.token(user), {
+        path: CONSOLE_PATH,
+        httpOnly: true,
+        sameSite: 'strict',
+        maxAge: KNOWN_DEVICE_MAX_AGE_S,
+      });
       return reply.redirect(CONSOLE_PATH, 303);
     },
   );

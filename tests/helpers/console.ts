@@ -22,8 +22,12 @@ export interface ConsoleSession {
 
 export const csrfOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
 
+/** The cookies a response sets, as a browser sends them back (`name=value; name=value`). */
 export const cookieOf = (response: Response) =>
-  (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 
 export async function signIn(statusPort: number, staff = STAFF): Promise<ConsoleSession> {
   const base = `http://127.0.0.1:${statusPort}`;
