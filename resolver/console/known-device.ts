@@ -19,10 +19,10 @@ export class KnownDevices {
 
   /** The account a token was given for; undefined for none, a malformed or a forged one. */
   userOf(token: string | undefined): string | undefined {
-    const dot = token?.indexOf('.') ?? -1;
-    if (token === undefined || dot < 0) return undefined;
-    const user = Buffer.from(token.slice(0, dot), 'base64url').toString();
-    const given = Buffer.from(token.slice(dot + 1), 'base64url');
+    const [encodedUser, encodedMac] = token?.split('.') ?? [];
+    if (encodedUser === undefined || encodedMac === undefined) return undefined;
+    const user = Buffer.from(encodedUser, 'base64url').toString();
+    const given = Buffer.from(encodedMac, 'base64url');
     const expected = this.mac(user);
     return given.length === expected.length && timingSafeEqual(given, expected) ? user : undefined;
   }

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCa } from '../helpers/test-ca.js';
-import { h2load } from './lib/h2load.js';
+import { dohQuery, h2load } from './lib/h2load.js';
 import { encryptedUnbound, filteringUnbound, upstreamUnbound } from './lib/peers.js';
 import { acceptsConnections, cpuOf, startServer } from './lib/server-process.js';
 
@@ -86,26 +86,17 @@ async function main(): Promise<void> {
     await acceptsConnections(ports.doh);
     // A blocked name's query, as the DoH benchmark's blocked mix sends.
     const bodyFile = join(dir, 'query.bin');
-    const name = Buffer.concat(
-      (blocked[5] as string)
-        .split('.')
-        .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)])),
-    );
-    await writeFile(
-      bodyFile,
-      Buffer.concat([
-        Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]),
-        name,
-        Buffer.from([0, 0, 1, 0, 1]),
-      ]),
-    );
-    const servers = [
-      { name: 'node-http2-floor', port: floorPort, pid: floor.pid as number },
-      { name: 'unbound', port: ports.doh, pid: unbound.child.pid as number },
-    ];
-    const results = new Map(
-      servers.map((s) => [s.name, { qps: [] as number[], cpu: [] as number[] }]),
-    );
+    await writeFile(bodyFile, dohQuery(blocked[5] as string));
+    const measured = (name: string, port: number, pid: number) => ({
+      name,
+      port,
+      pid,
+      qps: [] as number[],
+      cpu: [] as number[],
+    });
+    const floorServer = measured('node-http2-floor', floorPort, floor.pid as number);
+    const unboundServer = measured('unbound', ports.doh, unbound.child.pid as number);
+    const servers = [floorServer, unboundServer];
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 ? [...servers].reverse() : servers) {
         const cpuBefore = cpuOf(s.pid);
@@ -118,8 +109,8 @@ async function main(): Promise<void> {
           requests: REQUESTS,
         });
         const cpu = ((cpuOf(s.pid) - cpuBefore) / REQUESTS) * 1e6;
-        results.get(s.name)?.qps.push(r.qps);
-        results.get(s.name)?.cpu.push(cpu);
+        s.qps.push(r.qps);
+        s.cpu.push(cpu);
         console.log(
           `round ${round + 1} ${s.name}: ${r.qps.toFixed(0)} QPS, ${r.succeeded} answered, ${cpu.toFixed(1)} µs CPU per request`,
         );
@@ -127,11 +118,10 @@ async function main(): Promise<void> {
     }
     const median = (v: number[]) =>
       [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
-    const none = { qps: [NaN], cpu: [NaN] };
-    const floorR = results.get('node-http2-floor') ?? none;
-    const unboundR = results.get('unbound') ?? none;
+    const [floorQps, floorCpu] = [median(floorServer.qps), median(floorServer.cpu)];
+    const [unboundQps, unboundCpu] = [median(unboundServer.qps), median(unboundServer.cpu)];
     console.log(
-      `medians: Node HTTP/2 doing nothing ${median(floorR.qps).toFixed(0)} QPS / ${median(floorR.cpu).toFixed(1)} µs; Unbound DoH ${median(unboundR.qps).toFixed(0)} QPS / ${median(unboundR.cpu).toFixed(1)} µs; QPS ratio ${(median(floorR.qps) / median(unboundR.qps)).toFixed(2)}, CPU ratio ${(median(floorR.cpu) / median(unboundR.cpu)).toFixed(2)}`,
+      `medians: Node HTTP/2 doing nothing ${floorQps.toFixed(0)} QPS / ${floorCpu.toFixed(1)} µs; Unbound DoH ${unboundQps.toFixed(0)} QPS / ${unboundCpu.toFixed(1)} µs; QPS ratio ${(floorQps / unboundQps).toFixed(2)}, CPU ratio ${(floorCpu / unboundCpu).toFixed(2)}`,
     );
   } finally {
     for (const stop of stops.reverse()) await stop();

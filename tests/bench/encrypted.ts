@@ -28,7 +28,7 @@ import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCa, SERVICE_NAME } from '../helpers/test-ca.js';
 import { latency, load } from './lib/dnsperf.js';
-import { h2load } from './lib/h2load.js';
+import { dohQuery, h2load } from './lib/h2load.js';
 import { openIdle } from './lib/idle-connections.js';
 import { kalkanServer, prepareKalkan } from './lib/kalkan.js';
 import { encryptedUnbound, filteringUnbound, upstreamUnbound } from './lib/peers.js';
@@ -312,7 +312,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Resolves once `port` accepts a TCP connection (polled every 50 ms, for up to 30 s). */
 interface QueryFiles {
   /** dnsperf's input: the listed names in turn / the upstream's allowed names in turn. */
   blocked: string;
@@ -329,17 +328,9 @@ async function queryFiles(dir: string, blocked: string[], allowed: string[]): Pr
   };
   await writeFile(files.blocked, `${blocked.map((n) => `${n} A`).join('\n')}\n`);
   await writeFile(files.cached, `${allowed.map((n) => `${n} A`).join('\n')}\n`);
-  await writeFile(files.body.blocked, wireQuery(blocked[0] as string));
-  await writeFile(files.body.cached, wireQuery(allowed[0] as string));
+  await writeFile(files.body.blocked, dohQuery(blocked[0] as string));
+  await writeFile(files.body.cached, dohQuery(allowed[0] as string));
   return files;
-}
-
-function wireQuery(name: string): Buffer {
-  const labels = name
-    .split('.')
-    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
-  const header = Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
-  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
 }
 
 /** What a DoH POST of `body` gets: its HTTP status and the answer's RCODE. */

@@ -66,3 +66,12 @@ export async function h2load(o: {
   const p99 = durations[Math.floor(durations.length * 0.99)] ?? Number.NaN;
   return { qps, succeeded, failed: done - succeeded, p99Ms: p99 / 1000 };
 }
+
+/** The body h2load POSTs: `name A IN` with RD, ID 0 (RFC 8484 §4.1 asks for ID 0 over DoH). */
+export function dohQuery(name: string): Buffer {
+  const labels = name
+    .split('.')
+    .map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l)]));
+  const header = Buffer.from([0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  return Buffer.concat([header, ...labels, Buffer.from([0, 0, 1, 0, 1])]);
+}
