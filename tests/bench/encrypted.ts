@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     const launchers: Record<ServerName, Launcher> = {
       async kalkan() {
         const ports = await freePorts();
-        const base = await kalkanServer(setup, ports.plain, upstreamPort, 1);
+        const base = await kalkanServer(setup, ports.plain, upstreamPort, 1, undefined, true);
         // Every connection comes from 127.0.0.1: the per-client cap goes up with the total.
         const tcp = `tcp: {maxConnections: ${SLOTS}, maxConnectionsPerClient: ${SLOTS}, idleTimeoutMs: ${IDLE_TIMEOUT_MS}}`;
         const config = base.args.indexOf('--config') + 1;

@@ -198,6 +198,7 @@ describe('connection limits as for TCP', () => {
         { ...where, servername: SERVICE_NAME, ca: caPem(), ALPNProtocols: [alpn] },
         () => resolve(s),
       );
+      s.resume(); // reads what the server sends (HTTP/2 SETTINGS, GOAWAY), as a real client does
       s.once('error', reject);
       s.once('close', () => reject(new Error('closed before the handshake')));
     });

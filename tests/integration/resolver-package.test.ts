@@ -196,6 +196,36 @@ describe('the release tarball', () => {
     expect(result.stderr).toContain(`${join(fakeBin, 'node')}=18.19.0`);
   });
 
+  it('bin/kalkan keeps V8 small for plain DNS and its own young generation for DoT/DoH', async () => {
+    // A "node" that prints the command line it was given.
+    const fakeBin = join(tmp.dir, 'echo-node-bin');
+    await run('mkdir', ['-p', fakeBin]);
+    await writeFile(
+      join(fakeBin, 'node'),
+      '#!/bin/sh\n[ "$1" = -p ] && { echo 20.20.0; exit 0; }\necho "$@"\n',
+    );
+    await chmod(join(fakeBin, 'node'), 0o755);
+    const plain = join(tmp.dir, 'plain.yaml');
+    const encrypted = join(tmp.dir, 'encrypted.yaml');
+    await writeFile(plain, 'listen: [127.0.0.1:53]\n');
+    await writeFile(encrypted, 'listen: [127.0.0.1:53]\ntls:\n  cert: a.pem\n  key: b.pem\n');
+    const flagsOf = async (args: string[], env: Record<string, string> = {}) => {
+      const { stdout } = await run(join(opt, 'kalkan/bin/kalkan'), args, {
+        env: { PATH: '/usr/bin:/bin', NODE: join(fakeBin, 'node'), ...env },
+      });
+      return stdout.slice(0, stdout.indexOf(join(opt, 'kalkan/build'))).trim();
+    };
+    const small = '--optimize-for-size --heap-growing-percent=20';
+    expect(await flagsOf(['serve', '--config', plain])).toBe(small);
+    expect(await flagsOf(['lists', 'build'])).toBe(small);
+    expect(await flagsOf(['serve', '--config', encrypted])).toBe('--heap-growing-percent=20');
+    expect(await flagsOf(['serve', `--config=${encrypted}`])).toBe('--heap-growing-percent=20');
+    expect(await flagsOf(['serve', '--tls-cert', 'c.pem', '--tls-key', 'k.pem'])).toBe(
+      '--heap-growing-percent=20',
+    );
+    expect(await flagsOf(['serve', '--config', plain], { KALKAN_V8_FLAGS: '' })).toBe('');
+  });
+
   it('exits 1 naming the SQLite module when reports: is set and the module is missing', async () => {
     const keygen = spawn(join(opt, 'kalkan/bin/kalkan'), [
       'intake',

@@ -130,13 +130,17 @@ export async function prepareKalkan(dir: string, blocked: string[]): Promise<Kal
   return setup;
 }
 
-/** `cli`: the built CLI to start; another checkout's for the `--baseline` row. */
+/**
+ * `cli`: the built CLI to start; another checkout's for the `--baseline` row. `encrypted`: the
+ * caller adds DoT/DoH listeners (the installed command's V8 flags depend on it).
+ */
 export async function kalkanServer(
   setup: KalkanSetup,
   port: number,
   upstreamPort: number,
   workers: number,
   cli = KALKAN,
+  encrypted = false,
 ): Promise<Launch & { statusPort: number }> {
   const config = join(setup.dir, `kalkan-${port}.yaml`);
   await writeFile(config, benchConfig(workers, join(setup.dir, `data-${port}`)));
@@ -145,7 +149,7 @@ export async function kalkanServer(
     statusPort,
     command: process.execPath,
     args: [
-      ...INSTALLED_V8_FLAGS,
+      ...installedV8Flags(encrypted),
       cli,
       'serve',
       '--config',
@@ -178,13 +182,15 @@ export async function nameTableCounts(
 
 /**
  * The V8 flags the installed `kalkan` command (resolver/deploy/kalkan) starts Node with by
- * default: the resolver is measured as deployed. `KALKAN_V8_FLAGS` replaces them, as there.
+ * default: the resolver is measured as deployed. An encrypted DNS service (a TLS certificate
+ * configured) keeps V8's own young generation there. `KALKAN_V8_FLAGS` replaces them, as there.
  */
-const INSTALLED_V8_FLAGS = (
-  process.env.KALKAN_V8_FLAGS ?? '--optimize-for-size --heap-growing-percent=20'
-)
-  .split(' ')
-  .filter(Boolean);
+export function installedV8Flags(encrypted: boolean): string[] {
+  const flags = encrypted
+    ? '--heap-growing-percent=20'
+    : '--optimize-for-size --heap-growing-percent=20';
+  return (process.env.KALKAN_V8_FLAGS ?? flags).split(' ').filter(Boolean);
+}
 
 /** `-- --udp-io=dgram` measures Kalkan on node:dgram (before/after the batched transport). */
 const UDP_IO =

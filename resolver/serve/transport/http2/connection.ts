@@ -1,0 +1,709 @@
+/**
+ * The server side of one HTTP/2 connection (RFC 9113) over an established TLS socket, for
+ * request–response exchanges with small bodies such as DNS over HTTPS: no server push, no
+ * priorities, every request answered once its body is complete. Written for DoH because Node's
+ * own HTTP/2 costs about twice the CPU of Unbound's whole DoH per request before any DNS work
+ * (docs/performance.md, "Node's HTTP/2 floor").
+ *
+ * Bounded against a hostile client: frames are at most 16 KiB (our SETTINGS_MAX_FRAME_SIZE),
+ * a header block at most MAX_HEADER_LIST octets encoded and decoded, streams counted until
+ * their handler returns even when the client resets them (no "rapid reset"), request bodies
+ * held at most MAX_BUFFERED octets per connection, and a client that does not read its
+ * answers is dropped. Protocol errors end the connection with GOAWAY and the RFC's code;
+ * malformed requests reset their stream.
+ */
+import type { Socket } from 'node:net';
+import {
+  DEFAULT_MAX_FRAME,
+  DEFAULT_WINDOW,
+  ErrorCode,
+  Flag,
+  FRAME_HEADER,
+  FrameType,
+  frame,
+  goawayFrame,
+  MAX_FRAME_LIMIT,
+  MAX_WINDOW,
+  PREFACE,
+  Setting,
+  settingsFrame,
+  uint32Frame,
+  writeFrameHeader,
+} from './frames.js';
+import { encodeHeaders, type HeaderField, HpackDecoder, HpackError } from './hpack.js';
+
+export interface Http2Request {
+  readonly method: string;
+  readonly path: string;
+  readonly contentType: string | undefined;
+}
+
+export interface Http2Response {
+  status: number;
+  /** Lowercase names, without :status. */
+  headers: HeaderField[];
+  body: Uint8Array;
+}
+
+export type Http2Handler = (
+  request: Http2Request,
+  body: Buffer,
+) => Http2Response | Promise<Http2Response>;
+
+export interface Http2Options {
+  /** A connection without traffic this long is sent GOAWAY and closed. */
+  idleTimeoutMs: number;
+  /** However busy, a connection is sent GOAWAY after this long (it finishes what it has). */
+  maxConnectionMs: number;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS: streams beyond it are refused (REFUSED_STREAM). */
+  maxStreams: number;
+}
+
+const MAX_HEADER_LIST = 16_384;
+const HEADER_TABLE_SIZE = 4_096;
+/** Request bodies not yet complete, per connection: two of the largest DNS messages. */
+const MAX_BUFFERED = 2 * DEFAULT_WINDOW;
+/** The connection window is given back in steps of this many octets. */
+const RELEASE_STEP = DEFAULT_WINDOW / 4;
+const MAX_UNREAD_OUTPUT = 1024 * 1024;
+/** How long a connection we have ended may take to close its side. */
+const CLOSE_GRACE_MS = 2_000;
+const CONNECTION_SPECIFIC = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+class ConnectionError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A stream is also the request it carries, so one object is made per request. */
+interface Stream extends Http2Request {
+  readonly id: number;
+  readonly contentLength: number | undefined;
+  /** The body's first chunk (usually its only one); later ones in `more`. */
+  body: Buffer | undefined;
+  more: Buffer[] | undefined;
+  bodySize: number;
+  /** Flow-controlled octets received on the stream (padding included). */
+  received: number;
+  remoteClosed: boolean;
+  sendWindow: number;
+  /** Answer octets waiting for flow-control window. */
+  pending: Uint8Array | undefined;
+  working: boolean;
+  reset: boolean;
+  done: boolean;
+}
+
+/** A header block split over HEADERS and CONTINUATION frames. */
+interface HeaderBlock {
+  stream: number;
+  endStream: boolean;
+  fragments: Buffer[];
+  size: number;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export function serveHttp2(socket: Socket, handler: Http2Handler, options: Http2Options): void {
+  new Http2Connection(socket, handler, options);
+}
+
+class Http2Connection {
+  private input: Buffer | undefined;
+  private prefaceSeen = false;
+  private settingsSeen = false;
+  private readonly decoder = new HpackDecoder(HEADER_TABLE_SIZE, MAX_HEADER_LIST);
+  /** Open streams: an array, as there are few (a Map allocates as it grows and shrinks). */
+  private readonly streams: Stream[] = [];
+  /** Streams accepted whose handler has not returned or whose answer is not yet sent. */
+  private active = 0;
+  private lastStream = 0;
+  private headerBlock: HeaderBlock | undefined;
+  private peerInitialWindow = DEFAULT_WINDOW;
+  private peerMaxFrame = DEFAULT_MAX_FRAME;
+  private sendWindow = DEFAULT_WINDOW;
+  private buffered = 0;
+  private toRelease = 0;
+  private readonly blocked = new Set<Stream>();
+  /** Frames to write: the first `outCount` entries (the array is reused, not trimmed). */
+  private readonly out: Buffer[] = [];
+  private outCount = 0;
+  private flushScheduled = false;
+  /** GOAWAY sent or received: no new streams. */
+  private closing = false;
+  private failed = false;
+  /** Inside read(), which flushes when it is done. */
+  private reading = false;
+  private readonly lifetime: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly handler: Http2Handler,
+    private readonly options: Http2Options,
+  ) {
+    this.send(
+      settingsFrame([
+        [Setting.MAX_CONCURRENT_STREAMS, options.maxStreams],
+        [Setting.MAX_HEADER_LIST_SIZE, MAX_HEADER_LIST],
+      ]),
+    );
+    this.flush();
+    socket.on('data', (chunk: Buffer) => this.read(chunk));
+    socket.on('error', () => {});
+    socket.setTimeout(options.idleTimeoutMs, () => {
+      if (this.closing) socket.destroy();
+      else this.goAway(ErrorCode.NO_ERROR);
+    });
+    this.lifetime = setTimeout(() => this.goAway(ErrorCode.NO_ERROR), options.maxConnectionMs);
+    socket.once('close', () => clearTimeout(this.lifetime));
+  }
+
+  private read(chunk: Buffer): void {
+    if (this.failed) return;
+    const data = this.input ? Buffer.concat([this.input, chunk]) : chunk;
+    let at = 0;
+    this.reading = true;
+    try {
+      if (!this.prefaceSeen) {
+        const seen = Math.min(data.length, PREFACE.length);
+        if (!data.subarray(0, seen).equals(PREFACE.subarray(0, seen)))
+          throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'not the HTTP/2 preface');
+        if (seen < PREFACE.length) {
+          this.input = data;
+          return;
+        }
+        this.prefaceSeen = true;
+        at = PREFACE.length;
+      }
+      while (data.length - at >= FRAME_HEADER) {
+        const length =
+          ((data[at] as number) << 16) | ((data[at + 1] as number) << 8) | (data[at + 2] as number);
+        if (length > DEFAULT_MAX_FRAME)
+          throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'frame above 16 KiB');
+        const end = at + FRAME_HEADER + length;
+        if (data.length < end) break;
+        this.frame(
+          data[at + 3] as number,
+          data[at + 4] as number,
+          data.readUInt32BE(at + 5) & 0x7fffffff,
+          data,
+          at + FRAME_HEADER,
+          end,
+        );
+        at = end;
+        if (this.failed) return;
+      }
+    } catch (error) {
+      if (!(error instanceof ConnectionError)) throw error;
+      this.fail(error.code);
+      return;
+    } finally {
+      this.reading = false;
+    }
+    // What is left is part of one frame: copied, so the whole chunk is not kept for it.
+    this.input = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+    this.flush();
+  }
+
+  /** One frame whose payload is `data[start, end)`. */
+  private frame(
+    type: number,
+    flags: number,
+    id: number,
+    data: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    if (this.headerBlock && type !== FrameType.CONTINUATION)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a header block was not continued');
+    if (!this.settingsSeen && type !== FrameType.SETTINGS)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'the first frame must be SETTINGS');
+    const length = end - start;
+    switch (type) {
+      case FrameType.DATA:
+        this.data(flags, id, data, start, end);
+        return;
+      case FrameType.HEADERS:
+        this.headers(flags, id, data, start, end);
+        return;
+      case FrameType.CONTINUATION:
+        this.continuation(flags, id, data.subarray(start, end));
+        return;
+      case FrameType.PRIORITY:
+        if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PRIORITY on stream 0');
+        if (length !== 5) this.resetStream(id, ErrorCode.FRAME_SIZE_ERROR);
+        return;
+      case FrameType.RST_STREAM:
+        this.rstStream(id, length);
+        return;
+      case FrameType.SETTINGS:
+        this.settings(flags, id, data.subarray(start, end));
+        return;
+      case FrameType.PUSH_PROMISE:
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'a client cannot push');
+      case FrameType.PING:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'PING on a stream');
+        if (length !== 8) throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'PING is 8 octets');
+        if (!(flags & Flag.ACK))
+          this.send(frame(FrameType.PING, Flag.ACK, 0, data.subarray(start, end)));
+        return;
+      case FrameType.GOAWAY:
+        if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+        this.closing = true;
+        this.endWhenDone();
+        return;
+      case FrameType.WINDOW_UPDATE:
+        if (length !== 4)
+          throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'WINDOW_UPDATE is 4 octets');
+        this.windowUpdate(id, data.readUInt32BE(start) & 0x7fffffff);
+        return;
+      default:
+        return; // unknown frame types are ignored (RFC 9113 §4.1)
+    }
+  }
+
+  /** Where the content of a DATA or HEADERS payload `data[start, end)` ends, padding aside. */
+  private contentEnd(flags: number, data: Buffer, start: number, end: number): number {
+    if (!(flags & Flag.PADDED)) return end;
+    if (end <= start)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'padded frame without its length');
+    return end - (data[start] as number);
+  }
+
+  private data(flags: number, id: number, data: Buffer, start: number, end: number): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on stream 0');
+    const contentStart = flags & Flag.PADDED ? start + 1 : start;
+    const contentEnd = this.contentEnd(flags, data, start, end);
+    if (contentEnd < contentStart)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding longer than the frame');
+    // The connection window is given back at once: what a client may hold here is bounded by
+    // MAX_BUFFERED instead, so a client whose bodies are never finished cannot stall others.
+    this.toRelease += end - start;
+    const stream = this.open(id);
+    if (!stream) {
+      if (id > this.lastStream)
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'DATA on an idle stream');
+      return; // a stream already closed or reset: ignored
+    }
+    if (stream.remoteClosed) {
+      this.resetStream(id, ErrorCode.STREAM_CLOSED);
+      return;
+    }
+    stream.received += end - start;
+    if (stream.received > DEFAULT_WINDOW) {
+      this.resetStream(id, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    const size = contentEnd - contentStart;
+    if (size > 0) {
+      this.buffered += size;
+      if (this.buffered > MAX_BUFFERED)
+        throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many unfinished bodies');
+      const chunk = data.subarray(contentStart, contentEnd);
+      if (!stream.body) stream.body = chunk;
+      else if (stream.more) stream.more.push(chunk);
+      else stream.more = [chunk];
+      stream.bodySize += size;
+    }
+    if (flags & Flag.END_STREAM) this.endOfRequest(stream);
+  }
+
+  private headers(flags: number, id: number, data: Buffer, start: number, end: number): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on stream 0');
+    const blockStart = start + (flags & Flag.PADDED ? 1 : 0) + (flags & Flag.PRIORITY ? 5 : 0);
+    const blockEnd = this.contentEnd(flags, data, start, end);
+    if (blockEnd < blockStart)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'padding longer than the frame');
+    const endStream = (flags & Flag.END_STREAM) !== 0;
+    if (flags & Flag.END_HEADERS) {
+      this.headerBlockDone(id, endStream, data, blockStart, blockEnd);
+      return;
+    }
+    const fragment = data.subarray(blockStart, blockEnd);
+    this.headerBlock = { stream: id, endStream, fragments: [fragment], size: fragment.length };
+  }
+
+  private continuation(flags: number, id: number, payload: Buffer): void {
+    const block = this.headerBlock;
+    if (!block || block.stream !== id)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION out of place');
+    block.fragments.push(payload);
+    block.size += payload.length;
+    if (block.size > MAX_HEADER_LIST)
+      throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header block too large');
+    if (!(flags & Flag.END_HEADERS)) return;
+    this.headerBlock = undefined;
+    const whole = Buffer.concat(block.fragments);
+    this.headerBlockDone(id, block.endStream, whole, 0, whole.length);
+  }
+
+  private headerBlockDone(
+    id: number,
+    endStream: boolean,
+    data: Buffer,
+    start: number,
+    end: number,
+  ): void {
+    let count: number;
+    try {
+      // Every block is decoded, also of refused streams: the table is the connection's state.
+      count = this.decoder.decode(data, start, end);
+    } catch (error) {
+      if (!(error instanceof HpackError)) throw error;
+      throw new ConnectionError(ErrorCode.COMPRESSION_ERROR, error.message);
+    }
+    const open = this.open(id);
+    if (open) {
+      // Trailers: they must end the stream; their fields mean nothing to DNS.
+      if (open.remoteClosed) this.resetStream(id, ErrorCode.STREAM_CLOSED);
+      else if (!endStream) this.resetStream(id, ErrorCode.PROTOCOL_ERROR);
+      else this.endOfRequest(open);
+      return;
+    }
+    if (id % 2 === 0 || id <= this.lastStream)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on a closed or server stream');
+    this.lastStream = id;
+    if (this.closing) return; // after GOAWAY new streams are ignored
+    if (this.active >= this.options.maxStreams) {
+      this.resetStream(id, ErrorCode.REFUSED_STREAM);
+      return;
+    }
+    const stream = streamOf(id, this.decoder.fields, count, this.peerInitialWindow);
+    if (!stream) {
+      this.resetStream(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    this.streams.push(stream);
+    this.active++;
+    if (endStream) this.endOfRequest(stream);
+  }
+
+  private endOfRequest(stream: Stream): void {
+    stream.remoteClosed = true;
+    this.buffered -= stream.bodySize;
+    if (stream.contentLength !== undefined && stream.contentLength !== stream.bodySize) {
+      this.resetStream(stream.id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    const body = stream.more
+      ? Buffer.concat([stream.body as Buffer, ...stream.more])
+      : (stream.body ?? EMPTY);
+    stream.body = undefined;
+    stream.more = undefined;
+    stream.working = true;
+    const response = this.handler(stream, body);
+    if (response instanceof Promise) {
+      response.then(
+        (r) => this.respond(stream, r),
+        () => this.respond(stream, { status: 500, headers: [], body: EMPTY }),
+      );
+    } else this.respond(stream, response);
+  }
+
+  private respond(stream: Stream, response: Http2Response): void {
+    stream.working = false;
+    if (stream.reset || this.socket.destroyed) {
+      this.finish(stream);
+      return;
+    }
+    const block = encodeHeaders(response.status, response.headers);
+    const { body } = response;
+    const size = body.length;
+    if (size > 0 && size <= Math.min(stream.sendWindow, this.sendWindow, this.peerMaxFrame)) {
+      // The usual answer: HEADERS and the whole body in one DATA frame, in one buffer.
+      const out = Buffer.allocUnsafe(2 * FRAME_HEADER + block.length + size);
+      writeFrameHeader(out, 0, block.length, FrameType.HEADERS, Flag.END_HEADERS, stream.id);
+      out.set(block, FRAME_HEADER);
+      const data = FRAME_HEADER + block.length;
+      writeFrameHeader(out, data, size, FrameType.DATA, Flag.END_STREAM, stream.id);
+      out.set(body, data + FRAME_HEADER);
+      stream.sendWindow -= size;
+      this.sendWindow -= size;
+      this.send(out);
+      this.finish(stream);
+    } else {
+      const flags = Flag.END_HEADERS | (size === 0 ? Flag.END_STREAM : 0);
+      this.send(frame(FrameType.HEADERS, flags, stream.id, block));
+      if (size === 0) this.finish(stream);
+      else {
+        stream.pending = body;
+        this.sendPending(stream);
+      }
+    }
+    if (!this.reading) this.scheduleFlush();
+  }
+
+  /** Sends what flow control allows of a stream's answer; the rest waits for WINDOW_UPDATE. */
+  private sendPending(stream: Stream): void {
+    while (stream.pending) {
+      const size = Math.min(
+        stream.pending.length,
+        stream.sendWindow,
+        this.sendWindow,
+        this.peerMaxFrame,
+      );
+      if (size <= 0) {
+        this.blocked.add(stream);
+        return;
+      }
+      const last = size === stream.pending.length;
+      this.send(
+        frame(
+          FrameType.DATA,
+          last ? Flag.END_STREAM : 0,
+          stream.id,
+          stream.pending.subarray(0, size),
+        ),
+      );
+      stream.sendWindow -= size;
+      this.sendWindow -= size;
+      stream.pending = last ? undefined : stream.pending.subarray(size);
+    }
+    this.finish(stream);
+  }
+
+  private finish(stream: Stream): void {
+    if (stream.done) return;
+    stream.done = true;
+    this.close(stream);
+    this.blocked.delete(stream);
+    this.active--;
+    this.endWhenDone();
+  }
+
+  private resetStream(id: number, code: ErrorCode): void {
+    this.send(uint32Frame(FrameType.RST_STREAM, id, code));
+    this.dropStream(id);
+  }
+
+  /** A stream the client or we reset: its handler, if running, still counts until it returns. */
+  private dropStream(id: number): void {
+    const stream = this.open(id);
+    if (!stream) return;
+    this.close(stream);
+    if (!stream.remoteClosed) this.buffered -= stream.bodySize;
+    stream.remoteClosed = true;
+    stream.reset = true;
+    stream.body = undefined;
+    stream.more = undefined;
+    if (!stream.working) this.finish(stream);
+  }
+
+  private rstStream(id: number, length: number): void {
+    if (id === 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on stream 0');
+    if (length !== 4)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'RST_STREAM is 4 octets');
+    if (id > this.lastStream)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'RST_STREAM on an idle stream');
+    this.dropStream(id);
+  }
+
+  private settings(flags: number, id: number, payload: Buffer): void {
+    if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'SETTINGS on a stream');
+    if (flags & Flag.ACK) {
+      if (payload.length !== 0)
+        throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS ACK with a payload');
+      return;
+    }
+    if (payload.length % 6 !== 0)
+      throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS not in 6-octet entries');
+    let grown = false;
+    for (let at = 0; at < payload.length; at += 6) {
+      const value = payload.readUInt32BE(at + 2);
+      switch (payload.readUInt16BE(at)) {
+        case Setting.ENABLE_PUSH:
+          if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'ENABLE_PUSH > 1');
+          break;
+        case Setting.INITIAL_WINDOW_SIZE: {
+          if (value > MAX_WINDOW)
+            throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'INITIAL_WINDOW_SIZE');
+          const change = value - this.peerInitialWindow;
+          this.peerInitialWindow = value;
+          for (const stream of this.streams) {
+            stream.sendWindow += change;
+            if (stream.sendWindow > MAX_WINDOW)
+              throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
+          }
+          grown ||= change > 0;
+          break;
+        }
+        case Setting.MAX_FRAME_SIZE:
+          if (value < DEFAULT_MAX_FRAME || value > MAX_FRAME_LIMIT)
+            throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'MAX_FRAME_SIZE out of range');
+          this.peerMaxFrame = value;
+          break;
+        default:
+          break; // the others bind the peer, or bind an encoder that never indexes
+      }
+    }
+    this.settingsSeen = true;
+    this.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
+    if (grown) this.sendBlocked();
+  }
+
+  private windowUpdate(id: number, increment: number): void {
+    if (id === 0) {
+      if (increment === 0)
+        throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE of 0');
+      this.sendWindow += increment;
+      if (this.sendWindow > MAX_WINDOW)
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'connection window overflow');
+      this.sendBlocked();
+      return;
+    }
+    if (id > this.lastStream)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'WINDOW_UPDATE on an idle stream');
+    const stream = this.open(id);
+    if (!stream) return;
+    if (increment === 0) {
+      this.resetStream(id, ErrorCode.PROTOCOL_ERROR);
+      return;
+    }
+    stream.sendWindow += increment;
+    if (stream.sendWindow > MAX_WINDOW) {
+      this.resetStream(id, ErrorCode.FLOW_CONTROL_ERROR);
+      return;
+    }
+    if (this.blocked.has(stream)) this.sendPending(stream);
+  }
+
+  private sendBlocked(): void {
+    for (const stream of this.blocked) {
+      if (this.sendWindow <= 0) return;
+      this.blocked.delete(stream);
+      this.sendPending(stream);
+    }
+  }
+
+  private open(id: number): Stream | undefined {
+    for (const stream of this.streams) if (stream.id === id) return stream;
+    return undefined;
+  }
+
+  private close(stream: Stream): void {
+    const at = this.streams.indexOf(stream);
+    if (at < 0) return;
+    this.streams[at] = this.streams[this.streams.length - 1] as Stream;
+    this.streams.pop();
+  }
+
+  private send(frames: Buffer): void {
+    this.out[this.outCount++] = frames;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    process.nextTick(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.toRelease >= RELEASE_STEP) {
+      this.send(uint32Frame(FrameType.WINDOW_UPDATE, 0, this.toRelease));
+      this.toRelease = 0;
+    }
+    const count = this.outCount;
+    if (count === 0 || this.socket.destroyed) return;
+    const out = count === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out.slice(0, count));
+    this.out.fill(EMPTY, 0, count);
+    this.outCount = 0;
+    this.socket.write(out);
+    if (this.socket.writableLength > MAX_UNREAD_OUTPUT) this.socket.destroy();
+  }
+
+  /** GOAWAY: no new streams; the connection ends once those accepted are answered. */
+  private goAway(code: ErrorCode): void {
+    if (this.closing && code === ErrorCode.NO_ERROR) {
+      this.endWhenDone();
+      return;
+    }
+    this.closing = true;
+    this.send(goawayFrame(this.lastStream, code));
+    this.flush();
+    this.endWhenDone();
+  }
+
+  private endWhenDone(): void {
+    if (!this.closing || this.active > 0 || this.socket.destroyed) return;
+    this.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  private fail(code: ErrorCode): void {
+    this.failed = true;
+    this.outCount = 0;
+    this.send(goawayFrame(this.lastStream, code));
+    this.flush();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+}
+
+/** The stream of a request's header list; undefined when it is malformed (RFC 9113 §8.1.1). */
+function streamOf(
+  id: number,
+  fields: readonly HeaderField[],
+  count: number,
+  sendWindow: number,
+): Stream | undefined {
+  let method: string | undefined;
+  let path: string | undefined;
+  let scheme: string | undefined;
+  let contentType: string | undefined;
+  let contentLength: number | undefined;
+  let regular = false;
+  for (let i = 0; i < count; i++) {
+    const field = fields[i] as HeaderField;
+    const name = field[0];
+    const value = field[1];
+    if (name.charCodeAt(0) === 0x3a /* : */) {
+      if (regular) return undefined;
+      if (name === ':method' && method === undefined) method = value;
+      else if (name === ':path' && path === undefined) path = value;
+      else if (name === ':scheme' && scheme === undefined) scheme = value;
+      else if (name !== ':authority') return undefined;
+      continue;
+    }
+    regular = true;
+    if (/[A-Z]/.test(name) || CONNECTION_SPECIFIC.has(name)) return undefined;
+    if (name === 'te' && value !== 'trailers') return undefined;
+    if (name === 'content-type') contentType = value;
+    else if (name === 'content-length') {
+      if (!/^\d{1,10}$/.test(value)) return undefined;
+      contentLength = Number(value);
+    }
+  }
+  if (method === undefined) return undefined;
+  if (method !== 'CONNECT' && (!path || !scheme)) return undefined;
+  return {
+    id,
+    method,
+    path: path ?? '',
+    contentType,
+    contentLength,
+    body: undefined,
+    more: undefined,
+    bodySize: 0,
+    received: 0,
+    remoteClosed: false,
+    sendWindow,
+    pending: undefined,
+    working: false,
+    reset: false,
+    done: false,
+  };
+}
