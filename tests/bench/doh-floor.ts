@@ -1,10 +1,10 @@
 /**
- * `npm run bench:doh-floor` (issue 14): how far one thread of Node's HTTP/2 can go at all. The
+ * `npm run bench:doh-floor` (issue 14): how far one thread of HTTP/2 on Node can go at all. The
  * DoH benchmark's h2load run (1,000 connections, 2 streams each, POSTs of one DNS query) against
- * a Node HTTP/2 server that does no DNS work, answering every POST with a fixed 40-byte body on
- * the core API, beside Unbound's DoH, rounds interleaved. If that server is slower than Unbound,
- * no DoH server on Node's HTTP/2 in one thread can match Unbound, whatever it does per query.
- * Prints QPS and CPU µs per request of each, and the ratios.
+ * two servers that do no DNS work, answering every POST with a fixed 40-byte body: one on Node's
+ * `http2` core API, one on Kalkan's own HTTP/2 layer (resolver/serve/transport/http2/) over
+ * node:tls; beside Unbound's DoH, rounds interleaved. What each costs per request is the floor of
+ * a DoH server built on it. Prints QPS and CPU µs per request of each, and the ratios to Unbound.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -12,7 +12,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createSecureServer } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { serveHttp2 } from '../../resolver/serve/transport/http2/connection.js';
+import type { HeaderField } from '../../resolver/serve/transport/http2/hpack.js';
 import { generateDomains } from '../helpers/generated-list.js';
 import { freePort } from '../helpers/ports.js';
 import { makeTestCa } from '../helpers/test-ca.js';
@@ -24,8 +27,8 @@ const ROUNDS = 3;
 const REQUESTS = 40_000;
 const BODY_BYTES = 40;
 
-/** `doh-floor.ts --serve CERT KEY PORT`: the do-nothing HTTP/2 server, in a process of its own. */
-function serveFloor(cert: string, key: string, port: number): void {
+/** `doh-floor.ts --serve CERT KEY PORT`: the do-nothing Node HTTP/2 server, in a process of its own. */
+function serveNodeFloor(cert: string, key: string, port: number): void {
   const body = Buffer.alloc(BODY_BYTES);
   const server = createSecureServer({ cert: readFileSync(cert), key: readFileSync(key) });
   server.on('stream', (stream) => {
@@ -41,6 +44,29 @@ function serveFloor(cert: string, key: string, port: number): void {
     });
   });
   server.on('sessionError', () => {});
+  server.listen({ host: '127.0.0.1', port, backlog: 4096 });
+}
+
+/** `doh-floor.ts --serve-own CERT KEY PORT`: the same on Kalkan's HTTP/2 layer. */
+function serveOwnFloor(cert: string, key: string, port: number): void {
+  const response = {
+    status: 200,
+    headers: [
+      ['content-type', 'application/dns-message'],
+      ['content-length', String(BODY_BYTES)],
+    ] as HeaderField[],
+    body: Buffer.alloc(BODY_BYTES),
+  };
+  const server = createTlsServer(
+    { cert: readFileSync(cert), key: readFileSync(key), ALPNProtocols: ['h2'] },
+    (socket) =>
+      serveHttp2(socket, () => response, {
+        idleTimeoutMs: 30_000,
+        maxConnectionMs: 120_000,
+        maxStreams: 100,
+      }),
+  );
+  server.on('tlsClientError', () => {});
   server.listen({ host: '127.0.0.1', port, backlog: 4096 });
 }
 
@@ -67,22 +93,19 @@ async function main(): Promise<void> {
       { name: blocked[0] as string, rcode: 3 },
     );
     stops.push(() => unbound.stop());
-    const floorPort = await freePort();
-    const floor = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(import.meta.url),
-        '--serve',
-        pair.cert,
-        pair.key,
-        String(floorPort),
-      ],
-      { stdio: 'inherit' },
-    );
-    stops.push(() => floor.kill());
-    await acceptsConnections(floorPort);
+    const floorProcess = async (mode: string) => {
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(import.meta.url), mode, pair.cert, pair.key, `${port}`],
+        { stdio: 'inherit' },
+      );
+      stops.push(() => child.kill());
+      await acceptsConnections(port);
+      return { port, pid: child.pid as number };
+    };
+    const nodeFloor = await floorProcess('--serve');
+    const ownFloor = await floorProcess('--serve-own');
     await acceptsConnections(ports.doh);
     // A blocked name's query, as the DoH benchmark's blocked mix sends.
     const bodyFile = join(dir, 'query.bin');
@@ -94,9 +117,11 @@ async function main(): Promise<void> {
       qps: [] as number[],
       cpu: [] as number[],
     });
-    const floorServer = measured('node-http2-floor', floorPort, floor.pid as number);
-    const unboundServer = measured('unbound', ports.doh, unbound.child.pid as number);
-    const servers = [floorServer, unboundServer];
+    const servers = [
+      measured('node-http2-floor', nodeFloor.port, nodeFloor.pid),
+      measured('kalkan-http2-floor', ownFloor.port, ownFloor.pid),
+      measured('unbound', ports.doh, unbound.child.pid as number),
+    ];
     for (let round = 0; round < ROUNDS; round++) {
       for (const s of round % 2 ? [...servers].reverse() : servers) {
         const cpuBefore = cpuOf(s.pid);
@@ -118,21 +143,22 @@ async function main(): Promise<void> {
     }
     const median = (v: number[]) =>
       [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
-    const [floorQps, floorCpu] = [median(floorServer.qps), median(floorServer.cpu)];
-    const [unboundQps, unboundCpu] = [median(unboundServer.qps), median(unboundServer.cpu)];
-    console.log(
-      `medians: Node HTTP/2 doing nothing ${floorQps.toFixed(0)} QPS / ${floorCpu.toFixed(1)} µs; Unbound DoH ${unboundQps.toFixed(0)} QPS / ${unboundCpu.toFixed(1)} µs; QPS ratio ${(floorQps / unboundQps).toFixed(2)}, CPU ratio ${(floorCpu / unboundCpu).toFixed(2)}`,
-    );
+    const unboundServer = servers[2] as (typeof servers)[number];
+    for (const server of servers) {
+      const [qps, cpu] = [median(server.qps), median(server.cpu)];
+      console.log(
+        `median ${server.name}: ${qps.toFixed(0)} QPS / ${cpu.toFixed(1)} µs per request; ÷ Unbound: QPS ${(qps / median(unboundServer.qps)).toFixed(2)}, CPU ${(cpu / median(unboundServer.cpu)).toFixed(2)}`,
+      );
+    }
   } finally {
     for (const stop of stops.reverse()) await stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-const serveAt = process.argv.indexOf('--serve');
-if (serveAt >= 0) {
-  const [cert, key, port] = process.argv.slice(serveAt + 1);
-  serveFloor(cert as string, key as string, Number(port));
-} else {
+const [mode, cert, key, port] = process.argv.slice(2);
+if (mode === '--serve') serveNodeFloor(cert as string, key as string, Number(port));
+else if (mode === '--serve-own') serveOwnFloor(cert as string, key as string, Number(port));
+else {
   await main();
 }

@@ -73,6 +73,9 @@ const STATIC_TABLE: readonly HeaderField[] = [
   ['www-authenticate', ''],
 ];
 
+const RECENT_HUFFMAN = 4;
+const RECENT_HUFFMAN_LENGTH = 64;
+
 /** An entry's size: its octets plus 32 (RFC 7541 §4.1). */
 const entrySize = ([name, value]: HeaderField) => name.length + value.length + 32;
 
@@ -96,6 +99,12 @@ export class HpackDecoder {
   private at = 0;
   private end = 0;
   private listSize = 0;
+  /**
+   * The last few short Huffman strings decoded: a client sends the same values unindexed in
+   * every request (nghttp2 never indexes :path or content-length), and decoding is bit by bit.
+   */
+  private readonly recentHuffman: { coded: Buffer; text: string }[] = [];
+  private nextRecent = 0;
 
   constructor(
     private readonly maxTableSize: number,
@@ -162,8 +171,15 @@ export class HpackDecoder {
     this.at += length;
     if (this.at > this.end) throw new HpackError('string runs past the block');
     if (!huffman) return this.block.toString('latin1', start, this.at);
+    for (const known of this.recentHuffman)
+      if (known.coded.compare(this.block, start, this.at) === 0) return known.text;
     const text = huffmanDecode(this.block.subarray(start, this.at));
     if (text === undefined) throw new HpackError('bad Huffman string');
+    if (length <= RECENT_HUFFMAN_LENGTH) {
+      const coded = Buffer.from(this.block.subarray(start, this.at));
+      this.recentHuffman[this.nextRecent] = { coded, text };
+      this.nextRecent = (this.nextRecent + 1) % RECENT_HUFFMAN;
+    }
     return text;
   }
 
