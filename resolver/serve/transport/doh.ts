@@ -71,8 +71,8 @@ export async function listenDoh(
         response.end(reply.body);
       });
   });
+  // noDelay above already applies to every accepted connection.
   tls.on('secureConnection', (socket: TLSSocket) => {
-    socket.setNoDelay(true);
     if (socket.alpnProtocol !== 'h2') {
       socket.setTimeout(options.idleTimeoutMs, () => socket.destroy());
       http1.emit('connection', socket);
