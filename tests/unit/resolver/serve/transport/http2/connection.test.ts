@@ -1,0 +1,712 @@
+/**
+ * Kalkan's own HTTP/2 server (resolver/serve/transport/http2/) behind a real listenDoh, driven
+ * by real peers — Node's http2 client (nghttp2), curl and nghttp — and by a hostile client
+ * whose frames are built by hand here, so a mistake in the frame layer cannot hide itself.
+ * The DNS handler is the test's own: it echoes the query after a marker, or is held.
+ */
+import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import http2 from 'node:http2';
+import type { AddressInfo, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Handler } from '../../../../../../resolver/serve/handler.js';
+import { listenDoh } from '../../../../../../resolver/serve/transport/doh.js';
+import { HpackDecoder } from '../../../../../../resolver/serve/transport/http2/hpack.js';
+import { TlsCertificate } from '../../../../../../resolver/serve/transport/tls-context.js';
+import { makeTestCa } from '../../../../../helpers/test-ca.js';
+
+const run = promisify(execFile);
+
+const MARK = Buffer.from('answer:');
+const echo: Handler = (query) => Buffer.concat([MARK, query]);
+/** The handler of the test running (the servers call through this). */
+let handle: Handler = echo;
+
+let dir: string;
+let ca: Buffer;
+let caFile: string;
+let certificate: TlsCertificate;
+let server: Server;
+let port: number;
+
+async function startServer(idleTimeoutMs: number): Promise<Server> {
+  return listenDoh(
+    '127.0.0.1',
+    0,
+    (query, client, transport, device) => handle(query, client, transport, device),
+    {
+      certificate,
+      serviceName: 'kalkan.test',
+      accept: () => true,
+      idleTimeoutMs,
+      maxConnections: 1000,
+      maxInFlight: 16,
+      maxPerClient: 1000,
+      maxConnectionMs: 120_000,
+    },
+  );
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kalkan-h2-'));
+  const testCa = await makeTestCa(dir);
+  const pair = await testCa.issue('server');
+  caFile = testCa.caFile;
+  ca = await readFile(caFile);
+  certificate = await TlsCertificate.load(pair, { info() {}, error() {} });
+  server = await startServer(10_000);
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  server?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  handle = echo;
+});
+
+/** A handler that holds every query until `release()`, counting how many it holds at once. */
+function holdingHandler() {
+  const held: (() => void)[] = [];
+  const state = {
+    calls: 0,
+    running: 0,
+    maxRunning: 0,
+    release() {
+      for (const resolve of held.splice(0)) resolve();
+    },
+  };
+  handle = (query) =>
+    new Promise<Uint8Array>((resolve) => {
+      state.calls++;
+      state.running++;
+      state.maxRunning = Math.max(state.maxRunning, state.running);
+      held.push(() => {
+        state.running--;
+        resolve(Buffer.concat([MARK, query]));
+      });
+    });
+  return state;
+}
+
+/** A body of `size` octets no two neighbours alike, so a lost or repeated chunk shows. */
+const pattern = (size: number) => Buffer.from(Array.from({ length: size }, (_, i) => i % 251));
+
+// ---------------------------------------------------------------------------------------------
+// Node's http2 client (nghttp2)
+
+const POST = {
+  ':method': 'POST',
+  ':path': '/dns-query',
+  'content-type': 'application/dns-message',
+};
+
+function session(options: http2.SecureClientSessionOptions = {}): http2.ClientHttp2Session {
+  const client = http2.connect(`https://127.0.0.1:${port}`, { ca, ...options });
+  client.on('error', () => {});
+  return client;
+}
+
+interface Reply {
+  status: number;
+  headers: http2.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+function request(
+  client: http2.ClientHttp2Session,
+  headers: http2.OutgoingHttpHeaders,
+  body?: Buffer,
+  trailers?: http2.OutgoingHttpHeaders,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const stream = client.request(headers, {
+      endStream: body === undefined,
+      waitForTrailers: trailers !== undefined,
+    });
+    if (trailers) stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+    let head: http2.IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    stream.on('response', (h) => {
+      head = h;
+    });
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () =>
+      resolve({ status: Number(head[':status']), headers: head, body: Buffer.concat(chunks) }),
+    );
+    stream.on('error', reject);
+    if (body !== undefined) stream.end(body);
+  });
+}
+
+describe("HTTP/2 DoH with Node's http2 client (nghttp2)", () => {
+  it('100 concurrent POST streams on one connection, each answered with its own body', async () => {
+    // The handler answers none until it holds all 100: this fails if the server ran fewer
+    // streams at once than it advertised (the test then times out) or mixed the answers up.
+    const held: (() => void)[] = [];
+    handle = (query) =>
+      new Promise((resolve) => {
+        held.push(() => resolve(Buffer.concat([MARK, query])));
+        if (held.length === 100) for (const answer of held) answer();
+      });
+    const client = session();
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => request(client, POST, Buffer.from(`query ${i}`))),
+      );
+      replies.forEach((reply, i) => {
+        expect(reply.status).toBe(200);
+        expect(reply.headers['content-type']).toBe('application/dns-message');
+        expect(reply.body.toString()).toBe(`answer:query ${i}`);
+        expect(reply.headers['content-length']).toBe(String(reply.body.length));
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('GET with ?dns= in base64url', async () => {
+    const query = Buffer.from([0, 1, 0xfb, 0xff, 0xfe, 0x3e, 0x3f]); // + and / in base64
+    const client = session();
+    try {
+      const reply = await request(client, {
+        ':method': 'GET',
+        ':path': `/dns-query?dns=${query.toString('base64url')}`,
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toEqual(Buffer.concat([MARK, query]));
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a 20,000-octet answer to a client whose stream window is 16 octets arrives intact', async () => {
+    const answer = pattern(20_000);
+    handle = () => answer;
+    // nghttp2 treats DATA beyond its window as a FLOW_CONTROL_ERROR: the request then fails.
+    const client = session({ settings: { initialWindowSize: 16 } });
+    try {
+      const reply = await request(client, POST, Buffer.from('big'));
+      expect(reply.status).toBe(200);
+      expect(reply.body.equals(answer)).toBe(true);
+      // The default window again: the body is larger than one 16 KiB frame.
+      const plain = session();
+      try {
+        expect((await request(plain, POST, Buffer.from('big'))).body.equals(answer)).toBe(true);
+      } finally {
+        plain.close();
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it('padded HEADERS and DATA (PADDING_STRATEGY_MAX) are read without their padding', async () => {
+    const client = session({ paddingStrategy: http2.constants.PADDING_STRATEGY_MAX });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const query = pattern(100 + i * 300);
+        const reply = await request(client, POST, query);
+        expect(reply.status).toBe(200);
+        expect(reply.body).toEqual(Buffer.concat([MARK, query]));
+      }
+    } finally {
+      client.close();
+    }
+  });
+
+  it('PING is answered with its payload', async () => {
+    const client = session();
+    try {
+      await once(client, 'connect');
+      const payload = Buffer.from('kalkan!!');
+      const echoed = await new Promise<Buffer>((resolve, reject) =>
+        client.ping(payload, (error, _duration, back) => (error ? reject(error) : resolve(back))),
+      );
+      expect(echoed).toEqual(payload);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('request trailers end the request; the answer comes as usual', async () => {
+    const client = session();
+    try {
+      const reply = await request(client, POST, Buffer.from('with trailers'), {
+        'x-checksum': '1234',
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.toString()).toBe('answer:with trailers');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a wrong method gets 405 and a wrong path 404, with text bodies', async () => {
+    const client = session();
+    try {
+      const put = await request(client, { ...POST, ':method': 'PUT' }, Buffer.from('x'));
+      expect(put.status).toBe(405);
+      expect(put.headers.allow).toBe('GET, POST');
+      expect(put.headers['content-type']).toMatch(/^text\/plain/);
+      expect(put.body.toString()).toBe('GET or POST\n');
+      const elsewhere = await request(client, { ':method': 'GET', ':path': '/index.html' });
+      expect(elsewhere.status).toBe(404);
+      expect(elsewhere.body.toString()).toMatch(/^not found: DNS over HTTPS is at \/dns-query/);
+      // The connection goes on serving after both.
+      expect((await request(client, POST, Buffer.from('after'))).body.toString()).toBe(
+        'answer:after',
+      );
+    } finally {
+      client.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// curl and nghttp (nghttp2's own client), the binaries people use
+
+describe('HTTP/2 DoH with curl and nghttp', () => {
+  it('curl --http2: POST and GET', async () => {
+    const body = join(dir, 'curl-query');
+    const out = join(dir, 'curl-answer');
+    await writeFile(body, 'curl post');
+    const common = ['--http2', '-sS', '--cacert', caFile, '-o', out, '-w', '%{http_version}'];
+    const post = await run('curl', [
+      ...common,
+      ...['-H', 'content-type: application/dns-message', '--data-binary', `@${body}`],
+      `https://127.0.0.1:${port}/dns-query`,
+    ]);
+    expect(post.stdout).toBe('2');
+    expect(await readFile(out, 'latin1')).toBe('answer:curl post');
+    const dns = Buffer.from('curl get').toString('base64url');
+    const get = await run('curl', [...common, `https://127.0.0.1:${port}/dns-query?dns=${dns}`]);
+    expect(get.stdout).toBe('2');
+    expect(await readFile(out, 'latin1')).toBe('answer:curl get');
+  });
+
+  it('nghttp: POST and GET', async () => {
+    const body = join(dir, 'nghttp-query');
+    await writeFile(body, 'nghttp post');
+    // nghttp does not check certificates; it fails on any HTTP/2 protocol error.
+    const post = await run('nghttp', [
+      ...['-d', body, '-H', 'content-type: application/dns-message'],
+      `https://127.0.0.1:${port}/dns-query`,
+    ]);
+    expect(post.stdout).toBe('answer:nghttp post');
+    const dns = Buffer.from('nghttp get').toString('base64url');
+    const get = await run('nghttp', [`https://127.0.0.1:${port}/dns-query?dns=${dns}`]);
+    expect(get.stdout).toBe('answer:nghttp get');
+    // -v shows the frames: the server's SETTINGS advertise 100 streams.
+    const verbose = await run('nghttp', ['-v', `https://127.0.0.1:${port}/dns-query?dns=${dns}`]);
+    expect(verbose.stdout).toMatch(/SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100/);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// A hostile client: frames built here, by hand
+
+const T = {
+  DATA: 0,
+  HEADERS: 1,
+  PRIORITY: 2,
+  RST_STREAM: 3,
+  SETTINGS: 4,
+  PING: 6,
+  GOAWAY: 7,
+  WINDOW_UPDATE: 8,
+  CONTINUATION: 9,
+};
+const END_STREAM = 0x1;
+const ACK = 0x1;
+const END_HEADERS = 0x4;
+const PADDED = 0x8;
+const PRIORITY = 0x20;
+const E = {
+  NO_ERROR: 0,
+  PROTOCOL_ERROR: 1,
+  FRAME_SIZE_ERROR: 6,
+  REFUSED_STREAM: 7,
+  CANCEL: 8,
+  ENHANCE_YOUR_CALM: 11,
+};
+const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+
+function rawFrame(type: number, flags: number, stream: number, payload = Buffer.alloc(0)) {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head[3] = type;
+  head[4] = flags;
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+const u32 = (value: number) => {
+  const out = Buffer.alloc(4);
+  out.writeUInt32BE(value);
+  return out;
+};
+
+function settings(entries: [number, number][] = []): Buffer {
+  const payload = Buffer.alloc(entries.length * 6);
+  entries.forEach(([id, value], i) => {
+    payload.writeUInt16BE(id, i * 6);
+    payload.writeUInt32BE(value, i * 6 + 2);
+  });
+  return rawFrame(T.SETTINGS, 0, 0, payload);
+}
+
+/** An HPACK integer (RFC 7541 §5.1) whose first octet carries `high` above its prefix. */
+function hpackInteger(value: number, prefixBits: number, high = 0): number[] {
+  const max = (1 << prefixBits) - 1;
+  if (value < max) return [high | value];
+  const out = [high | max];
+  let rest = value - max;
+  while (rest >= 128) {
+    out.push((rest % 128) | 128);
+    rest = Math.floor(rest / 128);
+  }
+  out.push(rest);
+  return out;
+}
+
+/** A literal field without indexing whose name is static entry `index`, value not Huffman. */
+const literal = (index: number, value: string) =>
+  Buffer.concat([
+    Buffer.from(hpackInteger(index, 4)),
+    Buffer.from(hpackInteger(value.length, 7)),
+    Buffer.from(value, 'latin1'),
+  ]);
+
+const STATIC = { path: 4, contentLength: 28, contentType: 31 };
+const METHOD_GET = 0x82;
+const METHOD_POST = 0x83;
+const SCHEME_HTTPS = 0x87;
+
+function postBlock(extra: Buffer[] = []): Buffer {
+  return Buffer.concat([
+    Buffer.from([METHOD_POST, SCHEME_HTTPS]),
+    literal(STATIC.path, '/dns-query'),
+    literal(STATIC.contentType, 'application/dns-message'),
+    ...extra,
+  ]);
+}
+
+const getBlock = (query: Buffer) =>
+  Buffer.concat([
+    Buffer.from([METHOD_GET, SCHEME_HTTPS]),
+    literal(STATIC.path, `/dns-query?dns=${query.toString('base64url')}`),
+  ]);
+
+interface Frame {
+  type: number;
+  flags: number;
+  stream: number;
+  payload: Buffer;
+}
+
+class RawClient {
+  readonly frames: Frame[] = [];
+  readonly closed: Promise<void>;
+  private input = Buffer.alloc(0);
+  private readonly waiters = new Set<() => void>();
+  private pings = 0;
+  private readonly decoder = new HpackDecoder(4096, 65536);
+
+  private constructor(readonly socket: TLSSocket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.input = Buffer.concat([this.input, chunk]);
+      while (this.input.length >= 9) {
+        const length = this.input.readUIntBE(0, 3);
+        if (this.input.length < 9 + length) break;
+        this.frames.push({
+          type: this.input[3] as number,
+          flags: this.input[4] as number,
+          stream: this.input.readUInt32BE(5) & 0x7fffffff,
+          payload: this.input.subarray(9, 9 + length),
+        });
+        this.input = this.input.subarray(9 + length);
+      }
+      for (const wake of this.waiters) wake();
+    });
+    socket.on('error', () => {});
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  /** Connected with ALPN h2; `start` sends the preface and an empty SETTINGS. */
+  static async open(serverPort = port, start = true): Promise<RawClient> {
+    const socket = tlsConnect({ host: '127.0.0.1', port: serverPort, ca, ALPNProtocols: ['h2'] });
+    await once(socket, 'secureConnect');
+    expect(socket.alpnProtocol).toBe('h2');
+    const client = new RawClient(socket);
+    if (start) client.send(CLIENT_PREFACE, settings());
+    return client;
+  }
+
+  send(...buffers: Buffer[]): void {
+    this.socket.write(Buffer.concat(buffers));
+  }
+
+  /** The first frame (received so far or later) that `matches`. */
+  async until(matches: (frame: Frame) => boolean, what: string): Promise<Frame> {
+    for (let seen = 0; ; ) {
+      for (; seen < this.frames.length; seen++)
+        if (matches(this.frames[seen] as Frame)) return this.frames[seen] as Frame;
+      if (this.socket.destroyed) throw new Error(`connection closed before ${what}`);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${what} within 10 s`)), 10_000);
+        const wake = () => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          this.socket.off('close', wake);
+          resolve();
+        };
+        this.waiters.add(wake);
+        this.socket.once('close', wake);
+      });
+    }
+  }
+
+  /** The connection error the server ends with (GOAWAY's code); then it must close. */
+  async goaway(): Promise<number> {
+    const frame = await this.until((f) => f.type === T.GOAWAY, 'GOAWAY');
+    await this.closed;
+    return frame.payload.readUInt32BE(4);
+  }
+
+  /**
+   * A PING round trip: the server handles frames in order, so everything it does for the
+   * frames sent before is done (and sent) once the ACK is back.
+   */
+  async ping(): Promise<void> {
+    const payload = Buffer.alloc(8);
+    payload.writeUInt32BE(++this.pings);
+    this.send(rawFrame(T.PING, 0, 0, payload));
+    await this.until(
+      (f) => f.type === T.PING && f.flags & ACK && f.payload.equals(payload),
+      'PING ACK',
+    );
+  }
+
+  rstCode(stream: number): number | undefined {
+    const frame = this.frames.find((f) => f.type === T.RST_STREAM && f.stream === stream);
+    return frame?.payload.readUInt32BE(0);
+  }
+
+  /** DATA octets received on `stream` so far. */
+  received(stream: number): Buffer {
+    return Buffer.concat(
+      this.frames.filter((f) => f.type === T.DATA && f.stream === stream).map((f) => f.payload),
+    );
+  }
+
+  /** The complete answer of `stream`: its :status and body. */
+  async answer(stream: number): Promise<{ status: string; body: Buffer }> {
+    const headers = await this.until((f) => f.type === T.HEADERS && f.stream === stream, 'HEADERS');
+    const count = this.decoder.decode(headers.payload);
+    const status = this.decoder.fields.slice(0, count).find(([name]) => name === ':status');
+    if (!(headers.flags & END_STREAM))
+      await this.until(
+        (f) => f.type === T.DATA && f.stream === stream && (f.flags & END_STREAM) !== 0,
+        `the end of stream ${stream}`,
+      );
+    return { status: status?.[1] ?? '', body: this.received(stream) };
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** A POST of `query` as one HEADERS and one DATA frame. */
+const post = (stream: number, query: Buffer, extra: Buffer[] = []) => [
+  rawFrame(T.HEADERS, END_HEADERS, stream, postBlock(extra)),
+  rawFrame(T.DATA, END_STREAM, stream, query),
+];
+
+describe('HTTP/2 DoH against a hostile client', () => {
+  it('a wrong preface: GOAWAY PROTOCOL_ERROR, then the connection is closed', async () => {
+    const client = await RawClient.open(port, false);
+    client.send(Buffer.from('GET / HTTP/1.1\r\nHost: kalkan.test\r\n\r\n'));
+    expect(await client.goaway()).toBe(E.PROTOCOL_ERROR);
+  });
+
+  it('a first frame other than SETTINGS: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await RawClient.open(port, false);
+    client.send(CLIENT_PREFACE, rawFrame(T.PING, 0, 0, Buffer.alloc(8)));
+    expect(await client.goaway()).toBe(E.PROTOCOL_ERROR);
+  });
+
+  it('a frame over 16,384 octets: GOAWAY FRAME_SIZE_ERROR (16,384 itself is fine)', async () => {
+    const client = await RawClient.open();
+    // An unknown frame type, ignored, at the largest allowed size: the PING after it is answered.
+    client.send(rawFrame(0xfa, 0, 0, Buffer.alloc(16_384)));
+    await client.ping();
+    client.send(rawFrame(0xfa, 0, 0, Buffer.alloc(16_385)));
+    expect(await client.goaway()).toBe(E.FRAME_SIZE_ERROR);
+  });
+
+  it('HEADERS on an even (server) stream id: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await RawClient.open();
+    client.send(rawFrame(T.HEADERS, END_HEADERS | END_STREAM, 2, getBlock(Buffer.from('x'))));
+    expect(await client.goaway()).toBe(E.PROTOCOL_ERROR);
+  });
+
+  it('DATA on an idle stream: GOAWAY PROTOCOL_ERROR', async () => {
+    const client = await RawClient.open();
+    client.send(rawFrame(T.DATA, END_STREAM, 5, Buffer.from('data')));
+    expect(await client.goaway()).toBe(E.PROTOCOL_ERROR);
+  });
+
+  it('a header block split over CONTINUATION frames (inside strings) is decoded whole', async () => {
+    const client = await RawClient.open();
+    const query = Buffer.from('continued query');
+    const block = getBlock(query);
+    client.send(
+      rawFrame(T.HEADERS, END_STREAM, 1, block.subarray(0, 5)),
+      rawFrame(T.CONTINUATION, 0, 1, block.subarray(5, 6)),
+      rawFrame(T.CONTINUATION, 0, 1, block.subarray(6, 20)),
+      rawFrame(T.CONTINUATION, END_HEADERS, 1, block.subarray(20)),
+    );
+    expect(await client.answer(1)).toEqual({
+      status: '200',
+      body: Buffer.concat([MARK, query]),
+    });
+    // HEADERS with padding and a priority: both stripped before decoding.
+    const padded = Buffer.concat([
+      Buffer.from([10]),
+      Buffer.from([0, 0, 0, 0, 16]), // stream dependency and weight
+      getBlock(Buffer.from('padded')),
+      Buffer.alloc(10),
+    ]);
+    client.send(rawFrame(T.HEADERS, END_HEADERS | END_STREAM | PADDED | PRIORITY, 3, padded));
+    expect((await client.answer(3)).body.toString()).toBe('answer:padded');
+    client.close();
+  });
+
+  it('a header block over 16 KiB across CONTINUATION frames: a connection error', async () => {
+    const client = await RawClient.open();
+    client.send(
+      rawFrame(T.HEADERS, END_STREAM, 1, Buffer.alloc(8_000, 0x82)),
+      rawFrame(T.CONTINUATION, 0, 1, Buffer.alloc(8_000, 0x82)),
+      rawFrame(T.CONTINUATION, 0, 1, Buffer.alloc(8_000, 0x82)),
+    );
+    expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
+  });
+
+  it('a body not matching content-length: RST_STREAM PROTOCOL_ERROR, the connection goes on', async () => {
+    const client = await RawClient.open();
+    client.send(...post(1, Buffer.from('12345'), [literal(STATIC.contentLength, '10')]));
+    client.send(...post(3, Buffer.from('1234567890'), [literal(STATIC.contentLength, '10')]));
+    expect((await client.answer(3)).body.toString()).toBe('answer:1234567890');
+    expect(client.rstCode(1)).toBe(E.PROTOCOL_ERROR);
+    expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 1)).toBe(false);
+    client.close();
+  });
+
+  it('streams beyond the 100 advertised are refused (REFUSED_STREAM) and the rest answered', async () => {
+    const held = holdingHandler();
+    const client = await RawClient.open();
+    const ids = Array.from({ length: 110 }, (_, i) => 2 * i + 1);
+    for (const id of ids)
+      client.send(
+        rawFrame(T.HEADERS, END_HEADERS, id, postBlock()),
+        rawFrame(T.DATA, END_STREAM, id, Buffer.from(`q${id}`)),
+      );
+    await client.ping();
+    expect(held.calls).toBe(100);
+    expect(ids.slice(100).map((id) => client.rstCode(id))).toEqual(
+      Array(10).fill(E.REFUSED_STREAM),
+    );
+    expect(ids.slice(0, 100).map((id) => client.rstCode(id))).toEqual(Array(100).fill(undefined));
+    held.release();
+    for (const id of ids.slice(0, 100))
+      expect((await client.answer(id)).body.toString()).toBe(`answer:q${id}`);
+    // The slots are free again.
+    handle = echo;
+    client.send(...post(221, Buffer.from('after')));
+    expect((await client.answer(221)).body.toString()).toBe('answer:after');
+    client.close();
+  });
+
+  it('"rapid reset": 1,000 requests each reset at once never run more than 100 handlers', async () => {
+    // Without counting a reset stream until its handler returns, every HEADERS+RST_STREAM pair
+    // would start one more handler: 1,000 would run at once.
+    const held = holdingHandler();
+    const client = await RawClient.open();
+    const frames: Buffer[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const id = 2 * i + 1;
+      frames.push(
+        rawFrame(T.HEADERS, END_HEADERS | END_STREAM, id, postBlock()),
+        rawFrame(T.RST_STREAM, 0, id, u32(E.CANCEL)),
+      );
+    }
+    client.send(...frames);
+    await client.ping();
+    expect(held.maxRunning).toBeLessThanOrEqual(100);
+    expect(held.calls).toBe(100);
+    const refused = client.frames.filter(
+      (f) => f.type === T.RST_STREAM && f.payload.readUInt32BE(0) === E.REFUSED_STREAM,
+    );
+    expect(refused).toHaveLength(900);
+    held.release();
+    // Their handlers returned: the slots are free, and no answer went to a reset stream.
+    handle = echo;
+    client.send(...post(2001, Buffer.from('after the storm')));
+    expect((await client.answer(2001)).body.toString()).toBe('answer:after the storm');
+    expect(client.frames.filter((f) => f.type === T.HEADERS)).toHaveLength(1);
+    client.close();
+  });
+
+  it('flow control: answers wait for the stream and the connection window', async () => {
+    const answer = pattern(20_000);
+    handle = () => answer;
+    const client = await RawClient.open(port, false);
+    // SETTINGS_INITIAL_WINDOW_SIZE (4) of 1,000 octets per stream.
+    client.send(CLIENT_PREFACE, settings([[4, 1000]]), ...post(1, Buffer.from('q')));
+    await client.ping();
+    expect(client.received(1).length).toBe(1000);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(5000)));
+    await client.ping();
+    expect(client.received(1).length).toBe(6000);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(100_000)));
+    const whole = await client.answer(1);
+    expect(whole.body.equals(answer)).toBe(true);
+
+    // The connection window (65,535, never given back by this client) now has 45,535 left:
+    // with large stream windows, three more 20,000-octet answers stop there.
+    client.send(settings([[4, 1_000_000]]));
+    for (const id of [3, 5, 7]) client.send(...post(id, Buffer.from('q')));
+    await client.ping();
+    const sent = () => [3, 5, 7].reduce((sum, id) => sum + client.received(id).length, 0);
+    expect(sent()).toBe(65_535 - 20_000);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 0, u32(100_000)));
+    for (const id of [3, 5, 7]) expect((await client.answer(id)).body.equals(answer)).toBe(true);
+    // No DATA frame was larger than the default SETTINGS_MAX_FRAME_SIZE.
+    for (const f of client.frames) expect(f.payload.length).toBeLessThanOrEqual(16_384);
+    client.close();
+  });
+
+  it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
+    const idle = await startServer(300);
+    try {
+      const idlePort = (idle.address() as AddressInfo).port;
+      const client = await RawClient.open(idlePort);
+      const started = Date.now();
+      await client.ping(); // a positive control: the connection works, then goes quiet
+      expect(await client.goaway()).toBe(E.NO_ERROR);
+      // Generous: not before the timeout (less timer slack), well within the test's time.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+    } finally {
+      idle.close();
+    }
+  });
+});
