@@ -578,7 +578,9 @@ class Http2Connection {
   }
 
   private sendBlocked(): void {
-    for (const stream of this.blocked) {
+    // Over a copy: sendPending adds back a stream still short of its own window, which a Set
+    // being iterated would visit again, for ever.
+    for (const stream of [...this.blocked]) {
       if (this.sendWindow <= 0) return;
       this.blocked.delete(stream);
       this.sendPending(stream);
