@@ -695,6 +695,27 @@ describe('HTTP/2 DoH against a hostile client', () => {
     client.close();
   });
 
+  it('more connection window, or a larger initial window, for an answer held by its stream window', async () => {
+    // Both wake the answers waiting for window; one still short of stream window must wait
+    // again, not be retried for ever (the server would hang in a loop).
+    const answer = pattern(20_000);
+    handle = () => answer;
+    const client = await RawClient.open(port, false);
+    client.send(CLIENT_PREFACE, settings([[4, 1000]]), ...post(1, Buffer.from('q')));
+    await client.ping();
+    expect(client.received(1).length).toBe(1000);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 0, u32(50_000)));
+    await client.ping();
+    expect(client.received(1).length).toBe(1000);
+    // SETTINGS_INITIAL_WINDOW_SIZE from 1,000 to 1,500: 500 octets more on the open stream.
+    client.send(settings([[4, 1500]]));
+    await client.ping();
+    expect(client.received(1).length).toBe(1500);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(18_500)));
+    expect((await client.answer(1)).body.equals(answer)).toBe(true);
+    client.close();
+  });
+
   it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
     const idle = await startServer(300);
     try {
