@@ -9,8 +9,8 @@
  * a header block at most MAX_HEADER_LIST octets encoded and decoded, streams counted until
  * their handler returns even when the client resets them (no "rapid reset"), request bodies
  * held at most MAX_BUFFERED octets per connection, and a client that does not read its
- * answers is dropped. Protocol errors end the connection with GOAWAY and the RFC's code;
- * malformed requests reset their stream.
+ * answers is not read from either (then dropped when idle). Protocol errors end the
+ * connection with GOAWAY and the RFC's code; malformed requests reset their stream.
  */
 import type { Socket } from 'node:net';
 import {
@@ -623,7 +623,13 @@ class Http2Connection {
     this.out.fill(EMPTY, 0, count);
     this.outCount = 0;
     this.socket.write(out);
-    if (this.socket.writableLength > MAX_UNREAD_OUTPUT) this.socket.destroy();
+    // A backlog stops the reading of requests until the client takes its answers: one burst of
+    // large answers, which flow control allows, is not a client that does not read. One that
+    // never reads adds nothing more, and its idle timeout ends it.
+    if (this.socket.writableLength > MAX_UNREAD_OUTPUT && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => this.socket.resume());
+    }
   }
 
   /** GOAWAY: no new streams; the connection ends once those accepted are answered. */
