@@ -208,6 +208,29 @@ describe("HTTP/2 DoH with Node's http2 client (nghttp2)", () => {
     }
   });
 
+  it('100 large answers at once to a client with wide windows (as Chromium opens them)', async () => {
+    // Chromium opens a 15 MB connection window and 6 MB stream windows: a burst of large
+    // answers is written at once, and must not be taken for a client that does not read.
+    const answer = pattern(60_000);
+    const held: (() => void)[] = [];
+    handle = () =>
+      new Promise((resolve) => {
+        held.push(() => resolve(answer));
+        if (held.length === 100) for (const release of held) release();
+      });
+    const client = session({ settings: { initialWindowSize: 6 * 1024 * 1024 } });
+    try {
+      await once(client, 'connect');
+      client.setLocalWindowSize(15 * 1024 * 1024);
+      const replies = await Promise.all(
+        Array.from({ length: 100 }, () => request(client, POST, Buffer.from('large'))),
+      );
+      for (const reply of replies) expect(reply.body.equals(answer)).toBe(true);
+    } finally {
+      client.close();
+    }
+  });
+
   it('padded HEADERS and DATA (PADDING_STRATEGY_MAX) are read without their padding', async () => {
     const client = session({ paddingStrategy: http2.constants.PADDING_STRATEGY_MAX });
     try {
@@ -339,7 +362,12 @@ const E = {
 };
 const CLIENT_PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
 
-function rawFrame(type: number, flags: number, stream: number, payload = Buffer.alloc(0)) {
+function rawFrame(
+  type: number,
+  flags: number,
+  stream: number,
+  payload: Uint8Array = Buffer.alloc(0),
+) {
   const head = Buffer.alloc(9);
   head.writeUIntBE(payload.length, 0, 3);
   head[3] = type;
@@ -490,7 +518,7 @@ class RawClient {
     payload.writeUInt32BE(++this.pings);
     this.send(rawFrame(T.PING, 0, 0, payload));
     await this.until(
-      (f) => f.type === T.PING && f.flags & ACK && f.payload.equals(payload),
+      (f) => f.type === T.PING && (f.flags & ACK) !== 0 && f.payload.equals(payload),
       'PING ACK',
     );
   }
@@ -526,7 +554,7 @@ class RawClient {
 }
 
 /** A POST of `query` as one HEADERS and one DATA frame. */
-const post = (stream: number, query: Buffer, extra: Buffer[] = []) => [
+const post = (stream: number, query: Uint8Array, extra: Buffer[] = []) => [
   rawFrame(T.HEADERS, END_HEADERS, stream, postBlock(extra)),
   rawFrame(T.DATA, END_STREAM, stream, query),
 ];
@@ -714,6 +742,161 @@ describe('HTTP/2 DoH against a hostile client', () => {
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(18_500)));
     expect((await client.answer(1)).body.equals(answer)).toBe(true);
     client.close();
+  });
+
+  it('a connection sent one octet at a time, preface included, is read right', async () => {
+    const client = await RawClient.open(port, false);
+    const query = Buffer.from('one octet at a time');
+    const bytes = Buffer.concat([
+      CLIENT_PREFACE,
+      settings(),
+      rawFrame(T.HEADERS, END_HEADERS, 1, postBlock()),
+      rawFrame(T.DATA, 0, 1, query.subarray(0, 7)),
+      rawFrame(T.DATA, END_STREAM, 1, query.subarray(7)),
+    ]);
+    for (const byte of bytes) {
+      client.send(Buffer.from([byte]));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await client.answer(1)).toEqual({ status: '200', body: Buffer.concat([MARK, query]) });
+    client.close();
+  });
+
+  it('malformed requests are reset (PROTOCOL_ERROR) and the connection goes on', async () => {
+    const client = await RawClient.open();
+    const path = literal(STATIC.path, '/dns-query?dns=AAAA');
+    const malformed: [string, Buffer][] = [
+      ['no :path', Buffer.from([METHOD_GET, SCHEME_HTTPS])],
+      ['no :method', Buffer.concat([Buffer.from([SCHEME_HTTPS]), path])],
+      [
+        'a pseudo-header after a regular one',
+        Buffer.concat([
+          Buffer.from([METHOD_GET]),
+          literal(STATIC.contentType, 'x'),
+          Buffer.from([SCHEME_HTTPS]),
+          path,
+        ]),
+      ],
+      [
+        'an unknown pseudo-header',
+        Buffer.concat([
+          getBlock(Buffer.from('x')),
+          Buffer.from([0, 5]),
+          Buffer.from(':fake'),
+          Buffer.from([1, 0x31]),
+        ]),
+      ],
+      [
+        'an uppercase name',
+        Buffer.concat([
+          getBlock(Buffer.from('x')),
+          Buffer.from([0, 6]),
+          Buffer.from('X-Test'),
+          Buffer.from([1, 0x31]),
+        ]),
+      ],
+      [
+        'a connection-specific field',
+        Buffer.concat([
+          getBlock(Buffer.from('x')),
+          Buffer.from([0, 10]),
+          Buffer.from('connection'),
+          Buffer.from([5]),
+          Buffer.from('close'),
+        ]),
+      ],
+      ['a bad content-length', Buffer.concat([postBlock(), literal(STATIC.contentLength, '-1')])],
+    ];
+    malformed.forEach(([, block], i) => {
+      client.send(rawFrame(T.HEADERS, END_HEADERS | END_STREAM, 2 * i + 1, block));
+    });
+    const next = 2 * malformed.length + 1;
+    client.send(rawFrame(T.HEADERS, END_HEADERS | END_STREAM, next, getBlock(Buffer.from('fine'))));
+    expect((await client.answer(next)).body.toString()).toBe('answer:fine');
+    malformed.forEach(([what], i) => {
+      expect(client.rstCode(2 * i + 1), what).toBe(E.PROTOCOL_ERROR);
+    });
+    client.close();
+  });
+
+  it('DATA after the end of a request: RST_STREAM STREAM_CLOSED', async () => {
+    const held = holdingHandler();
+    const client = await RawClient.open();
+    client.send(...post(1, Buffer.from('q')), rawFrame(T.DATA, END_STREAM, 1, Buffer.from('more')));
+    await client.ping();
+    expect(client.rstCode(1)).toBe(5); // STREAM_CLOSED
+    held.release();
+    handle = echo;
+    client.send(...post(3, Buffer.from('next')));
+    expect((await client.answer(3)).body.toString()).toBe('answer:next');
+    // The reset stream's late answer was not sent.
+    expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 1)).toBe(false);
+    client.close();
+  });
+
+  it('a client GOAWAY: answers in progress are sent, then the connection is closed', async () => {
+    const held = holdingHandler();
+    const client = await RawClient.open();
+    client.send(...post(1, Buffer.from('in flight')));
+    await client.ping();
+    expect(held.calls).toBe(1);
+    const goaway = Buffer.alloc(8); // last stream 0, NO_ERROR
+    client.send(rawFrame(T.GOAWAY, 0, 0, goaway));
+    await client.ping();
+    expect(client.socket.readableEnded).toBe(false); // still open for the answer
+    held.release();
+    expect((await client.answer(1)).body.toString()).toBe('answer:in flight');
+    await client.closed;
+  });
+
+  it('a stream reset while its answer waits for window frees its slot', async () => {
+    handle = () => pattern(20_000);
+    const client = await RawClient.open(port, false);
+    // MAX_CONCURRENT_STREAMS slots: fill them all with answers stuck on a window of 0.
+    client.send(CLIENT_PREFACE, settings([[4, 0]]));
+    for (let id = 1; id < 200; id += 2) client.send(...post(id, Buffer.from('q')));
+    client.send(...post(201, Buffer.from('q')));
+    await client.ping();
+    expect(client.rstCode(201)).toBe(E.REFUSED_STREAM);
+    client.send(rawFrame(T.RST_STREAM, 0, 1, u32(E.CANCEL)));
+    handle = echo;
+    client.send(...post(203, Buffer.from('q')));
+    await client.ping();
+    expect(client.rstCode(203)).toBeUndefined();
+    expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 203)).toBe(true);
+    client.close();
+  });
+
+  it('a client that never reads its answers is no longer read from, then dropped when idle', async () => {
+    // Answers of 60,000 octets with every window opened wide: without a bound on unread
+    // output the server would take on all 2,000 requests and hold 120 MB for this client.
+    const answer = pattern(60_000);
+    let calls = 0;
+    handle = () => {
+      calls++;
+      return answer;
+    };
+    const idle = await startServer(300);
+    try {
+      const client = await RawClient.open((idle.address() as AddressInfo).port, false);
+      client.send(
+        CLIENT_PREFACE,
+        settings([[4, 2 ** 31 - 1]]),
+        rawFrame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65_535)),
+      );
+      await client.ping();
+      client.socket.pause();
+      for (let id = 1; id < 4000; id += 2) client.send(...post(id, Buffer.from('q')));
+      const open = () =>
+        new Promise<number>((resolve) => idle.getConnections((_, n) => resolve(n)));
+      while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      // What one read of requests and the kernel hold, far from all 2,000.
+      expect(calls).toBeGreaterThan(0);
+      expect(calls).toBeLessThan(1000);
+      client.close();
+    } finally {
+      idle.close();
+    }
   });
 
   it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
