@@ -138,6 +138,8 @@ class Http2Connection {
   /** Frames to write: the first `outCount` entries (the array is reused, not trimmed). */
   private readonly out: Buffer[] = [];
   private outCount = 0;
+  /** Octets in `out`. */
+  private outBytes = 0;
   private flushScheduled = false;
   /** GOAWAY sent or received: no new streams. */
   private closing = false;
@@ -169,9 +171,17 @@ class Http2Connection {
   }
 
   private read(chunk: Buffer): void {
-    if (this.failed) return;
+    let more = this.readFrames(chunk);
+    // Stopped by a backlog that the socket then took at once: go on with what is left.
+    while (more && !this.socket.isPaused()) more = this.readFrames(EMPTY);
+  }
+
+  /** Handles the frames in `chunk`; true when it stopped for unread answers before the end. */
+  private readFrames(chunk: Buffer): boolean {
+    if (this.failed) return false;
     const data = this.input ? Buffer.concat([this.input, chunk]) : chunk;
     let at = 0;
+    let backlogged = false;
     this.reading = true;
     try {
       if (!this.prefaceSeen) {
@@ -180,7 +190,7 @@ class Http2Connection {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'not the HTTP/2 preface');
         if (seen < PREFACE.length) {
           this.input = data;
-          return;
+          return false;
         }
         this.prefaceSeen = true;
         at = PREFACE.length;
@@ -201,18 +211,24 @@ class Http2Connection {
           end,
         );
         at = end;
-        if (this.failed) return;
+        if (this.failed) return false;
+        // Requests whose answers would pile up unread wait in `input` (one small frame can
+        // ask for a 64 KB answer).
+        backlogged = this.outBytes + this.socket.writableLength > MAX_UNREAD_OUTPUT;
+        if (backlogged) break;
       }
     } catch (error) {
       if (!(error instanceof ConnectionError)) throw error;
       this.fail(error.code);
-      return;
+      return false;
     } finally {
       this.reading = false;
     }
-    // What is left is part of one frame: copied, so the whole chunk is not kept for it.
+    // What is left is part of one frame, or frames held back: copied, so the whole chunk is
+    // not kept for it.
     this.input = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
     this.flush();
+    return backlogged && this.input !== undefined;
   }
 
   /** One frame whose payload is `data[start, end)`. */
@@ -601,6 +617,7 @@ class Http2Connection {
 
   private send(frames: Buffer): void {
     this.out[this.outCount++] = frames;
+    this.outBytes += frames.length;
   }
 
   private scheduleFlush(): void {
@@ -622,13 +639,17 @@ class Http2Connection {
     const out = count === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out.slice(0, count));
     this.out.fill(EMPTY, 0, count);
     this.outCount = 0;
+    this.outBytes = 0;
     this.socket.write(out);
     // A backlog stops the reading of requests until the client takes its answers: one burst of
     // large answers, which flow control allows, is not a client that does not read. One that
     // never reads adds nothing more, and its idle timeout ends it.
     if (this.socket.writableLength > MAX_UNREAD_OUTPUT && !this.socket.isPaused()) {
       this.socket.pause();
-      this.socket.once('drain', () => this.socket.resume());
+      this.socket.once('drain', () => {
+        this.socket.resume();
+        this.read(EMPTY);
+      });
     }
   }
 
@@ -654,6 +675,7 @@ class Http2Connection {
   private fail(code: ErrorCode): void {
     this.failed = true;
     this.outCount = 0;
+    this.outBytes = 0;
     this.send(goawayFrame(this.lastStream, code));
     this.flush();
     this.socket.end();
