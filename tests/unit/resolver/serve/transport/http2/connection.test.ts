@@ -899,6 +899,53 @@ describe('HTTP/2 DoH against a hostile client', () => {
     }
   });
 
+  it('requests packed ten octets each are not all answered at once to a client that does not read', async () => {
+    // After one request puts its :path in the dynamic table, each GET is a 3-octet block
+    // (12 octets with its frame header): one 16 KB read holds 1,365 of them, 82 MB of these
+    // answers. Reading must stop within a read once answers are backlogged, not after it.
+    const answer = pattern(60_000);
+    let calls = 0;
+    handle = () => {
+      calls++;
+      return answer;
+    };
+    const idle = await startServer(300);
+    try {
+      const client = await RawClient.open((idle.address() as AddressInfo).port, false);
+      client.send(
+        CLIENT_PREFACE,
+        settings([[4, 2 ** 31 - 1]]),
+        rawFrame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1 - 65_535)),
+      );
+      await client.ping();
+      client.socket.pause();
+      const indexedPath = Buffer.concat([
+        Buffer.from([METHOD_GET, SCHEME_HTTPS, 0x44, 19]), // :path with incremental indexing
+        Buffer.from('/dns-query?dns=AAAA'),
+      ]);
+      const requests = [rawFrame(T.HEADERS, END_HEADERS | END_STREAM, 1, indexedPath)];
+      for (let id = 3; id < 6000; id += 2)
+        requests.push(
+          rawFrame(
+            T.HEADERS,
+            END_HEADERS | END_STREAM,
+            id,
+            Buffer.from([METHOD_GET, SCHEME_HTTPS, 0xbe]),
+          ),
+        );
+      client.send(...requests);
+      const open = () =>
+        new Promise<number>((resolve) => idle.getConnections((_, n) => resolve(n)));
+      while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      // What the kernel's socket buffers and one 1 MiB backlog hold (about 20 MB here).
+      expect(calls).toBeGreaterThan(0);
+      expect(calls).toBeLessThan(1000);
+      client.close();
+    } finally {
+      idle.close();
+    }
+  });
+
   it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
     const idle = await startServer(300);
     try {
