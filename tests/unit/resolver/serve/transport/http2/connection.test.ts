@@ -946,6 +946,51 @@ describe('HTTP/2 DoH against a hostile client', () => {
     }
   });
 
+  it('a request body beyond the 65,535-octet stream window: RST_STREAM FLOW_CONTROL_ERROR', async () => {
+    const client = await RawClient.open();
+    client.send(rawFrame(T.HEADERS, END_HEADERS, 1, postBlock()));
+    for (let i = 0; i < 3; i++) client.send(rawFrame(T.DATA, 0, 1, Buffer.alloc(16_384)));
+    client.send(rawFrame(T.DATA, 0, 1, Buffer.alloc(16_383))); // 65,535 in all: still fine
+    await client.ping();
+    expect(client.rstCode(1)).toBeUndefined();
+    client.send(rawFrame(T.DATA, END_STREAM, 1, Buffer.alloc(1)));
+    await client.ping();
+    expect(client.rstCode(1)).toBe(3); // FLOW_CONTROL_ERROR
+    client.send(...post(3, Buffer.from('next')));
+    expect((await client.answer(3)).body.toString()).toBe('answer:next');
+    client.close();
+  });
+
+  it('unfinished request bodies beyond 131,070 octets on a connection: GOAWAY ENHANCE_YOUR_CALM', async () => {
+    const client = await RawClient.open();
+    const part = Buffer.alloc(15_000);
+    for (const id of [1, 3]) {
+      client.send(rawFrame(T.HEADERS, END_HEADERS, id, postBlock()));
+      for (let i = 0; i < 4; i++) client.send(rawFrame(T.DATA, 0, id, part));
+    }
+    await client.ping(); // 120,000 held: fine
+    client.send(rawFrame(T.HEADERS, END_HEADERS, 5, postBlock()), rawFrame(T.DATA, 0, 5, part));
+    expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
+  });
+
+  it('a client that allows larger frames gets a 20,000-octet answer in one DATA frame', async () => {
+    const answer = pattern(20_000);
+    handle = () => answer;
+    const client = await RawClient.open(port, false);
+    // SETTINGS_MAX_FRAME_SIZE (5) and SETTINGS_INITIAL_WINDOW_SIZE (4).
+    client.send(
+      CLIENT_PREFACE,
+      settings([
+        [5, 65_536],
+        [4, 100_000],
+      ]),
+      ...post(1, Buffer.from('q')),
+    );
+    expect((await client.answer(1)).body.equals(answer)).toBe(true);
+    expect(client.frames.filter((f) => f.type === T.DATA && f.stream === 1)).toHaveLength(1);
+    client.close();
+  });
+
   it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
     const idle = await startServer(300);
     try {
