@@ -294,9 +294,9 @@ describe("HTTP/2 DoH with Node's http2 client (nghttp2)", () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// curl and nghttp (nghttp2's own client), the binaries people use
+// curl, nghttp and h2load (nghttp2's own clients), the binaries people use
 
-describe('HTTP/2 DoH with curl and nghttp', () => {
+describe('HTTP/2 DoH with curl, nghttp and h2load', () => {
   it('curl --http2: POST and GET', async () => {
     const body = join(dir, 'curl-query');
     const out = join(dir, 'curl-answer');
@@ -330,6 +330,20 @@ describe('HTTP/2 DoH with curl and nghttp', () => {
     // -v shows the frames: the server's SETTINGS advertise 100 streams.
     const verbose = await run('nghttp', ['-v', `https://127.0.0.1:${port}/dns-query?dns=${dns}`]);
     expect(verbose.stdout).toMatch(/SETTINGS_MAX_CONCURRENT_STREAMS\(0x03\):100/);
+  });
+  it('h2load: 2,000 POSTs over 2 connections, 100 streams at a time, all answered', async () => {
+    const body = join(dir, 'h2load-query');
+    await writeFile(body, 'h2load post');
+    const { stdout } = await run('h2load', [
+      ...['-n', '2000', '-c', '2', '-m', '100', '-d', body],
+      ...['-H', 'content-type: application/dns-message'],
+      `https://127.0.0.1:${port}/dns-query`,
+    ]);
+    expect(stdout).toMatch(/Application protocol: h2/);
+    expect(stdout).toMatch(
+      /requests: 2000 total, 2000 started, 2000 done, 2000 succeeded, 0 failed, 0 errored/,
+    );
+    expect(stdout).toMatch(/status codes: 2000 2xx/);
   });
 });
 
