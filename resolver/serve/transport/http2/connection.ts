@@ -113,6 +113,8 @@ interface HeaderBlock {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** What a request gets whose handler failed. */
+const SERVER_ERROR: Http2Response = { status: 500, headers: [], body: EMPTY };
 
 export function serveHttp2(socket: Socket, handler: Http2Handler, options: Http2Options): void {
   new Http2Connection(socket, handler, options);
@@ -417,11 +419,17 @@ class Http2Connection {
     stream.body = undefined;
     stream.more = undefined;
     stream.working = true;
-    const response = this.handler(stream, body);
+    let response: Http2Response | Promise<Http2Response>;
+    try {
+      response = this.handler(stream, body);
+    } catch {
+      // Thrown out of the socket's 'data' event it would end the whole process.
+      response = SERVER_ERROR;
+    }
     if (response instanceof Promise) {
       response.then(
         (r) => this.respond(stream, r),
-        () => this.respond(stream, { status: 500, headers: [], body: EMPTY }),
+        () => this.respond(stream, SERVER_ERROR),
       );
     } else this.respond(stream, response);
   }
