@@ -231,6 +231,22 @@ describe("HTTP/2 DoH with Node's http2 client (nghttp2)", () => {
     }
   });
 
+  it('a handler that throws or rejects: 500 on that stream, the connection and server go on', async () => {
+    const client = session();
+    try {
+      handle = () => {
+        throw new Error('a bug in the handler');
+      };
+      expect((await request(client, POST, Buffer.from('q'))).status).toBe(500);
+      handle = () => Promise.reject(new Error('a bug in the handler'));
+      expect((await request(client, POST, Buffer.from('q'))).status).toBe(500);
+      handle = echo;
+      expect((await request(client, POST, Buffer.from('q'))).body.toString()).toBe('answer:q');
+    } finally {
+      client.close();
+    }
+  });
+
   it('padded HEADERS and DATA (PADDING_STRATEGY_MAX) are read without their padding', async () => {
     const client = session({ paddingStrategy: http2.constants.PADDING_STRATEGY_MAX });
     try {
