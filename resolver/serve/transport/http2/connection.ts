@@ -388,8 +388,12 @@ class Http2Connection {
       else this.endOfRequest(open);
       return;
     }
-    if (id % 2 === 0 || id <= this.lastStream)
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on a closed or server stream');
+    if (id % 2 === 0)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on a server stream');
+    // A closed stream: a request's stream ends by the client's own END_STREAM, so one that gets
+    // more is one we reset, and what the client sent before it saw that is ignored (RFC 9113
+    // §5.1), such as the trailers of a refused request.
+    if (id <= this.lastStream) return;
     this.lastStream = id;
     if (this.closing) return; // after GOAWAY new streams are ignored
     if (this.active >= this.options.maxStreams) {
