@@ -849,6 +849,30 @@ describe('HTTP/2 DoH against a hostile client', () => {
     client.close();
   });
 
+  it('frames the client sent before it saw our RST_STREAM are ignored, trailers included', async () => {
+    // RFC 9113 §5.1: an endpoint must ignore frames on streams it reset; trailers on a stream
+    // refused or reset as malformed must not end the connection's other streams.
+    const client = await RawClient.open();
+    const malformed = Buffer.concat([
+      postBlock(),
+      Buffer.from([0, 6]),
+      Buffer.from('X-Test'),
+      Buffer.from([1, 0x31]),
+    ]);
+    const trailers = literal(STATIC.contentType, 'x'); // any field
+    client.send(
+      rawFrame(T.HEADERS, END_HEADERS, 1, malformed),
+      rawFrame(T.DATA, 0, 1, Buffer.from('body')),
+      rawFrame(T.HEADERS, END_HEADERS | END_STREAM, 1, trailers),
+    );
+    await client.ping();
+    expect(client.rstCode(1)).toBe(E.PROTOCOL_ERROR);
+    client.send(...post(3, Buffer.from('next')));
+    expect((await client.answer(3)).body.toString()).toBe('answer:next');
+    expect(client.frames.some((f) => f.type === T.GOAWAY)).toBe(false);
+    client.close();
+  });
+
   it('DATA after the end of a request: RST_STREAM STREAM_CLOSED', async () => {
     const held = holdingHandler();
     const client = await RawClient.open();
