@@ -34,7 +34,7 @@ let certificate: TlsCertificate;
 let server: Server;
 let port: number;
 
-async function startServer(idleTimeoutMs: number): Promise<Server> {
+async function startServer(idleTimeoutMs: number, maxConnectionMs = 120_000): Promise<Server> {
   return listenDoh(
     '127.0.0.1',
     0,
@@ -47,7 +47,7 @@ async function startServer(idleTimeoutMs: number): Promise<Server> {
       maxConnections: 1000,
       maxInFlight: 16,
       maxPerClient: 1000,
-      maxConnectionMs: 120_000,
+      maxConnectionMs,
     },
   );
 }
@@ -1043,6 +1043,27 @@ describe('HTTP/2 DoH against a hostile client', () => {
     expect((await client.answer(1)).body.equals(answer)).toBe(true);
     expect(client.frames.filter((f) => f.type === T.DATA && f.stream === 1)).toHaveLength(1);
     client.close();
+  });
+
+  it('after maxConnectionMs: GOAWAY naming the last stream, which is answered; later ones are not', async () => {
+    const short = await startServer(10_000, 1_000); // ample for stream 1 to arrive first
+    try {
+      const held = holdingHandler();
+      const client = await RawClient.open((short.address() as AddressInfo).port);
+      client.send(...post(1, Buffer.from('before')));
+      const goaway = await client.until((f) => f.type === T.GOAWAY, 'GOAWAY');
+      expect(goaway.payload.readUInt32BE(0)).toBe(1); // the last stream taken on
+      expect(goaway.payload.readUInt32BE(4)).toBe(E.NO_ERROR);
+      client.send(...post(3, Buffer.from('after')));
+      await client.ping();
+      expect(held.calls).toBe(1); // stream 3 was not taken on
+      held.release();
+      expect((await client.answer(1)).body.toString()).toBe('answer:before');
+      await client.closed;
+      expect(client.frames.some((f) => f.stream === 3)).toBe(false);
+    } finally {
+      short.close();
+    }
   });
 
   it('GOAWAY NO_ERROR and close after idleTimeoutMs without traffic', async () => {
