@@ -623,6 +623,93 @@ describe('HTTP/2 DoH against a hostile client', () => {
     expect(await client.goaway()).toBe(E.PROTOCOL_ERROR);
   });
 
+  // More connection errors of RFC 9113, each with the code it names (§6).
+  const connectionErrors: [string, () => Buffer[], number][] = [
+    ['PING not of 8 octets', () => [rawFrame(T.PING, 0, 0, Buffer.alloc(7))], E.FRAME_SIZE_ERROR],
+    ['PING on a stream', () => [rawFrame(T.PING, 0, 1, Buffer.alloc(8))], E.PROTOCOL_ERROR],
+    [
+      'SETTINGS not in 6-octet entries',
+      () => [rawFrame(T.SETTINGS, 0, 0, Buffer.alloc(5))],
+      E.FRAME_SIZE_ERROR,
+    ],
+    ['SETTINGS on a stream', () => [rawFrame(T.SETTINGS, 0, 1)], E.PROTOCOL_ERROR],
+    ['ENABLE_PUSH of 2', () => [settings([[2, 2]])], E.PROTOCOL_ERROR],
+    ['MAX_FRAME_SIZE below 16,384', () => [settings([[5, 16_383]])], E.PROTOCOL_ERROR],
+    ['INITIAL_WINDOW_SIZE above 2^31-1', () => [settings([[4, 2 ** 31]])], 3],
+    [
+      'a PUSH_PROMISE from the client',
+      () => [rawFrame(5, END_HEADERS, 1, u32(2))],
+      E.PROTOCOL_ERROR,
+    ],
+    [
+      'WINDOW_UPDATE of 0 on the connection',
+      () => [rawFrame(T.WINDOW_UPDATE, 0, 0, u32(0))],
+      E.PROTOCOL_ERROR,
+    ],
+    [
+      'a connection window above 2^31-1',
+      () => [rawFrame(T.WINDOW_UPDATE, 0, 0, u32(2 ** 31 - 1))],
+      3, // FLOW_CONTROL_ERROR
+    ],
+    [
+      'RST_STREAM on an idle stream',
+      () => [rawFrame(T.RST_STREAM, 0, 9, u32(0))],
+      E.PROTOCOL_ERROR,
+    ],
+    ['RST_STREAM on stream 0', () => [rawFrame(T.RST_STREAM, 0, 0, u32(0))], E.PROTOCOL_ERROR],
+    [
+      'a frame other than CONTINUATION inside a header block',
+      () => [
+        rawFrame(T.HEADERS, END_STREAM, 1, getBlock(Buffer.from('x'))),
+        rawFrame(T.PING, 0, 0, Buffer.alloc(8)),
+      ],
+      E.PROTOCOL_ERROR,
+    ],
+    [
+      'CONTINUATION without HEADERS',
+      () => [rawFrame(T.CONTINUATION, END_HEADERS, 1, getBlock(Buffer.from('x')))],
+      E.PROTOCOL_ERROR,
+    ],
+    [
+      'a header block HPACK cannot decode',
+      () => [rawFrame(T.HEADERS, END_HEADERS | END_STREAM, 1, Buffer.from([0x80]))],
+      9, // COMPRESSION_ERROR
+    ],
+    [
+      'DATA whose padding is longer than the frame',
+      () => [
+        rawFrame(T.HEADERS, END_HEADERS, 1, postBlock()),
+        rawFrame(T.DATA, PADDED | END_STREAM, 1, Buffer.from([5, 1, 2])),
+      ],
+      E.PROTOCOL_ERROR,
+    ],
+  ];
+  for (const [what, frames, code] of connectionErrors)
+    it(`${what}: GOAWAY with code ${code}`, async () => {
+      const client = await RawClient.open();
+      await client.ping(); // a positive control: the connection worked until then
+      client.send(...frames());
+      expect(await client.goaway()).toBe(code);
+    });
+
+  it('a stream window above 2^31-1: RST_STREAM FLOW_CONTROL_ERROR on that stream only', async () => {
+    const held = holdingHandler(); // stream 1 stays open with its window of 100
+    const client = await RawClient.open(port, false);
+    client.send(CLIENT_PREFACE, settings([[4, 100]]), ...post(1, Buffer.from('q')));
+    await client.ping();
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1 - 100)));
+    await client.ping();
+    expect(client.rstCode(1)).toBeUndefined(); // 2^31-1 exactly
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(1)));
+    await client.ping();
+    expect(client.rstCode(1)).toBe(3);
+    held.release();
+    handle = echo;
+    client.send(...post(3, Buffer.from('next')));
+    expect((await client.answer(3)).body.toString()).toBe('answer:next');
+    client.close();
+  });
+
   it('a header block split over CONTINUATION frames (inside strings) is decoded whole', async () => {
     const client = await RawClient.open();
     const query = Buffer.from('continued query');
