@@ -26,6 +26,8 @@ declare -A needed=(
   [dnsdist]=dnsdist
   # npm run bench:encrypted: the DoH load
   [h2load]=nghttp2-client
+  # the HTTP/2 layer's tests: nghttp2's own client
+  [nghttp]=nghttp2-client
 )
 missing=()
 for cmd in "${!needed[@]}"; do

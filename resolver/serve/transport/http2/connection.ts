@@ -9,8 +9,8 @@
  * a header block at most MAX_HEADER_LIST octets encoded and decoded, streams counted until
  * their handler returns even when the client resets them (no "rapid reset"), request bodies
  * held at most MAX_BUFFERED octets per connection, and a client that does not read its
- * answers is dropped. Protocol errors end the connection with GOAWAY and the RFC's code;
- * malformed requests reset their stream.
+ * answers is not read from either (then dropped when idle). Protocol errors end the
+ * connection with GOAWAY and the RFC's code; malformed requests reset their stream.
  */
 import type { Socket } from 'node:net';
 import {
@@ -113,6 +113,8 @@ interface HeaderBlock {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** What a request gets whose handler failed. */
+const SERVER_ERROR: Http2Response = { status: 500, headers: [], body: EMPTY };
 
 export function serveHttp2(socket: Socket, handler: Http2Handler, options: Http2Options): void {
   new Http2Connection(socket, handler, options);
@@ -138,6 +140,8 @@ class Http2Connection {
   /** Frames to write: the first `outCount` entries (the array is reused, not trimmed). */
   private readonly out: Buffer[] = [];
   private outCount = 0;
+  /** Octets in `out`. */
+  private outBytes = 0;
   private flushScheduled = false;
   /** GOAWAY sent or received: no new streams. */
   private closing = false;
@@ -169,9 +173,17 @@ class Http2Connection {
   }
 
   private read(chunk: Buffer): void {
-    if (this.failed) return;
+    let more = this.readFrames(chunk);
+    // Stopped by a backlog that the socket then took at once: go on with what is left.
+    while (more && !this.socket.isPaused()) more = this.readFrames(EMPTY);
+  }
+
+  /** Handles the frames in `chunk`; true when it stopped for unread answers before the end. */
+  private readFrames(chunk: Buffer): boolean {
+    if (this.failed) return false;
     const data = this.input ? Buffer.concat([this.input, chunk]) : chunk;
     let at = 0;
+    let backlogged = false;
     this.reading = true;
     try {
       if (!this.prefaceSeen) {
@@ -180,7 +192,7 @@ class Http2Connection {
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'not the HTTP/2 preface');
         if (seen < PREFACE.length) {
           this.input = data;
-          return;
+          return false;
         }
         this.prefaceSeen = true;
         at = PREFACE.length;
@@ -201,18 +213,24 @@ class Http2Connection {
           end,
         );
         at = end;
-        if (this.failed) return;
+        if (this.failed) return false;
+        // Requests whose answers would pile up unread wait in `input` (one small frame can
+        // ask for a 64 KB answer).
+        backlogged = this.outBytes + this.socket.writableLength > MAX_UNREAD_OUTPUT;
+        if (backlogged) break;
       }
     } catch (error) {
       if (!(error instanceof ConnectionError)) throw error;
       this.fail(error.code);
-      return;
+      return false;
     } finally {
       this.reading = false;
     }
-    // What is left is part of one frame: copied, so the whole chunk is not kept for it.
+    // What is left is part of one frame, or frames held back: copied, so the whole chunk is
+    // not kept for it.
     this.input = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
     this.flush();
+    return backlogged && this.input !== undefined;
   }
 
   /** One frame whose payload is `data[start, end)`. */
@@ -370,8 +388,12 @@ class Http2Connection {
       else this.endOfRequest(open);
       return;
     }
-    if (id % 2 === 0 || id <= this.lastStream)
-      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on a closed or server stream');
+    if (id % 2 === 0)
+      throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'HEADERS on a server stream');
+    // A closed stream: a request's stream ends by the client's own END_STREAM, so one that gets
+    // more is one we reset, and what the client sent before it saw that is ignored (RFC 9113
+    // §5.1), such as the trailers of a refused request.
+    if (id <= this.lastStream) return;
     this.lastStream = id;
     if (this.closing) return; // after GOAWAY new streams are ignored
     if (this.active >= this.options.maxStreams) {
@@ -401,11 +423,17 @@ class Http2Connection {
     stream.body = undefined;
     stream.more = undefined;
     stream.working = true;
-    const response = this.handler(stream, body);
+    let response: Http2Response | Promise<Http2Response>;
+    try {
+      response = this.handler(stream, body);
+    } catch {
+      // Thrown out of the socket's 'data' event it would end the whole process.
+      response = SERVER_ERROR;
+    }
     if (response instanceof Promise) {
       response.then(
         (r) => this.respond(stream, r),
-        () => this.respond(stream, { status: 500, headers: [], body: EMPTY }),
+        () => this.respond(stream, SERVER_ERROR),
       );
     } else this.respond(stream, response);
   }
@@ -578,7 +606,9 @@ class Http2Connection {
   }
 
   private sendBlocked(): void {
-    for (const stream of this.blocked) {
+    // Over a copy: sendPending adds back a stream still short of its own window, which a Set
+    // being iterated would visit again, for ever.
+    for (const stream of [...this.blocked]) {
       if (this.sendWindow <= 0) return;
       this.blocked.delete(stream);
       this.sendPending(stream);
@@ -599,6 +629,7 @@ class Http2Connection {
 
   private send(frames: Buffer): void {
     this.out[this.outCount++] = frames;
+    this.outBytes += frames.length;
   }
 
   private scheduleFlush(): void {
@@ -620,8 +651,18 @@ class Http2Connection {
     const out = count === 1 ? (this.out[0] as Buffer) : Buffer.concat(this.out.slice(0, count));
     this.out.fill(EMPTY, 0, count);
     this.outCount = 0;
+    this.outBytes = 0;
     this.socket.write(out);
-    if (this.socket.writableLength > MAX_UNREAD_OUTPUT) this.socket.destroy();
+    // A backlog stops the reading of requests until the client takes its answers: one burst of
+    // large answers, which flow control allows, is not a client that does not read. One that
+    // never reads adds nothing more, and its idle timeout ends it.
+    if (this.socket.writableLength > MAX_UNREAD_OUTPUT && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once('drain', () => {
+        this.socket.resume();
+        this.read(EMPTY);
+      });
+    }
   }
 
   /** GOAWAY: no new streams; the connection ends once those accepted are answered. */
@@ -646,6 +687,7 @@ class Http2Connection {
   private fail(code: ErrorCode): void {
     this.failed = true;
     this.outCount = 0;
+    this.outBytes = 0;
     this.send(goawayFrame(this.lastStream, code));
     this.flush();
     this.socket.end();
