@@ -65,6 +65,7 @@ export async function listenDoh(
           handle,
         ),
       )
+      .catch(() => fail(500, 'internal error'))
       .then((reply) => {
         if (response.destroyed) return;
         response.writeHead(reply.status, Object.fromEntries(reply.headers));
