@@ -2,7 +2,7 @@
  * The intake's Prometheus metrics (`GET /metrics`): reports stored and refused by reason, bytes
  * stored against the cap, reports opened in memory. Aggregates only: no address, no URL.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from '../net/prometheus.js';
 import type { OpenedReports } from './opened.js';
 import type { IntakeStore } from './store.js';
 

@@ -1,12 +1,16 @@
 /**
- * A cached upstream answer: its bytes without the OPT record (TTLs as stored, clamped) and
- * where its TTLs are, so a hit is one copy with the TTLs aged. Kept by the cache stage, and by
- * name in the fast path's name table. Few objects per entry (tens of thousands are kept): the
- * offsets are a plain array of small integers, not a typed array with its own buffer.
+ * A cached upstream answer: its bytes without the OPT record (TTLs as stored, clamped), then
+ * where its TTLs are (16-bit offsets into the answer), both in one place of `memory` (a chunk
+ * of the answer slab, or a buffer of its own), so a hit is one copy with the TTLs aged. Kept
+ * by the cache stage, and by name in the fast path's name table. One object per entry (tens
+ * of thousands are kept): no Buffer view or array of its own.
  */
 export interface CachedAnswer {
-  bytes: Buffer;
-  ttlOffsets: readonly number[];
+  memory: Buffer;
+  /** Where the answer starts in `memory`, and its length; its TTL offsets follow it. */
+  start: number;
+  length: number;
+  ttlCount: number;
   storedAt: number;
   expiresAt: number;
   cnames: readonly string[] | undefined;

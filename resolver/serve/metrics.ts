@@ -3,8 +3,8 @@
  * /metrics is scraped, so counting costs nothing per query. Only upstream latency is observed
  * directly (on cache misses).
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ListManager } from '../lists/manager.js';
+import { Counter, Gauge, Histogram, Registry } from '../net/prometheus.js';
 import type { Stats } from './stats.js';
 import type { UpstreamHealth } from './upstream.js';
 

@@ -1,5 +1,5 @@
 /** The RPZ primaries' counters on the resolver's /metrics, read when scraped (as metrics.ts). */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from '../net/prometheus.js';
 import type { RpzCounters } from '../rpz/handler.js';
 import type { NamedPrimary } from './rpz-primaries.js';
 

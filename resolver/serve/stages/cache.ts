@@ -1,6 +1,6 @@
 /**
  * Cache stage: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded answer
- * (without its OPT record) and the offsets of every TTL, so a hit is one copy, the client's ID and
+ * (without its OPT record) and the offsets of every TTL, in one place of its slab (answer-slab.ts), so a hit is one copy, the client's ID and
  * question bytes written over, TTLs counted down, and our OPT appended: no decode, no encode.
  * Negative answers are cached for the SOA's negative TTL (RFC 2308); TTLs are held between the
  * configured minimum and maximum; the entry count is bounded (two generations, the older
@@ -9,9 +9,8 @@
  */
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import { CD_BIT, RCODE, TYPE } from '../../dns/codes.js';
-import { readU32 } from '../../dns/message.js';
 import { OPT_DO, OPT_PLAIN } from '../../dns/opt.js';
-import { cnameTargetsOf, shapeOf } from '../../dns/response.js';
+import { cnameTargetsOf, type ResponseShape, shapeOf } from '../../dns/response.js';
 import { AnswerSlab } from '../answer-slab.js';
 import type { CachedAnswer } from '../cached-answer.js';
 import type { FastNext, Next, QueryContext, Reply, Stage } from '../context.js';
@@ -111,19 +110,30 @@ export class CacheStage implements Stage {
     return entry;
   }
 
-  /** The entry for an answer; `kept` (stored in the cache) copies its bytes into the slab. */
+  /**
+   * The entry for an answer; `kept` (stored in the cache) puts it in the slab. Its bytes
+   * without the OPT record, TTLs clamped, then the TTL offsets as 16-bit numbers (a DNS
+   * message is under 64 KB).
+   */
   private entryOf(response: Uint8Array, kept: boolean): CachedAnswer {
     const now = this.now();
     const shape = shapeOf(response);
-    const withoutOpt =
-      shape && shape.optOffset >= 0 ? response.subarray(0, shape.optOffset) : response;
-    const bytes = kept ? this.slab.copy(withoutOpt) : Buffer.from(withoutOpt);
-    if (withoutOpt !== response) bytes.writeUInt16BE(bytes.readUInt16BE(10) - 1, 10);
+    const length = shape && shape.optOffset >= 0 ? shape.optOffset : response.length;
+    const ttlCount = shape ? shape.ttlOffsets.length : 0;
+    const size = length + 2 * ttlCount;
+    const start = kept ? this.slab.reserve(size) : 0;
+    const memory = kept ? this.slab.memory : Buffer.allocUnsafe(size);
+    memory.set(length === response.length ? response : response.subarray(0, length), start);
+    if (length !== response.length)
+      memory.writeUInt16BE(memory.readUInt16BE(start + 10) - 1, start + 10);
     const { minTtl, maxTtl, maxNegativeTtl } = this.options;
-    // A copy of exactly its length (the shape's array has room to grow, kept for nothing).
-    const ttlOffsets = shape ? shape.ttlOffsets.slice() : [];
-    for (const offset of ttlOffsets)
-      bytes.writeUInt32BE(clamp(readU32(bytes, offset), minTtl, maxTtl), offset);
+    let at = start + length;
+    for (let i = 0; i < ttlCount; i++, at += 2) {
+      const offset = (shape as ResponseShape).ttlOffsets[i] as number;
+      const ttl = clamp(memory.readUInt32BE(start + offset), minTtl, maxTtl);
+      memory.writeUInt32BE(ttl, start + offset);
+      memory.writeUInt16BE(offset, at);
+    }
     const negative = shape !== undefined && shape.answerCount === 0;
     const lifetime =
       shape?.ttl === undefined || shape.truncated || (shape.rcode !== 0 && shape.rcode !== 3)
@@ -132,11 +142,13 @@ export class CacheStage implements Stage {
           ? Math.min(shape.ttl, maxNegativeTtl)
           : clamp(shape.ttl, minTtl, maxTtl);
     return {
-      bytes,
-      ttlOffsets,
+      memory,
+      start,
+      length,
+      ttlCount,
       storedAt: now,
       expiresAt: now + lifetime * 1000,
-      cnames: shape ? cnameTargetsOf(bytes, shape) : undefined,
+      cnames: shape ? cnameTargetsOf(response, shape) : undefined,
       ...(shape !== undefined &&
         shape.rcode === RCODE.SERVFAIL &&
         shape.optOffset >= 0 && { errorOpt: Buffer.from(response.subarray(shape.optOffset)) }),
@@ -165,24 +177,24 @@ function clamp(value: number, min: number, max: number): number {
 /** The client's copy: its ID, its question bytes (0x20 case), TTLs aged, our OPT if it sent one. */
 export function answerFrom(entry: CachedAnswer, ctx: QueryContext, now: number): Uint8Array {
   const { q, query } = ctx;
-  const src = entry.bytes;
+  const { memory, start, length } = entry;
   const opt = q.edns ? (entry.errorOpt ?? (q.dnssecOk ? OPT_DO : OPT_PLAIN)) : undefined;
-  const out = Buffer.allocUnsafe(src.length + (opt ? opt.length : 0));
-  src.copy(out);
+  const out = Buffer.allocUnsafe(length + (opt ? opt.length : 0));
+  memory.copy(out, 0, start, start + length);
   out[0] = query[0] as number;
   out[1] = query[1] as number;
   out[2] = ((out[2] as number) & 0xfe) | (q.rd ? 1 : 0);
-  if (q.questionEnd <= src.length) out.set(query.subarray(12, q.questionEnd), 12);
+  if (q.questionEnd <= length) out.set(query.subarray(12, q.questionEnd), 12);
   const aged = Math.floor((now - entry.storedAt) / 1000);
   if (aged > 0) {
-    const { ttlOffsets } = entry;
-    for (let i = 0; i < ttlOffsets.length; i++) {
-      const offset = ttlOffsets[i] as number;
-      out.writeUInt32BE(Math.max(src.readUInt32BE(offset) - aged, 0), offset);
+    let at = start + length;
+    for (let i = 0; i < entry.ttlCount; i++, at += 2) {
+      const offset = memory.readUInt16BE(at);
+      out.writeUInt32BE(Math.max(memory.readUInt32BE(start + offset) - aged, 0), offset);
     }
   }
   if (opt) {
-    out.set(opt, src.length);
+    out.set(opt, length);
     out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
   }
   ctx.cnames = entry.cnames;

@@ -60,8 +60,10 @@ describe('name table', () => {
     t.setSpecial(a, true);
     t.setSpecial(b, false);
     const answer = {
-      bytes: Buffer.alloc(12),
-      ttlOffsets: [],
+      memory: Buffer.alloc(12),
+      start: 0,
+      length: 12,
+      ttlCount: 0,
       storedAt: 0,
       expiresAt: 1,
       cnames: undefined,

@@ -69,6 +69,32 @@ describe('cache stage', () => {
     expect(calls()).toBe(2); // expired
   });
 
+  it('counts down every TTL of an answer, each from its own, entries side by side in the slab', async () => {
+    const { ask, tick } = setup();
+    const answer = (name: string) =>
+      dnsPacket.encode({
+        type: 'response',
+        id: 999,
+        flags: 0,
+        questions: [{ name, type: 'A', class: 'IN' }],
+        answers: [
+          { type: 'CNAME', name, ttl: 500, data: `edge.${name}` },
+          { type: 'A', name: `edge.${name}`, ttl: 300, data: '192.0.2.1' },
+          { type: 'A', name: `edge.${name}`, ttl: 400, data: '192.0.2.2' },
+        ],
+      });
+    for (const name of ['a.test', 'b.test', 'c.test']) await ask(ctx(name, 1), answer(name));
+    tick(100);
+    for (const name of ['a.test', 'b.test', 'c.test']) {
+      const hit = dnsPacket.decode(Buffer.from(await ask(ctx(name, 2), answer('x.test'))));
+      expect(hit.answers?.map((a) => [a.name, (a as { ttl?: number }).ttl])).toEqual([
+        [name, 400],
+        [`edge.${name}`, 200],
+        [`edge.${name}`, 300],
+      ]);
+    }
+  });
+
   it('holds TTLs within min/max and keeps NXDOMAIN only with an SOA', async () => {
     const { ask, calls } = setup({ minTtl: 60, maxTtl: 120 });
     const low = dnsPacket.decode(
