@@ -508,8 +508,9 @@ class RawClient {
     return client;
   }
 
-  send(...buffers: Buffer[]): void {
-    this.socket.write(Buffer.concat(buffers));
+  /** Frames, or lists of frames (a request's HEADERS and DATA), written at once. */
+  send(...parts: (Buffer | readonly Buffer[])[]): void {
+    this.socket.write(Buffer.concat(parts.flat()));
   }
 
   /** The first frame (received so far or later) that `matches`. */
@@ -688,14 +689,14 @@ describe('HTTP/2 DoH against a hostile client', () => {
     it(`${what}: GOAWAY with code ${code}`, async () => {
       const client = await RawClient.open();
       await client.ping(); // a positive control: the connection worked until then
-      client.send(...frames());
+      client.send(frames());
       expect(await client.goaway()).toBe(code);
     });
 
   it('a stream window above 2^31-1: RST_STREAM FLOW_CONTROL_ERROR on that stream only', async () => {
     const held = holdingHandler(); // stream 1 stays open with its window of 100
     const client = await RawClient.open(port, false);
-    client.send(CLIENT_PREFACE, settings([[4, 100]]), ...post(1, Buffer.from('q')));
+    client.send(CLIENT_PREFACE, settings([[4, 100]]), post(1, Buffer.from('q')));
     await client.ping();
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(2 ** 31 - 1 - 100)));
     await client.ping();
@@ -705,7 +706,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     expect(client.rstCode(1)).toBe(3);
     held.release();
     handle = echo;
-    client.send(...post(3, Buffer.from('next')));
+    client.send(post(3, Buffer.from('next')));
     expect((await client.answer(3)).body.toString()).toBe('answer:next');
     client.close();
   });
@@ -748,8 +749,8 @@ describe('HTTP/2 DoH against a hostile client', () => {
 
   it('a body not matching content-length: RST_STREAM PROTOCOL_ERROR, the connection goes on', async () => {
     const client = await RawClient.open();
-    client.send(...post(1, Buffer.from('12345'), [literal(STATIC.contentLength, '10')]));
-    client.send(...post(3, Buffer.from('1234567890'), [literal(STATIC.contentLength, '10')]));
+    client.send(post(1, Buffer.from('12345'), [literal(STATIC.contentLength, '10')]));
+    client.send(post(3, Buffer.from('1234567890'), [literal(STATIC.contentLength, '10')]));
     expect((await client.answer(3)).body.toString()).toBe('answer:1234567890');
     expect(client.rstCode(1)).toBe(E.PROTOCOL_ERROR);
     expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 1)).toBe(false);
@@ -776,7 +777,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
       expect((await client.answer(id)).body.toString()).toBe(`answer:q${id}`);
     // The slots are free again.
     handle = echo;
-    client.send(...post(221, Buffer.from('after')));
+    client.send(post(221, Buffer.from('after')));
     expect((await client.answer(221)).body.toString()).toBe('answer:after');
     client.close();
   });
@@ -794,7 +795,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
         rawFrame(T.RST_STREAM, 0, id, u32(E.CANCEL)),
       );
     }
-    client.send(...frames);
+    client.send(frames);
     await client.ping();
     expect(held.maxRunning).toBeLessThanOrEqual(100);
     expect(held.calls).toBe(100);
@@ -805,7 +806,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     held.release();
     // Their handlers returned: the slots are free, and no answer went to a reset stream.
     handle = echo;
-    client.send(...post(2001, Buffer.from('after the storm')));
+    client.send(post(2001, Buffer.from('after the storm')));
     expect((await client.answer(2001)).body.toString()).toBe('answer:after the storm');
     expect(client.frames.filter((f) => f.type === T.HEADERS)).toHaveLength(1);
     client.close();
@@ -816,7 +817,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     handle = () => answer;
     const client = await RawClient.open(port, false);
     // SETTINGS_INITIAL_WINDOW_SIZE (4) of 1,000 octets per stream.
-    client.send(CLIENT_PREFACE, settings([[4, 1000]]), ...post(1, Buffer.from('q')));
+    client.send(CLIENT_PREFACE, settings([[4, 1000]]), post(1, Buffer.from('q')));
     await client.ping();
     expect(client.received(1).length).toBe(1000);
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(5000)));
@@ -829,7 +830,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     // The connection window (65,535, never given back by this client) now has 45,535 left:
     // with large stream windows, three more 20,000-octet answers stop there.
     client.send(settings([[4, 1_000_000]]));
-    for (const id of [3, 5, 7]) client.send(...post(id, Buffer.from('q')));
+    for (const id of [3, 5, 7]) client.send(post(id, Buffer.from('q')));
     await client.ping();
     const sent = () => [3, 5, 7].reduce((sum, id) => sum + client.received(id).length, 0);
     expect(sent()).toBe(65_535 - 20_000);
@@ -846,7 +847,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     const answer = pattern(20_000);
     handle = () => answer;
     const client = await RawClient.open(port, false);
-    client.send(CLIENT_PREFACE, settings([[4, 1000]]), ...post(1, Buffer.from('q')));
+    client.send(CLIENT_PREFACE, settings([[4, 1000]]), post(1, Buffer.from('q')));
     await client.ping();
     expect(client.received(1).length).toBe(1000);
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 0, u32(50_000)));
@@ -954,7 +955,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     );
     await client.ping();
     expect(client.rstCode(1)).toBe(E.PROTOCOL_ERROR);
-    client.send(...post(3, Buffer.from('next')));
+    client.send(post(3, Buffer.from('next')));
     expect((await client.answer(3)).body.toString()).toBe('answer:next');
     expect(client.frames.some((f) => f.type === T.GOAWAY)).toBe(false);
     client.close();
@@ -963,12 +964,12 @@ describe('HTTP/2 DoH against a hostile client', () => {
   it('DATA after the end of a request: RST_STREAM STREAM_CLOSED', async () => {
     const held = holdingHandler();
     const client = await RawClient.open();
-    client.send(...post(1, Buffer.from('q')), rawFrame(T.DATA, END_STREAM, 1, Buffer.from('more')));
+    client.send(post(1, Buffer.from('q')), rawFrame(T.DATA, END_STREAM, 1, Buffer.from('more')));
     await client.ping();
     expect(client.rstCode(1)).toBe(5); // STREAM_CLOSED
     held.release();
     handle = echo;
-    client.send(...post(3, Buffer.from('next')));
+    client.send(post(3, Buffer.from('next')));
     expect((await client.answer(3)).body.toString()).toBe('answer:next');
     // The reset stream's late answer was not sent.
     expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 1)).toBe(false);
@@ -978,7 +979,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
   it('a client GOAWAY: answers in progress are sent, then the connection is closed', async () => {
     const held = holdingHandler();
     const client = await RawClient.open();
-    client.send(...post(1, Buffer.from('in flight')));
+    client.send(post(1, Buffer.from('in flight')));
     await client.ping();
     expect(held.calls).toBe(1);
     const goaway = Buffer.alloc(8); // last stream 0, NO_ERROR
@@ -995,13 +996,13 @@ describe('HTTP/2 DoH against a hostile client', () => {
     const client = await RawClient.open(port, false);
     // MAX_CONCURRENT_STREAMS slots: fill them all with answers stuck on a window of 0.
     client.send(CLIENT_PREFACE, settings([[4, 0]]));
-    for (let id = 1; id < 200; id += 2) client.send(...post(id, Buffer.from('q')));
-    client.send(...post(201, Buffer.from('q')));
+    for (let id = 1; id < 200; id += 2) client.send(post(id, Buffer.from('q')));
+    client.send(post(201, Buffer.from('q')));
     await client.ping();
     expect(client.rstCode(201)).toBe(E.REFUSED_STREAM);
     client.send(rawFrame(T.RST_STREAM, 0, 1, u32(E.CANCEL)));
     handle = echo;
-    client.send(...post(203, Buffer.from('q')));
+    client.send(post(203, Buffer.from('q')));
     await client.ping();
     expect(client.rstCode(203)).toBeUndefined();
     expect(client.frames.some((f) => f.type === T.HEADERS && f.stream === 203)).toBe(true);
@@ -1027,7 +1028,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
       );
       await client.ping();
       client.socket.pause();
-      for (let id = 1; id < 4000; id += 2) client.send(...post(id, Buffer.from('q')));
+      for (let id = 1; id < 4000; id += 2) client.send(post(id, Buffer.from('q')));
       const open = () =>
         new Promise<number>((resolve) => idle.getConnections((_, n) => resolve(n)));
       while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -1074,7 +1075,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
             Buffer.from([METHOD_GET, SCHEME_HTTPS, 0xbe]),
           ),
         );
-      client.send(...requests);
+      client.send(requests);
       const open = () =>
         new Promise<number>((resolve) => idle.getConnections((_, n) => resolve(n)));
       while ((await open()) > 0) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -1097,7 +1098,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
     client.send(rawFrame(T.DATA, END_STREAM, 1, Buffer.alloc(1)));
     await client.ping();
     expect(client.rstCode(1)).toBe(3); // FLOW_CONTROL_ERROR
-    client.send(...post(3, Buffer.from('next')));
+    client.send(post(3, Buffer.from('next')));
     expect((await client.answer(3)).body.toString()).toBe('answer:next');
     client.close();
   });
@@ -1125,7 +1126,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
         [5, 65_536],
         [4, 100_000],
       ]),
-      ...post(1, Buffer.from('q')),
+      post(1, Buffer.from('q')),
     );
     expect((await client.answer(1)).body.equals(answer)).toBe(true);
     expect(client.frames.filter((f) => f.type === T.DATA && f.stream === 1)).toHaveLength(1);
@@ -1137,11 +1138,11 @@ describe('HTTP/2 DoH against a hostile client', () => {
     try {
       const held = holdingHandler();
       const client = await RawClient.open((short.address() as AddressInfo).port);
-      client.send(...post(1, Buffer.from('before')));
+      client.send(post(1, Buffer.from('before')));
       const goaway = await client.until((f) => f.type === T.GOAWAY, 'GOAWAY');
       expect(goaway.payload.readUInt32BE(0)).toBe(1); // the last stream taken on
       expect(goaway.payload.readUInt32BE(4)).toBe(E.NO_ERROR);
-      client.send(...post(3, Buffer.from('after')));
+      client.send(post(3, Buffer.from('after')));
       await client.ping();
       expect(held.calls).toBe(1); // stream 3 was not taken on
       held.release();

@@ -27,7 +27,7 @@ function dynamicTable(decoder: HpackDecoder): HeaderField[] {
   const table: HeaderField[] = [];
   for (let index = 62; index < 200; index++) {
     try {
-      table.push(...decode(decoder, Buffer.from([0x80 | index])));
+      for (const field of decode(decoder, Buffer.from([0x80 | index]))) table.push(field);
     } catch (error) {
       expect(error).toBeInstanceOf(HpackError);
       return table;
