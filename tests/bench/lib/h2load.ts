@@ -1,6 +1,7 @@
 /**
  * Runs nghttp2's h2load as the DoH load (dnsperf 2.10's DoH client expects each answer in a TLS
- * record of its own and aborts on servers that frame otherwise, Node's among them): one DNS
+ * record of its own: it aborted against Node's HTTP/2, and against Kalkan's, which writes the
+ * answers to one read's requests together, it times out all but the first of each batch): one DNS
  * query POSTed as application/dns-message over HTTP/2, its requests per second, how many got a
  * 2xx, and p99 from h2load's per-request log. Without `rps` it sends as fast as the server
  * answers; with it each connection offers that many requests a second (a fixed load).
