@@ -113,8 +113,13 @@ function fail(status: number, why: string, headers: HeaderField[] = []): Reply {
   };
 }
 
-/** One header list per answer length, so its HPACK encoding is made once (hpack.ts). */
+/**
+ * One header list per answer length, so its HPACK encoding is made once (hpack.ts). Emptied
+ * when it reaches MAX_HEADER_LISTS: answer lengths are few (padding makes most a multiple of
+ * 468), but unpadded ones from upstream can be any of 65,535.
+ */
 const dnsHeaders = new Map<number, HeaderField[]>();
+const MAX_HEADER_LISTS = 1_024;
 
 function dnsReply(reply: Uint8Array | undefined): Reply {
   if (reply === undefined) return fail(400, 'not a DNS query');
@@ -126,6 +131,7 @@ function dnsReply(reply: Uint8Array | undefined): Reply {
       // Answers depend on the client's policy and change with the lists: not for shared caches.
       ['cache-control', 'private, max-age=0'],
     ];
+    if (dnsHeaders.size >= MAX_HEADER_LISTS) dnsHeaders.clear();
     dnsHeaders.set(reply.length, headers);
   }
   return { status: 200, headers, body: reply };

@@ -45,7 +45,7 @@ for (const length of CODE_LENGTHS) countOf[length] = (countOf[length] as number)
 /** Where decoded octets are put before they become a string (reused: decoding is synchronous). */
 let scratch = Buffer.allocUnsafe(1024);
 
-/** The code of `symbol` (for tests and the encoder's length check). */
+/** The code of `symbol`, as RFC 7541 Appendix B lists it (the tests check the table by it). */
 export function huffmanCode(symbol: number): { code: number; length: number } {
   const length = CODE_LENGTHS[symbol] as number;
   const rank = symbols.indexOf(symbol) - (firstIndex[length] as number);
