@@ -6,11 +6,9 @@
  * chain on a copy, exactly as with node:dgram; an answer that comes later (forwarded) is sent
  * with send(). Peer addresses are turned into strings only when the peer changes.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { FastPath } from '../fast-path.js';
 import type { Handler } from '../handler.js';
+import { loadAddon } from '../native-addon.js';
 import type { UdpListener } from './udp.js';
 
 interface Opened {
@@ -39,45 +37,17 @@ export interface UdpBatchAddon {
   close(id: number): void;
 }
 
-/** Where `npm run build` puts the addon, relative to the package root. */
-const ADDON = 'resolver/native/build/Release/udp_batch.node';
-
-/**
- * The addon's path seen from each folder above this module: the package root is 3 levels up
- * from the source, 4 from build/, fewer from a bundle; the first that exists is the one.
- */
-function candidates(): string[] {
-  const paths: string[] = [];
-  for (let up = 1; up <= 5; up++) paths.push(`${'../'.repeat(up)}${ADDON}`);
-  return paths;
-}
-
 let loaded: UdpBatchAddon | Error | undefined;
 
 /** The addon, or why it cannot be used; never throws. */
 export function loadUdpBatch(): UdpBatchAddon | Error {
-  loaded ??= loadUdpBatchFrom(candidates());
+  loaded ??= loadUdpBatchFrom();
   return loaded;
 }
 
-/** The first of `candidates` (relative to this file) that loads as the addon; never throws. */
-export function loadUdpBatchFrom(candidates: readonly string[]): UdpBatchAddon | Error {
-  if (process.platform !== 'linux') return new Error('recvmmsg is Linux only');
-  const require = createRequire(import.meta.url);
-  const errors: string[] = [];
-  for (const candidate of candidates) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (!existsSync(path)) continue;
-    try {
-      const addon = require(path) as UdpBatchAddon;
-      if (typeof addon.open === 'function') return addon;
-      errors.push(`${candidate}: not the UDP addon`);
-    } catch (error) {
-      errors.push((error as Error).message.split('\n')[0] as string);
-    }
-  }
-  if (errors.length === 0) errors.push(`no ${ADDON}: run npm run build:native`);
-  return new Error(`addon not built or not loadable (${errors.join('; ')})`);
+/** The UDP addon from `paths` (relative to resolver/serve/), by default where it is built. */
+export function loadUdpBatchFrom(paths?: readonly string[]): UdpBatchAddon | Error {
+  return loadAddon<UdpBatchAddon>('udp_batch.node', (a) => typeof a.open === 'function', paths);
 }
 
 /** How many recent peers keep their address string: clients tend to send in runs. */
