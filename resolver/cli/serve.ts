@@ -16,7 +16,7 @@
  */
 import cluster from 'node:cluster';
 import { join, resolve } from 'node:path';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { loadBundleFile, readPublicKeys } from '../lists/files.js';
 import { LastGoodStore } from '../lists/store.js';
 import { formatHostPort } from '../net/host-port.js';
@@ -31,6 +31,7 @@ import {
 import { defaultConfig } from '../serve/default-config.js';
 import { keyOfAddress, preflight, why } from '../serve/preflight.js';
 import { ResolverServer } from '../serve/server.js';
+import { releaseStartupPages } from '../serve/startup-pages.js';
 import { notifyReady } from '../serve/systemd-notify.js';
 import { parse, UsageError } from './usage.js';
 
@@ -91,7 +92,10 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (values.check) return check(config, problems);
   for (const line of problems) console.error(`kalkan serve: ${line}`);
   if (problems.length > 0) return 1;
-  if (isClusterPrimary(config.workers)) return runPrimary(config.workers);
+  const handBackStartupPages = (log?: Logger) => {
+    if (config.memory.releaseStartupPages) releaseStartupPages(log);
+  };
+  if (isClusterPrimary(config.workers)) return runPrimary(config.workers, handBackStartupPages);
 
   const log = pino({ level: config.logLevel, base: { service: 'kalkan-serve' } });
   const fatal = (error: unknown): never => {
@@ -111,10 +115,14 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   if (cluster.isWorker) process.send?.({ kalkan: 'ready' });
   else notifyReady(log);
+  handBackStartupPages(log);
   onConfigChangedElsewhere(() => void server.reloadConfig('console (another worker)'));
   process.on('SIGHUP', () => {
     log.info('SIGHUP: reloading the config and the lists');
-    void server.reloadConfig('SIGHUP').then(() => server.reload('SIGHUP'));
+    void server
+      .reloadConfig('SIGHUP')
+      .then(() => server.reload('SIGHUP'))
+      .then(() => handBackStartupPages(log));
   });
   await new Promise<void>((done) => {
     const stop = (signal: string) => {

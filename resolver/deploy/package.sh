@@ -1,6 +1,6 @@
 #!/bin/sh
 # npm run package: a release tarball that unpacks into /opt/kalkan with everything kalkan
-# needs at run time (the bundled CLI, the batched-UDP addon, better-sqlite3 for the report
+# needs at run time (the bundled CLI, its two addons, better-sqlite3 for the report
 # outbox and the intake, the demo lists), and a Debian package of the same files with the
 # systemd unit. Out: dist/kalkan-VERSION-linux-ARCH.tar.gz and dist/kalkan_VERSION_DEBARCH.deb.
 set -eu
@@ -19,10 +19,13 @@ cp -R build/resolver/bundle "$app/build/resolver/"
 rm -f "$app"/build/resolver/bundle/*.map
 cp -R build/lists "$app/build/"
 cp blocklists/demo/demo-publisher.pub "$app/blocklists/demo/"
-if [ -f resolver/native/build/Release/udp_batch.node ]; then
-  mkdir -p "$app/resolver/native/build/Release"
-  cp resolver/native/build/Release/udp_batch.node "$app/resolver/native/build/Release/"
-fi
+# Kalkan's own addons (batched UDP, start-up pages handed back), where they were built.
+for addon in udp_batch program_pages; do
+  if [ -f "resolver/native/build/Release/$addon.node" ]; then
+    mkdir -p "$app/resolver/native/build/Release"
+    cp "resolver/native/build/Release/$addon.node" "$app/resolver/native/build/Release/"
+  fi
+done
 # better-sqlite3 and what it requires at run time: its lib, its compiled addon, bindings.
 mkdir -p "$app/node_modules/better-sqlite3/build/Release"
 cp -R node_modules/better-sqlite3/lib node_modules/better-sqlite3/package.json \

@@ -10,6 +10,17 @@
           "type": "none"
         }]
       ]
+    },
+    {
+      "target_name": "program_pages",
+      "conditions": [
+        ["OS=='linux'", {
+          "sources": ["program-pages.c"],
+          "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+        }, {
+          "type": "none"
+        }]
+      ]
     }
   ]
 }

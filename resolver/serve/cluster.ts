@@ -35,9 +35,10 @@ export function onConfigChangedElsewhere(reload: () => void): void {
 /**
  * Runs the primary until SIGINT/SIGTERM has stopped every worker; returns the exit code. A worker
  * that dies before it ever answered (a fatal start error) stops them all with exit code 1, so a
- * supervisor sees the failure instead of a primary restarting it forever.
+ * supervisor sees the failure instead of a primary restarting it forever. `onReady` runs once
+ * every worker answers, each time they all do.
  */
-export function runPrimary(workers: number): Promise<number> {
+export function runPrimary(workers: number, onReady: () => void): Promise<number> {
   let stopping = false;
   const ready = new Set<number>();
   return new Promise((done) => {
@@ -64,8 +65,9 @@ export function runPrimary(workers: number): Promise<number> {
         }
         if (message?.kalkan !== 'ready' || ready.has(index)) return;
         ready.add(index);
-        if (ready.size === workers)
-          notifyReady({ warn: (_obj, msg) => console.error(`kalkan serve: ${msg}`) });
+        if (ready.size !== workers) return;
+        notifyReady({ warn: (_obj, msg) => console.error(`kalkan serve: ${msg}`) });
+        onReady();
       });
       worker.once('exit', (code, signal) => {
         if (stopping) return;

@@ -163,6 +163,11 @@ export const configSchema = z.strictObject({
        * name table, the one place names seen are kept; ~60 bytes each).
        */
       namesSeen: z.number().int().min(1024).max(16_777_216).default(16_384),
+      /**
+       * Once answering (and after each reload), hand back the pages of Node's program read
+       * only to start (resolver/serve/startup-pages.ts); they come back as they are used.
+       */
+      releaseStartupPages: z.boolean().default(true),
     })
     .prefault({}),
   acl: z

@@ -155,6 +155,8 @@ describe('the release tarball', () => {
       './opt/kalkan/bin/kalkan',
       './opt/kalkan/build/resolver/bundle/kalkan.js',
       './opt/kalkan/node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+      './opt/kalkan/resolver/native/build/Release/udp_batch.node',
+      './opt/kalkan/resolver/native/build/Release/program_pages.node',
       './lib/systemd/system/kalkan-resolver.service',
       './etc/kalkan/resolver.yaml',
     ])
