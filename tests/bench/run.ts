@@ -75,6 +75,8 @@ interface ServerFigures {
   rss_after_mb?: number;
   /** VmHWM: the most resident memory the process (and each worker) ever had. */
   rss_peak_mb?: number;
+  /** RssAnon after the load: the resident memory that is the server's own, not its program file's. */
+  private_after_mb?: number;
   /** Kalkan, one worker: share of UDP queries the fast path's name table answered from. */
   name_table_hit_rate: Partial<Record<Workload, number>>;
   load: Partial<Record<Workload, LoadResult>>;
@@ -217,6 +219,7 @@ async function measure(
   }
   figures.rss_after_mb = mb(server.rssBytes());
   figures.rss_peak_mb = mb(server.peakRssBytes());
+  figures.private_after_mb = mb(server.privateBytes());
   return figures;
 }
 
@@ -304,7 +307,13 @@ async function main() {
     const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
     const fig = (
       s: string,
-      key: 'rss_loaded_mb' | 'rss_after_mb' | 'rss_peak_mb' | 'startup_ms' | 'startup_from_text_ms',
+      key:
+        | 'rss_loaded_mb'
+        | 'rss_after_mb'
+        | 'rss_peak_mb'
+        | 'private_after_mb'
+        | 'startup_ms'
+        | 'startup_from_text_ms',
     ) => servers[s]?.[key] ?? Number.NaN;
     const p99 = (s: string, w: Workload) =>
       valid(s, w) ? (servers[s]?.latency[w]?.p99Ms ?? Number.NaN) : Number.NaN;
@@ -338,6 +347,10 @@ async function main() {
       rss_after_load_vs_dnsmasq: ratio(fig(k, 'rss_after_mb'), fig('dnsmasq', 'rss_after_mb')),
       rss_peak_vs_unbound: ratio(fig(k, 'rss_peak_mb'), fig('unbound', 'rss_peak_mb')),
       rss_peak_vs_dnsmasq: ratio(fig(k, 'rss_peak_mb'), fig('dnsmasq', 'rss_peak_mb')),
+      private_after_load_vs_dnsmasq: ratio(
+        fig(k, 'private_after_mb'),
+        fig('dnsmasq', 'private_after_mb'),
+      ),
       old_startup_prebuilt_vs_dnsmasq: ratio(fig(k, 'startup_ms'), fig('dnsmasq', 'startup_ms')),
       old_startup_prebuilt_vs_unbound: ratio(fig(k, 'startup_ms'), fig('unbound', 'startup_ms')),
       startup_from_text_vs_dnsmasq: ratio(
@@ -443,12 +456,13 @@ function markdown(
       String(Object.values(f.load).reduce((n, r) => n + (r?.lost ?? 0), 0)),
       f.wrong_answers.join(', ') || '–',
       `${cell(f.rss_loaded_mb, 1)} / ${cell(f.rss_after_mb, 1)} / ${cell(f.rss_peak_mb, 1)}`,
+      cell(f.private_after_mb, 1),
       `${cell(f.startup_ms)} / ${cell(f.startup_from_text_ms)}`,
     ].join(' | '),
   );
   return [
-    '| server | blocked QPS repeated / wide | cached QPS / wide-mix QPS | mix QPS | CPU µs/query blocked repeated / wide | blocked p99 ms repeated / wide | cached / wide-mix p99 ms | name-table hit rate blocked repeated / wide | lost | wrong answers (left out of ratios) | RSS MB loaded / after load / peak | start ms: prebuilt / from text |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| server | blocked QPS repeated / wide | cached QPS / wide-mix QPS | mix QPS | CPU µs/query blocked repeated / wide | blocked p99 ms repeated / wide | cached / wide-mix p99 ms | name-table hit rate blocked repeated / wide | lost | wrong answers (left out of ratios) | RSS MB loaded / after load / peak | own (RssAnon) MB after load | start ms: prebuilt / from text |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r} |`),
     ...Object.entries(ratioGroups).flatMap(([group, ratios]) => [
       '',

@@ -22,6 +22,8 @@ export interface ServerProcess {
   rssBytes(): number;
   /** Peak resident memory (VmHWM) of the process plus that of each child. */
   peakRssBytes(): number;
+  /** Resident memory that is the processes' own (RssAnon): RSS less their program's file pages. */
+  privateBytes(): number;
   /** CPU seconds (user + system) the process and its children have used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -97,6 +99,7 @@ export async function startServer(
     startupMs,
     rssBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid), 0),
     peakRssBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid, 'VmHWM'), 0),
+    privateBytes: () => processTree(child.pid).reduce((n, pid) => n + rssOf(pid, 'RssAnon'), 0),
     cpuSeconds: () => processTree(child.pid).reduce((n, pid) => n + cpuOf(pid), 0),
     stop: () =>
       new Promise((resolve) => {
@@ -110,8 +113,14 @@ export async function startServer(
   };
 }
 
-/** VmRSS (resident now) or VmHWM (the peak so far) of one process, from /proc. */
-export function rssOf(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+/**
+ * VmRSS (resident now), VmHWM (the peak so far) or RssAnon (the part resident now that is the
+ * process's own, not pages of its program and library files) of one process, from /proc.
+ */
+export function rssOf(
+  pid: number | undefined,
+  field: 'VmRSS' | 'VmHWM' | 'RssAnon' = 'VmRSS',
+): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
   return kb ? Number(kb) * 1024 : Number.NaN;
