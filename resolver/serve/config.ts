@@ -164,7 +164,7 @@ export const configSchema = z.strictObject({
        */
       namesSeen: z.number().int().min(1024).max(16_777_216).default(16_384),
       /**
-       * Once answering (and after each reload), hand back the pages of Node's program read
+       * Once answering (and after each SIGHUP reload), hand back the pages of Node's program read
        * only to start (resolver/serve/startup-pages.ts); they come back as they are used.
        */
       releaseStartupPages: z.boolean().default(true),

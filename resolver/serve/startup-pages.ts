@@ -1,5 +1,5 @@
 /**
- * `memory.releaseStartupPages`: once the resolver answers (and after each reload), the pages
+ * `memory.releaseStartupPages`: once the resolver answers (and after each SIGHUP reload), the pages
  * of Node's program and libraries read only to start are handed back to the kernel
  * (resolver/native/program-pages.c): with a million-name list they were half the resident
  * set. Those still in use come back on their next touch. Without the addon (not built, not
