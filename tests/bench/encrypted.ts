@@ -98,6 +98,11 @@ interface ServerFigures {
   rss_peak_mb: number;
   /** RSS growth per idle connection, in kB, on a fresh server. */
   idle_kb_per_connection: Record<Mode, number>;
+  /**
+   * The same for the server's own memory (RssAnon): leaves out program pages the first
+   * handshakes bring back (Kalkan hands back its start-up pages, so TLS code returns here).
+   */
+  idle_own_kb_per_connection: Record<Mode, number>;
 }
 
 const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
@@ -195,23 +200,29 @@ async function main(): Promise<void> {
     // Memory per idle connection, each on a fresh server: after a load, freed buffers would be
     // reused and the growth understated.
     const idle = {} as Record<ServerName, Record<Mode, number>>;
+    const idleOwn = {} as Record<ServerName, Record<Mode, number>>;
+    const perConnectionKb = (bytes: number) => Math.round((bytes / CONNECTIONS / 1024) * 10) / 10;
     for (const name of SERVERS) {
       idle[name] = {} as Record<Mode, number>;
+      idleOwn[name] = {} as Record<Mode, number>;
       for (const mode of MODES) {
         const { server, ports } = await start(name);
         await sleep(1000);
         const before = server.rssBytes();
+        const ownBefore = server.privateBytes();
         const connections = await openIdle(mode, ports[mode], CONNECTIONS, SERVICE_NAME);
         await sleep(1000);
         const after = server.rssBytes();
+        const ownAfter = server.privateBytes();
         const open = connections.open();
         connections.close();
         await server.stop();
         if (open !== CONNECTIONS)
           throw new Error(`${name} closed ${CONNECTIONS - open} idle ${mode} connections early`);
-        idle[name][mode] = Math.round(((after - before) / CONNECTIONS / 1024) * 10) / 10;
+        idle[name][mode] = perConnectionKb(after - before);
+        idleOwn[name][mode] = perConnectionKb(ownAfter - ownBefore);
         console.log(
-          `${name}: ${idle[name][mode]} kB per idle ${mode} connection (${CONNECTIONS} held: RSS ${mb(before)} → ${mb(after)} MB)`,
+          `${name}: ${idle[name][mode]} kB per idle ${mode} connection, own ${idleOwn[name][mode]} kB (${CONNECTIONS} held: RSS ${mb(before)} → ${mb(after)} MB)`,
         );
       }
     }
@@ -262,6 +273,7 @@ async function main(): Promise<void> {
         rss_after_load_mb: mb(server.rssBytes()),
         rss_peak_mb: mb(server.peakRssBytes()),
         idle_kb_per_connection: idle[name],
+        idle_own_kb_per_connection: idleOwn[name],
       };
       await server.stop();
     }
@@ -524,7 +536,7 @@ function markdown(f: Record<ServerName, ServerFigures>, ratios: Record<string, n
   }
   const memory = SERVERS.map(
     (name) =>
-      `| ${name} | ${f[name].rss_after_load_mb} | ${f[name].rss_peak_mb} | ${f[name].idle_kb_per_connection.dot} | ${f[name].idle_kb_per_connection.doh} |`,
+      `| ${name} | ${f[name].rss_after_load_mb} | ${f[name].rss_peak_mb} | ${f[name].idle_kb_per_connection.dot} / ${f[name].idle_own_kb_per_connection.dot} | ${f[name].idle_kb_per_connection.doh} / ${f[name].idle_own_kb_per_connection.doh} |`,
   );
   return [
     `${CONNECTIONS} connections; QPS at full speed / CPU µs per query / p99 ms at ${LATENCY_QPS} qps / lost (medians of ${ROUNDS} round(s))`,
@@ -533,7 +545,7 @@ function markdown(f: Record<ServerName, ServerFigures>, ratios: Record<string, n
     '|---|---|---|---|',
     ...rows,
     '',
-    '| server | RSS MB after load | RSS MB peak | kB per idle DoT connection | kB per idle DoH connection |',
+    '| server | RSS MB after load | RSS MB peak | kB per idle DoT connection: RSS / own | kB per idle DoH connection: RSS / own |',
     '|---|---|---|---|---|',
     ...memory,
     '',
