@@ -1,9 +1,9 @@
 /**
- * `memory.releaseStartupPages`: once the resolver answers (and after each SIGHUP reload), the pages
- * of Node's program and libraries read only to start are handed back to the kernel
+ * `memory.releaseStartupPages`: once the resolver answers (and after each SIGHUP reload), the
+ * pages of Node's program and libraries read only to start are handed back to the kernel
  * (resolver/native/program-pages.c): with a million-name list they were half the resident
  * set. Those still in use come back on their next touch. Without the addon (not built, not
- * Linux) nothing changes but the resident figure.
+ * Linux) they stay resident; nothing else differs.
  */
 import type { Logger } from 'pino';
 import { loadAddon } from './native-addon.js';
