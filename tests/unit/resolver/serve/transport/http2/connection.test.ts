@@ -812,14 +812,22 @@ describe('HTTP/2 DoH against a hostile client', () => {
     client.close();
   });
 
-  it('flow control: answers wait for the stream and the connection window', async () => {
+  /**
+   * A 20,000-octet answer on stream 1 of a client whose streams open with 1,000 octets of
+   * window (SETTINGS_INITIAL_WINDOW_SIZE, setting 4): the server has sent those 1,000 and waits.
+   */
+  async function answerHeldByStreamWindow(): Promise<{ client: RawClient; answer: Buffer }> {
     const answer = pattern(20_000);
     handle = () => answer;
     const client = await RawClient.open(port, false);
-    // SETTINGS_INITIAL_WINDOW_SIZE (4) of 1,000 octets per stream.
     client.send(CLIENT_PREFACE, settings([[4, 1000]]), post(1, Buffer.from('q')));
     await client.ping();
     expect(client.received(1).length).toBe(1000);
+    return { client, answer };
+  }
+
+  it('flow control: answers wait for the stream and the connection window', async () => {
+    const { client, answer } = await answerHeldByStreamWindow();
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(5000)));
     await client.ping();
     expect(client.received(1).length).toBe(6000);
@@ -844,12 +852,7 @@ describe('HTTP/2 DoH against a hostile client', () => {
   it('more connection window, or a larger initial window, for an answer held by its stream window', async () => {
     // Both wake the answers waiting for window; one still short of stream window must wait
     // again, not be retried for ever (the server would hang in a loop).
-    const answer = pattern(20_000);
-    handle = () => answer;
-    const client = await RawClient.open(port, false);
-    client.send(CLIENT_PREFACE, settings([[4, 1000]]), post(1, Buffer.from('q')));
-    await client.ping();
-    expect(client.received(1).length).toBe(1000);
+    const { client, answer } = await answerHeldByStreamWindow();
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 0, u32(50_000)));
     await client.ping();
     expect(client.received(1).length).toBe(1000);
