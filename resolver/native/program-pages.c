@@ -30,7 +30,7 @@ typedef struct {
   int droppable; /* read-only, private, backed by a file */
 } mapping_t;
 
-static int keep(const mapping_t *m, range_t *ranges, int count) {
+static int add_if_droppable(const mapping_t *m, range_t *ranges, int count) {
   if (!m->droppable || m->anonymous_kb != 0 || m->resident_kb == 0 || count >= MAX_RANGES)
     return count;
   ranges[count].start = m->start;
@@ -51,7 +51,7 @@ static int droppable_ranges(range_t *ranges) {
     char perms[5];
     int path_at = 0;
     if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &start, &end, perms, &path_at) == 3) {
-      count = keep(&current, ranges, count);
+      count = add_if_droppable(&current, ranges, count);
       memset(&current, 0, sizeof current);
       current.start = start;
       current.end = end;
@@ -63,7 +63,7 @@ static int droppable_ranges(range_t *ranges) {
       current.anonymous_kb = value;
     }
   }
-  count = keep(&current, ranges, count);
+  count = add_if_droppable(&current, ranges, count);
   fclose(smaps);
   return count;
 }

@@ -1,11 +1,11 @@
 /**
- * Cache stage: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded answer
- * (without its OPT record) and the offsets of every TTL, in one place of its slab (answer-slab.ts), so a hit is one copy, the client's ID and
- * question bytes written over, TTLs counted down, and our OPT appended: no decode, no encode.
- * Negative answers are cached for the SOA's negative TTL (RFC 2308); TTLs are held between the
- * configured minimum and maximum; the entry count is bounded (two generations, the older
- * dropped whole). Identical
- * queries in flight share one upstream request.
+ * Cache stage: the answer cache. Keyed by name/type/class/DO; it keeps the upstream's encoded
+ * answer (without its OPT record) and the offsets of every TTL, in one place of its slab
+ * (answer-slab.ts), so a hit is one copy, the client's ID and question bytes written over, TTLs
+ * counted down, and our OPT appended: no decode, no encode. Negative answers are cached for the
+ * SOA's negative TTL (RFC 2308); TTLs are held between the configured minimum and maximum; the
+ * entry count is bounded (two generations, the older dropped whole). Identical queries in
+ * flight share one upstream request.
  */
 import { VerdictCache } from '../../../blocklists/verdict-cache.js';
 import { CD_BIT, RCODE, TYPE } from '../../dns/codes.js';
