@@ -6,11 +6,14 @@
  * (docs/performance.md, "Where DoH's time went, and Kalkan's own HTTP/2").
  *
  * Bounded against a hostile client: frames are at most 16 KiB (our SETTINGS_MAX_FRAME_SIZE),
- * a header block at most MAX_HEADER_LIST octets encoded and decoded, streams counted until
- * their handler returns even when the client resets them (no "rapid reset"), request bodies
- * held at most MAX_BUFFERED octets per connection, and a client that does not read its
- * answers is not read from either (then dropped when idle). Protocol errors end the
- * connection with GOAWAY and the RFC's code; malformed requests reset their stream.
+ * a header block at most MAX_HEADER_LIST octets encoded (its frames' headers counted, so empty
+ * CONTINUATION frames cannot go on for ever) and decoded, streams counted until their handler
+ * returns even when the client resets them (no "rapid reset"), request bodies held at most
+ * MAX_BUFFERED octets per connection (each piece held charged for its object too, and copied
+ * so that it does not keep its read alive), flow-control frames costing no more than the
+ * streams waiting on them, and a client that does not read its answers is not read from either
+ * (then dropped when idle). Protocol errors end the connection with GOAWAY and the RFC's code;
+ * malformed requests reset their stream.
  */
 import type { Socket } from 'node:net';
 import {
@@ -63,6 +66,11 @@ const MAX_HEADER_LIST = 16_384;
 const HEADER_TABLE_SIZE = 4_096;
 /** Request bodies not yet complete, per connection: two of the largest DNS messages. */
 const MAX_BUFFERED = 2 * DEFAULT_WINDOW;
+/**
+ * Charged to MAX_BUFFERED per piece of a body held, beside its octets (the piece's Buffer):
+ * one-octet DATA frames cannot hold a hundred thousand objects.
+ */
+const HELD_PIECE_COST = 64;
 /** The connection window is given back in steps of this many octets. */
 const RELEASE_STEP = DEFAULT_WINDOW / 4;
 const MAX_UNREAD_OUTPUT = 1024 * 1024;
@@ -228,7 +236,8 @@ class Http2Connection {
     }
     // What is left is part of one frame, or frames held back: copied, so the whole chunk is
     // not kept for it.
-    this.input = at < data.length ? Buffer.from(data.subarray(at)) : undefined;
+    if (at === data.length) this.input = undefined;
+    else this.input = at === 0 && data !== chunk ? data : Buffer.from(data.subarray(at));
     this.flush();
     return backlogged && this.input !== undefined;
   }
@@ -277,6 +286,7 @@ class Http2Connection {
         return;
       case FrameType.GOAWAY:
         if (id !== 0) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'GOAWAY on a stream');
+        if (this.closing) return; // already ending once its streams are answered
         this.closing = true;
         this.endWhenDone();
         return;
@@ -324,10 +334,14 @@ class Http2Connection {
     }
     const size = contentEnd - contentStart;
     if (size > 0) {
-      this.buffered += size;
+      this.buffered += size + HELD_PIECE_COST;
       if (this.buffered > MAX_BUFFERED)
         throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'too many unfinished bodies');
-      const chunk = data.subarray(contentStart, contentEnd);
+      // A piece kept past this read is copied: a view would keep the whole read chunk alive.
+      const whole = flags & Flag.END_STREAM && !stream.body;
+      const chunk = whole
+        ? data.subarray(contentStart, contentEnd)
+        : Buffer.from(data.subarray(contentStart, contentEnd));
       if (!stream.body) stream.body = chunk;
       else if (stream.more) stream.more.push(chunk);
       else stream.more = [chunk];
@@ -347,16 +361,22 @@ class Http2Connection {
       this.headerBlockDone(id, endStream, data, blockStart, blockEnd);
       return;
     }
-    const fragment = data.subarray(blockStart, blockEnd);
-    this.headerBlock = { stream: id, endStream, fragments: [fragment], size: fragment.length };
+    // Copied: the block waits for its CONTINUATION frames, in later reads.
+    const fragment = Buffer.from(data.subarray(blockStart, blockEnd));
+    this.headerBlock = {
+      stream: id,
+      endStream,
+      fragments: [fragment],
+      size: FRAME_HEADER + fragment.length,
+    };
   }
 
   private continuation(flags: number, id: number, payload: Buffer): void {
     const block = this.headerBlock;
     if (!block || block.stream !== id)
       throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'CONTINUATION out of place');
-    block.fragments.push(payload);
-    block.size += payload.length;
+    block.fragments.push(Buffer.from(payload));
+    block.size += FRAME_HEADER + payload.length;
     if (block.size > MAX_HEADER_LIST)
       throw new ConnectionError(ErrorCode.ENHANCE_YOUR_CALM, 'header block too large');
     if (!(flags & Flag.END_HEADERS)) return;
@@ -412,7 +432,7 @@ class Http2Connection {
 
   private endOfRequest(stream: Stream): void {
     stream.remoteClosed = true;
-    this.buffered -= stream.bodySize;
+    this.buffered -= heldOf(stream);
     if (stream.contentLength !== undefined && stream.contentLength !== stream.bodySize) {
       this.resetStream(stream.id, ErrorCode.PROTOCOL_ERROR);
       return;
@@ -481,7 +501,9 @@ class Http2Connection {
         this.peerMaxFrame,
       );
       if (size <= 0) {
-        this.blocked.add(stream);
+        // Waiting for the connection's window: resumed by a connection WINDOW_UPDATE. One
+        // waiting for its own is resumed by its stream's WINDOW_UPDATE or a larger SETTINGS.
+        if (this.sendWindow <= 0) this.blocked.add(stream);
         return;
       }
       const last = size === stream.pending.length;
@@ -519,7 +541,7 @@ class Http2Connection {
     const stream = this.open(id);
     if (!stream) return;
     this.close(stream);
-    if (!stream.remoteClosed) this.buffered -= stream.bodySize;
+    if (!stream.remoteClosed) this.buffered -= heldOf(stream);
     stream.remoteClosed = true;
     stream.reset = true;
     stream.body = undefined;
@@ -545,26 +567,20 @@ class Http2Connection {
     }
     if (payload.length % 6 !== 0)
       throw new ConnectionError(ErrorCode.FRAME_SIZE_ERROR, 'SETTINGS not in 6-octet entries');
-    let grown = false;
+    // The last INITIAL_WINDOW_SIZE of the frame is the one that holds: applied once to the
+    // open streams, however many entries a frame repeats.
+    let initialWindow: number | undefined;
     for (let at = 0; at < payload.length; at += 6) {
       const value = payload.readUInt32BE(at + 2);
       switch (payload.readUInt16BE(at)) {
         case Setting.ENABLE_PUSH:
           if (value > 1) throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'ENABLE_PUSH > 1');
           break;
-        case Setting.INITIAL_WINDOW_SIZE: {
+        case Setting.INITIAL_WINDOW_SIZE:
           if (value > MAX_WINDOW)
             throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'INITIAL_WINDOW_SIZE');
-          const change = value - this.peerInitialWindow;
-          this.peerInitialWindow = value;
-          for (const stream of this.streams) {
-            stream.sendWindow += change;
-            if (stream.sendWindow > MAX_WINDOW)
-              throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
-          }
-          grown ||= change > 0;
+          initialWindow = value;
           break;
-        }
         case Setting.MAX_FRAME_SIZE:
           if (value < DEFAULT_MAX_FRAME || value > MAX_FRAME_LIMIT)
             throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'MAX_FRAME_SIZE out of range');
@@ -574,9 +590,25 @@ class Http2Connection {
           break; // the others bind the peer, or bind an encoder that never indexes
       }
     }
+    const grown = initialWindow !== undefined && this.changeInitialWindow(initialWindow);
     this.settingsSeen = true;
     this.send(frame(FrameType.SETTINGS, Flag.ACK, 0));
-    if (grown) this.sendBlocked();
+    // Over a copy: an answer sent in full closes its stream, which leaves the array.
+    if (grown)
+      for (const stream of this.streams.slice()) if (stream.pending) this.sendPending(stream);
+  }
+
+  /** Every open stream's window moved by the change; true when they grew. */
+  private changeInitialWindow(value: number): boolean {
+    const change = value - this.peerInitialWindow;
+    this.peerInitialWindow = value;
+    if (change === 0) return false;
+    for (const stream of this.streams) {
+      stream.sendWindow += change;
+      if (stream.sendWindow > MAX_WINDOW)
+        throw new ConnectionError(ErrorCode.FLOW_CONTROL_ERROR, 'stream window overflow');
+    }
+    return change > 0;
   }
 
   private windowUpdate(id: number, increment: number): void {
@@ -602,13 +634,13 @@ class Http2Connection {
       this.resetStream(id, ErrorCode.FLOW_CONTROL_ERROR);
       return;
     }
-    if (this.blocked.has(stream)) this.sendPending(stream);
+    if (stream.pending) this.sendPending(stream);
   }
 
+  /** Streams waiting for the connection's window, in turn while it lasts. */
   private sendBlocked(): void {
-    // Over a copy: sendPending adds back a stream still short of its own window, which a Set
-    // being iterated would visit again, for ever.
-    for (const stream of [...this.blocked]) {
+    // A stream is added back only when the window ran out, which ends the loop.
+    for (const stream of this.blocked) {
       if (this.sendWindow <= 0) return;
       this.blocked.delete(stream);
       this.sendPending(stream);
@@ -685,6 +717,7 @@ class Http2Connection {
 
   /** Ends our side; a client that does not close its own within the grace is cut off. */
   private endSocket(): void {
+    if (this.socket.writableEnded) return;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
   }
@@ -697,6 +730,12 @@ class Http2Connection {
     this.flush();
     this.endSocket();
   }
+}
+
+/** What a stream's unfinished body is charged against MAX_BUFFERED: its octets and pieces. */
+function heldOf(stream: Stream): number {
+  const pieces = (stream.body ? 1 : 0) + (stream.more?.length ?? 0);
+  return stream.bodySize + pieces * HELD_PIECE_COST;
 }
 
 /** The stream of a request's header list; undefined when it is malformed (RFC 9113 §8.1.1). */

@@ -747,6 +747,16 @@ describe('HTTP/2 DoH against a hostile client', () => {
     expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
   });
 
+  it('empty CONTINUATION frames without end: their headers count, a connection error', async () => {
+    // Each 9-octet frame counts toward the 16 KiB block: 2,000 of them are over it.
+    const client = await RawClient.open();
+    const empties = Array.from({ length: 2_000 }, () =>
+      rawFrame(T.CONTINUATION, 0, 1, Buffer.alloc(0)),
+    );
+    client.send([rawFrame(T.HEADERS, END_STREAM, 1, Buffer.from([0x82]))].concat(empties));
+    expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
+  });
+
   it('a body not matching content-length: RST_STREAM PROTOCOL_ERROR, the connection goes on', async () => {
     const client = await RawClient.open();
     client.send(post(1, Buffer.from('12345'), [literal(STATIC.contentLength, '10')]));
@@ -858,6 +868,18 @@ describe('HTTP/2 DoH against a hostile client', () => {
     expect(client.received(1).length).toBe(1000);
     // SETTINGS_INITIAL_WINDOW_SIZE from 1,000 to 1,500: 500 octets more on the open stream.
     client.send(settings([[4, 1500]]));
+    await client.ping();
+    expect(client.received(1).length).toBe(1500);
+    client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(18_500)));
+    expect((await client.answer(1)).body.equals(answer)).toBe(true);
+    client.close();
+  });
+
+  it('a SETTINGS frame repeating INITIAL_WINDOW_SIZE: its last value holds', async () => {
+    const { client, answer } = await answerHeldByStreamWindow();
+    const entries = Array.from({ length: 2_000 }, (_, i): [number, number] => [4, 900 + (i % 7)]);
+    entries.push([4, 1500]);
+    client.send(settings(entries));
     await client.ping();
     expect(client.received(1).length).toBe(1500);
     client.send(rawFrame(T.WINDOW_UPDATE, 0, 1, u32(18_500)));
@@ -1102,6 +1124,15 @@ describe('HTTP/2 DoH against a hostile client', () => {
     }
     await client.ping(); // 120,000 held: fine
     client.send(rawFrame(T.HEADERS, END_HEADERS, 5, postBlock()), rawFrame(T.DATA, 0, 5, part));
+    expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
+  });
+
+  it('unfinished bodies sent one octet a frame: each piece is charged, GOAWAY ENHANCE_YOUR_CALM', async () => {
+    // 3,000 octets, far under the bound as octets; as 3,000 held pieces they are over it.
+    const client = await RawClient.open();
+    const octet = Buffer.from('x');
+    const pieces = Array.from({ length: 3_000 }, () => rawFrame(T.DATA, 0, 1, octet));
+    client.send([rawFrame(T.HEADERS, END_HEADERS, 1, postBlock())].concat(pieces));
     expect(await client.goaway()).toBe(E.ENHANCE_YOUR_CALM);
   });
 
