@@ -129,7 +129,10 @@ export function serveHttp2(socket: Socket, handler: Http2Handler, options: Http2
 }
 
 class Http2Connection {
+  /** Octets read but not yet handled (part of a frame, or frames held back): the first
+   * `inputLength` of `input`, whose spare room takes the next reads. */
   private input: Buffer | undefined;
+  private inputLength = 0;
   private prefaceSeen = false;
   private settingsSeen = false;
   private readonly decoder = new HpackDecoder(HEADER_TABLE_SIZE, MAX_HEADER_LIST);
@@ -189,7 +192,7 @@ class Http2Connection {
   /** Handles the frames in `chunk`; true when it stopped for unread answers before the end. */
   private readFrames(chunk: Buffer): boolean {
     if (this.failed) return false;
-    const data = this.input ? Buffer.concat([this.input, chunk]) : chunk;
+    const data = this.input ? this.afterHeld(chunk) : chunk;
     let at = 0;
     let backlogged = false;
     this.reading = true;
@@ -199,7 +202,7 @@ class Http2Connection {
         if (!data.subarray(0, seen).equals(PREFACE.subarray(0, seen)))
           throw new ConnectionError(ErrorCode.PROTOCOL_ERROR, 'not the HTTP/2 preface');
         if (seen < PREFACE.length) {
-          this.input = data;
+          this.hold(data, 0, data !== chunk);
           return false;
         }
         this.prefaceSeen = true;
@@ -234,12 +237,45 @@ class Http2Connection {
     } finally {
       this.reading = false;
     }
-    // What is left is part of one frame, or frames held back: copied, so the whole chunk is
-    // not kept for it.
-    if (at === data.length) this.input = undefined;
-    else this.input = at === 0 && data !== chunk ? data : Buffer.from(data.subarray(at));
+    this.hold(data, at, data !== chunk);
     this.flush();
     return backlogged && this.input !== undefined;
+  }
+
+  /**
+   * `chunk` after the octets held from earlier reads. It is written into the held buffer's spare
+   * room, which doubles when short: a frame sent a few octets per read is copied a few times in
+   * all, not once per read (which costs time in the square of its length).
+   */
+  private afterHeld(chunk: Buffer): Buffer {
+    let held = this.input as Buffer;
+    const length = this.inputLength + chunk.length;
+    if (length > held.length) {
+      const grown = Buffer.allocUnsafe(Math.max(length, 2 * held.length));
+      held.copy(grown, 0, 0, this.inputLength);
+      held = grown;
+      this.input = grown;
+    }
+    chunk.copy(held, this.inputLength);
+    this.inputLength = length;
+    return held.subarray(0, length);
+  }
+
+  /**
+   * Keeps `data[from, end)`, what a read left unhandled. Unless it is already the held buffer,
+   * it is copied: the whole read chunk is not kept alive for it, and the held buffer is never
+   * written where a handled frame's payload may still be in use.
+   */
+  private hold(data: Buffer, from: number, isHeld: boolean): void {
+    const rest = data.length - from;
+    if (rest === 0) {
+      this.input = undefined;
+      this.inputLength = 0;
+    } else if (!(isHeld && from === 0)) {
+      this.input = Buffer.allocUnsafe(Math.max(rest, FRAME_HEADER));
+      data.copy(this.input, 0, from);
+      this.inputLength = rest;
+    }
   }
 
   /** One frame whose payload is `data[start, end)`. */
