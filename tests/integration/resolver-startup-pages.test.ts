@@ -73,6 +73,25 @@ it('reloads on SIGHUP after handing the pages back, and hands them back again', 
   expect(handedBack.child.exitCode).toBeNull();
 });
 
+it("a cluster's primary hands its pages back once every worker answers", async () => {
+  const cluster = await startKalkan(tmp.dir, {
+    upstreams: [`127.0.0.1:${unbound.port}`],
+    workers: 2,
+  });
+  try {
+    const control = await residentFileMb(kept.child.pid);
+    // The primary has no log; what it holds resident is what says it handed its pages back.
+    await waitFor(
+      async () => (await residentFileMb(cluster.child.pid)) < control - 10,
+      15_000,
+      `the primary's program pages under ${Math.round(control - 10)} MB`,
+    );
+    expectBlocked(await dig(cluster.port, 'abuse-demo.test'));
+  } finally {
+    await cluster.stop();
+  }
+});
+
 function expectBlocked(out: string): void {
   expect(statusOf(out)).toBe('NXDOMAIN');
   expect(out).toMatch(BLOCKED_BY_KALKAN);
